@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * The command line: `tap-crm --about | --discover | --config FILE... [--catalog FILE] [--state FILE] [--test]`.
+ * Every failure ends here in one CRITICAL line and a non-zero exit code (2: usage, 1: run time).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { about, aboutMarkdown } from './about.js';
+import { discover, parseCatalog, selectStreams, type Catalog } from './catalog.js';
+import { TapError, UsageError } from './errors.js';
+import { ApiError, HttpClient } from './http.js';
+import { addSecret, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
+import { PACKAGE } from './paths.js';
+import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
+import { EMPTY_STATE, parseState, type TapState } from './state.js';
+import { runSync } from './sync.js';
+import { MessageWriter } from './writer.js';
+
+interface Args {
+  config?: string[];
+  catalog?: string;
+  properties?: string;
+  state?: string;
+  discover?: boolean;
+  about?: boolean;
+  format: 'json' | 'markdown';
+  test?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  return yargs(argv)
+    .scriptName('tap-crm')
+    .usage('$0 [options]\n\nSinger tap for the Syncro MSP / RepairShopr REST API v1. Messages go to stdout, logs to stderr.')
+    .option('config', { type: 'string', array: true, describe: 'Settings file (JSON); repeat to merge, later wins; ENV reads TAP_CRM_* variables' })
+    .option('catalog', { type: 'string', describe: 'Catalog file selecting streams and fields' })
+    .option('properties', { type: 'string', describe: 'Legacy name of --catalog' })
+    .option('state', { type: 'string', describe: 'State file from a previous run' })
+    .option('discover', { type: 'boolean', describe: 'Print the catalog and exit' })
+    .option('about', { type: 'boolean', describe: 'Print name, version, capabilities and settings, then exit' })
+    .option('format', { choices: ['json', 'markdown'] as const, default: 'json' as const, describe: 'Format of --about' })
+    .option('test', { type: 'string', describe: 'Connection test: one record per stream (or only schemas with --test=schema)' })
+    .example('$0 --discover > catalog.json', 'Write the catalog (no config needed)')
+    .example('$0 --config config.json --state state.json | target-postgres', 'Sync into a target')
+    .strict()
+    .version(PACKAGE.version)
+    .help()
+    .fail((message, error) => {
+      throw new UsageError(`${message ?? error?.message ?? 'invalid arguments'}; see tap-crm --help.`);
+    })
+    .parseSync() as Args;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const envLevel = process.env.TAP_CRM_LOG_LEVEL?.toUpperCase();
+  if (envLevel && (LEVELS as readonly string[]).includes(envLevel)) setLevel(envLevel as Level);
+
+  const args = parseArgs(argv);
+  const writer = new MessageWriter(process.stdout);
+
+  if (args.about) {
+    const info = about();
+    process.stdout.write(args.format === 'markdown' ? aboutMarkdown(info) : JSON.stringify(info, null, 2) + '\n');
+    return 0;
+  }
+  if (args.discover) {
+    process.stdout.write(JSON.stringify(discover(), null, 2) + '\n');
+    return 0;
+  }
+  if (!args.config?.length) {
+    throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
+  }
+
+  const raw = mergeConfig(args.config);
+  if (typeof raw.api_key === 'string') addSecret(raw.api_key);
+  const settings = resolveSettings(raw);
+  setLevel(settings.log_level);
+  for (const name of unknownSettings(raw)) log.warning(`setting "${name}" is not a tap-crm setting; ignored`);
+
+  const catalogFile = args.catalog ?? args.properties;
+  const catalog: Catalog | undefined = catalogFile ? parseCatalog(readJsonFile(catalogFile, 'catalog'), catalogFile) : undefined;
+  const state: TapState = args.state ? parseState(readJsonFile(args.state, 'state'), args.state) : EMPTY_STATE;
+  const streams = selectStreams(catalog);
+  if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync');
+
+  const client = new HttpClient({
+    baseUrl: settings.base_url,
+    apiKey: settings.api_key,
+    authMethod: settings.auth_method,
+    userAgent: settings.user_agent,
+    timeoutMs: settings.request_timeout * 1000,
+    maxConcurrency: settings.max_concurrency,
+    requestsPerMinute: settings.requests_per_minute,
+  });
+  try {
+    await checkConnection(client, settings);
+    const testMode = args.test !== undefined;
+    if (testMode && args.test === 'schema') {
+      for (const s of streams) await writer.schema(s.def.name, s.schema, ['id']);
+    } else {
+      const results = await runSync({ client, writer, streams, settings, state, recordLimit: testMode ? 1 : undefined });
+      const total = results.reduce((n, r) => n + r.records, 0);
+      log.info(`sync complete: ${total} records from ${results.filter((r) => r.status === 'synced').length} stream(s)`);
+    }
+    await writer.flush();
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+/** GET /me: proves the base URL and the token before any stream is read. */
+async function checkConnection(client: HttpClient, settings: ResolvedSettings): Promise<void> {
+  try {
+    await client.getJson('/me', {}, { stream: 'connection check' });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.kind === 'unauthorized') {
+      throw new TapError(
+        `the API refused the token (HTTP 401 on GET /me): check "api_key" and "auth_method" (now "${settings.auth_method}"); ` +
+          'the token may be wrong, revoked or expired.',
+      );
+    }
+    if (error.kind === 'not_found') {
+      throw new TapError(`GET /me answered HTTP 404: check that "base_url" is the API root, such as https://acme.syncromsp.com/api/v1.`);
+    }
+    throw new TapError(`cannot reach the API at "base_url" (${error.message}); check the URL and the network.`);
+  }
+}
+
+function onSignal(signal: NodeJS.Signals, code: number): void {
+  process.once(signal, () => {
+    log.warning(`interrupted by ${signal}; stopping`);
+    process.exit(code);
+  });
+}
+
+onSignal('SIGTERM', 143);
+onSignal('SIGINT', 130);
+
+main(hideBin(process.argv)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof TapError) {
+      log.critical(error.message);
+      if (isDebug() && error.stack) log.debug(error.stack);
+      process.exit(error.exitCode);
+    }
+    const e = error as Error;
+    log.critical(`unexpected failure: ${e?.message ?? String(error)}. Run with log_level DEBUG for details, and report it.`);
+    if (isDebug() && e?.stack) log.debug(e.stack);
+    process.exit(1);
+  },
+);

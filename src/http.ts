@@ -1,0 +1,237 @@
+/**
+ * The HTTP client: authentication, keep-alive connections, a bound on requests in flight, the shared rate
+ * limiter, a timeout covering connection and body, and retries of what is worth retrying (429, 408, 5xx,
+ * resets, timeouts, truncated or non-JSON bodies). It returns parsed JSON or throws an ApiError that says
+ * what went wrong without echoing the server's body, URL query or headers.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import fetch, { type Response } from 'node-fetch';
+import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, type BackoffPolicy } from './backoff.js';
+import { systemClock, type Clock } from './clock.js';
+import { RateLimiter } from './limiter.js';
+import { log, metric, redact } from './log.js';
+
+export type AuthMethod = 'header' | 'bearer' | 'query';
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  authMethod: AuthMethod;
+  userAgent: string;
+  timeoutMs: number;
+  maxConcurrency: number;
+  requestsPerMinute: number;
+  backoff?: BackoffPolicy;
+  clock?: Clock;
+  random?: () => number;
+}
+
+/** What a failed request means to the caller. */
+export type ApiErrorKind =
+  | 'unauthorized' // 401: bad token, or a permission the token lacks
+  | 'not_found' // 404
+  | 'client' // other 4xx: a request the API refuses
+  | 'exhausted'; // retriable failures until the retries ran out
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    message: string,
+    readonly status?: number,
+    /** The `error`/`message` text of a JSON error body, redacted and shortened; never raw HTML. */
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Where a request belongs, for logs and metrics. */
+export interface RequestContext {
+  stream: string;
+  page?: number;
+}
+
+type Params = Record<string, string | number | undefined>;
+
+/** One attempt's outcome: parsed JSON, or a reason to retry or to fail. */
+type Attempt =
+  | { ok: true; status: number; body: unknown }
+  | { ok: false; retry: boolean; status?: number; reason: string; retryAfterMs?: number | null; detail?: string };
+
+export class HttpClient {
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly limiter: RateLimiter;
+  private readonly backoff: BackoffPolicy;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly options: HttpClientOptions) {
+    const AgentClass = options.baseUrl.startsWith('https:') ? HttpsAgent : HttpAgent;
+    this.agent = new AgentClass({ keepAlive: true, maxSockets: options.maxConcurrency });
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    // A 1% margin on the window: the server counts arrivals, which trail our starts by a little jitter.
+    this.limiter = new RateLimiter(options.requestsPerMinute, this.clock, 60_600);
+  }
+
+  /** GET base_url + path with params, as JSON, retried as needed. */
+  async getJson(path: string, params: Params, context: RequestContext): Promise<unknown> {
+    const where = describe(path, context);
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.withSlot(() => this.attempt(path, params));
+      if (result.ok) {
+        this.limiter.succeeded();
+        return result.body;
+      }
+      if (result.status === 429) this.limiter.throttled();
+      if (!result.retry) throw toApiError(result, where);
+      if (attempt >= this.backoff.maxAttempts) {
+        throw new ApiError(
+          'exhausted',
+          `${where}: ${result.reason}, still failing after ${attempt} attempts`,
+          result.status,
+          result.detail,
+        );
+      }
+      const retryAfter = result.retryAfterMs;
+      const delay =
+        retryAfter != null ? Math.min(retryAfter, this.backoff.maxRetryAfterMs) : backoffDelay(this.backoff, attempt, this.random);
+      log.warning(`${where}: ${result.reason}; retry ${attempt} of ${this.backoff.maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
+      await this.clock.sleep(delay);
+    }
+  }
+
+  /** Closes kept-alive connections, so that the process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Runs fn once a concurrency slot and a rate-limit slot are free. */
+  private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.options.maxConcurrency) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.inFlight++;
+    }
+    try {
+      await this.limiter.acquire();
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+
+  private buildUrl(path: string, params: Params): string {
+    const url = new URL(this.options.baseUrl + path);
+    for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, String(value));
+    if (this.options.authMethod === 'query') url.searchParams.set('api_key', this.options.apiKey);
+    return url.toString();
+  }
+
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.options.userAgent };
+    if (this.options.authMethod === 'header') headers.Authorization = this.options.apiKey;
+    if (this.options.authMethod === 'bearer') headers.Authorization = `Bearer ${this.options.apiKey}`;
+    return headers;
+  }
+
+  private async attempt(path: string, params: Params): Promise<Attempt> {
+    const started = this.clock.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+    let status = 0;
+    try {
+      const response = await fetch(this.buildUrl(path, params), {
+        headers: this.headers(),
+        agent: this.agent,
+        signal: controller.signal,
+        compress: true,
+      });
+      status = response.status;
+      const text = await response.text();
+      return interpret(response, text, this.clock.now());
+    } catch (error) {
+      const reason = controller.signal.aborted
+        ? `no complete answer within ${this.options.timeoutMs / 1000} s`
+        : `connection failed (${networkReason(error)})`;
+      return { ok: false, retry: true, reason };
+    } finally {
+      clearTimeout(timer);
+      const ms = this.clock.now() - started;
+      metric({
+        type: 'timer',
+        metric: 'http_request_duration',
+        value: ms / 1000,
+        tags: { endpoint: path, http_status_code: status, status: status >= 200 && status < 300 ? 'succeeded' : 'failed' },
+      });
+      log.debug(`GET ${path} ${formatParams(params)} -> ${status || 'no response'} in ${ms} ms`);
+    }
+  }
+}
+
+function interpret(response: Response, text: string, now: number): Attempt {
+  const status = response.status;
+  const contentType = response.headers.get('content-type') ?? '';
+  if (status >= 200 && status < 300) {
+    if (contentType && !/json/i.test(contentType)) {
+      return { ok: false, retry: true, status, reason: `HTTP ${status} with a ${contentType.split(';')[0]} body instead of JSON` };
+    }
+    try {
+      return { ok: true, status, body: JSON.parse(text) };
+    } catch {
+      return { ok: false, retry: true, status, reason: `HTTP ${status} with an incomplete or invalid JSON body` };
+    }
+  }
+  const detail = errorDetail(text);
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now);
+  if (status === 429) {
+    const wait = retryAfterMs != null ? `, Retry-After ${Math.ceil(retryAfterMs / 1000)} s` : ', no Retry-After';
+    return { ok: false, retry: true, status, reason: `HTTP 429 rate limited${wait}`, retryAfterMs };
+  }
+  if (status === 408 || status >= 500) return { ok: false, retry: true, status, reason: `HTTP ${status}`, retryAfterMs };
+  return { ok: false, retry: false, status, reason: `HTTP ${status}`, detail };
+}
+
+function toApiError(result: Extract<Attempt, { ok: false }>, where: string): ApiError {
+  const detail = result.detail ? ` (${result.detail})` : '';
+  const kind: ApiErrorKind = result.status === 401 ? 'unauthorized' : result.status === 404 ? 'not_found' : 'client';
+  return new ApiError(kind, `${where}: ${result.reason}${detail}`, result.status, result.detail);
+}
+
+/** The `error` / `message` / `errors` text of a JSON error body, redacted and at most 200 characters. */
+function errorDetail(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (typeof body !== 'object' || body === null) return undefined;
+    const record = body as Record<string, unknown>;
+    const value = record.error ?? record.message ?? record.errors;
+    if (value === undefined) return undefined;
+    const flat = typeof value === 'string' ? value : JSON.stringify(value);
+    return redact(flat).slice(0, 200);
+  } catch {
+    return undefined; // HTML or garbage: never echoed
+  }
+}
+
+function networkReason(error: unknown): string {
+  const e = error as { code?: string; type?: string; message?: string };
+  return e.code ?? e.type ?? 'network error';
+}
+
+function describe(path: string, context: RequestContext): string {
+  return `stream ${context.stream}, GET ${path}${context.page !== undefined ? ` page ${context.page}` : ''}`;
+}
+
+function formatParams(params: Params): string {
+  const shown = Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return shown.length ? `?${shown.join('&')}` : '';
+}

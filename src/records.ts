@@ -1,0 +1,70 @@
+/**
+ * From API elements to records: unwrap ({"appointment": {...}} and flat forms alike), normalise the
+ * fields whose type varies between accounts to the one type the schema declares, drop fields that the
+ * catalog deselects, and drop ids already emitted in this run.
+ */
+import type { JsonSchema } from './catalog.js';
+
+export type ApiRecord = Record<string, unknown> & { id: number | string };
+
+export interface RecordShaper {
+  /** The record of an element, or undefined when the element is not a record with an id. */
+  shape(element: unknown): ApiRecord | undefined;
+}
+
+/**
+ * Normalisation, decided once per stream from its schema:
+ * - a top-level property declared as a plain string (money as decimal strings, ticketnum, primary_contact,
+ *   hardwarecost...) receives numbers and booleans as their JSON text: lossless, and the column type
+ *   never changes whatever an account sends;
+ * - a date-time property receives "" as null (an empty string is not a date-time and would abort a load).
+ */
+export function recordShaper(schema: JsonSchema, wrapperKey: string | undefined, fields: ReadonlySet<string> | null): RecordShaper {
+  const stringProps: string[] = [];
+  const dateTimeProps: string[] = [];
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const types = Array.isArray(property.type) ? property.type : [property.type];
+    if (!types.includes('string') || types.some((t) => t !== 'string' && t !== 'null')) continue;
+    if (fields && !fields.has(name)) continue;
+    (property.format === 'date-time' ? dateTimeProps : stringProps).push(name);
+  }
+  const keep = fields ? [...fields] : null;
+
+  return {
+    shape(element) {
+      let record = element as Record<string, unknown> | null;
+      if (typeof record !== 'object' || record === null) return undefined;
+      if (wrapperKey && record.id === undefined) {
+        const inner = record[wrapperKey];
+        if (typeof inner === 'object' && inner !== null) record = inner as Record<string, unknown>;
+      }
+      const id = record.id;
+      if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+      for (const name of stringProps) {
+        const value = record[name];
+        if (typeof value === 'number' || typeof value === 'boolean') record[name] = String(value);
+      }
+      for (const name of dateTimeProps) if (record[name] === '') record[name] = null;
+      if (!keep) return record as ApiRecord;
+      const picked: Record<string, unknown> = {};
+      for (const name of keep) if (name in record) picked[name] = record[name];
+      return picked as ApiRecord;
+    },
+  };
+}
+
+/** The ids a stream has emitted in this run, to drop a record that a moving data set shows twice. */
+export class SeenIds {
+  private readonly ids = new Set<number | string>();
+
+  /** True the first time an id is offered. */
+  add(id: number | string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    return true;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+}

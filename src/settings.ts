@@ -1,0 +1,167 @@
+/**
+ * Settings: merged from `--config` files (later files win) and, for `--config ENV`, from TAP_CRM_<NAME>
+ * environment variables and a `.env` file; validated against schemas/settings.json; defaults applied.
+ * Every mistake is a UsageError that names the setting or file and what to do, never the API key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { default as addFormats } from 'ajv-formats';
+import { loadSchema, type JsonSchema } from './catalog.js';
+import { UsageError } from './errors.js';
+import type { Settings } from './generated/types.js';
+import { PACKAGE } from './paths.js';
+
+export type { Settings };
+
+/** Settings after defaults: what the rest of the tap reads. */
+export type ResolvedSettings = Settings &
+  Required<Pick<Settings, 'auth_method' | 'requests_per_minute' | 'max_concurrency' | 'request_timeout' | 'user_agent' | 'log_level'>>;
+
+export const ENV_PREFIX = 'TAP_CRM_';
+
+const settingsSchema = loadSchema('settings');
+const properties = settingsSchema.properties ?? {};
+
+export function readJsonFile(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`${what} file ${file} cannot be read (${code}): check the path and its permissions.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${what} file ${file} is not valid JSON (${(error as Error).message}): fix or regenerate it.`);
+  }
+}
+
+/** Reads `.env` (KEY=VALUE lines, # comments, optional quotes) without overriding the real environment. */
+function readDotEnv(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match || line.trimStart().startsWith('#')) continue;
+    values[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return values;
+}
+
+/** Settings from TAP_CRM_<NAME> variables, cast to each setting's type. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv, dotEnvPath = '.env'): Record<string, unknown> {
+  const merged: Record<string, string | undefined> = { ...readDotEnv(dotEnvPath), ...env };
+  const settings: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(properties)) {
+    const variable = ENV_PREFIX + name.toUpperCase();
+    const raw = merged[variable];
+    if (raw === undefined || raw === '') continue;
+    settings[name] = castEnv(raw, schema, variable);
+  }
+  return settings;
+}
+
+function castEnv(raw: string, schema: JsonSchema, variable: string): unknown {
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  if (type === 'integer' || type === 'number') {
+    const value = Number(raw.trim());
+    if (raw.trim() === '' || !Number.isFinite(value) || (type === 'integer' && !Number.isInteger(value))) {
+      throw new UsageError(`environment variable ${variable} must be ${type === 'integer' ? 'an integer' : 'a number'}.`);
+    }
+    return value;
+  }
+  if (type === 'boolean') {
+    if (/^(true|1|yes)$/i.test(raw)) return true;
+    if (/^(false|0|no)$/i.test(raw)) return false;
+    throw new UsageError(`environment variable ${variable} must be true or false.`);
+  }
+  return raw;
+}
+
+/** Merges the `--config` arguments in order: each a JSON file, or ENV for the environment. */
+export function mergeConfig(configArgs: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  let merged: Record<string, unknown> = {};
+  for (const arg of configArgs) {
+    const layer = arg === 'ENV' ? settingsFromEnv(env) : readJsonFile(arg, 'config');
+    if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) {
+      throw new UsageError(`config file ${arg} must hold a JSON object of settings.`);
+    }
+    merged = { ...merged, ...(layer as Record<string, unknown>) };
+  }
+  return merged;
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
+addFormats.default(ajv, ['date-time']);
+const validateSettings = ajv.compile<Settings>(settingsSchema);
+
+/** Validates merged settings, applies defaults and checks what a schema cannot (URL, https). */
+export function resolveSettings(raw: Record<string, unknown>): ResolvedSettings {
+  const settings = structuredClone(raw);
+  if (!validateSettings(settings)) throw new UsageError(describeError(validateSettings.errors?.[0]));
+  const s = settings as Settings;
+  s.base_url = checkBaseUrl(s.base_url);
+  s.user_agent ??= `${PACKAGE.name}/${PACKAGE.version}`;
+  return s as ResolvedSettings;
+}
+
+export function unknownSettings(raw: Record<string, unknown>): string[] {
+  return Object.keys(raw).filter((k) => !(k in properties));
+}
+
+function describeError(error: ErrorObject | undefined): string {
+  if (!error) return 'settings are invalid.';
+  const where = error.instancePath.replace(/^\//, '');
+  const hint = (name: string) => `add "${name}" to a --config file or set ${ENV_PREFIX}${name.toUpperCase()} with --config ENV.`;
+  if (error.keyword === 'required') {
+    const name = String(error.params.missingProperty);
+    return `setting "${name}" is missing: ${hint(name)}`;
+  }
+  const name = where || 'settings';
+  const schema = properties[name];
+  switch (error.keyword) {
+    case 'enum':
+      return `setting "${name}" must be one of ${(schema?.enum as string[]).join(', ')}.`;
+    case 'type':
+      return `setting "${name}" must be ${article(String(error.params.type))}.`;
+    case 'format':
+      return `setting "${name}" must be an RFC 3339 date-time such as 2024-01-31T00:00:00Z.`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+      return `setting "${name}" ${error.message ?? 'is out of range'}.`;
+    case 'minLength':
+      return `setting "${name}" must not be empty.`;
+    default:
+      return `setting "${name}" ${error.message ?? 'is invalid'}.`;
+  }
+}
+
+function article(type: string): string {
+  return { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', object: 'an object' }[type] ?? type;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+function checkBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`setting "base_url" is not a URL: give the API root, such as https://acme.syncromsp.com/api/v1.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`setting "base_url" must be an https URL, such as https://acme.syncromsp.com/api/v1.`);
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+    throw new UsageError(
+      `setting "base_url" uses plain http to ${url.hostname}: use https (plain http is accepted only for loopback hosts).`,
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError(`setting "base_url" must not hold credentials, a query or a fragment: put the token in "api_key".`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}

@@ -1,0 +1,50 @@
+/**
+ * The tap's state, in the shape Meltano users know and Meltano hands back:
+ * {"bookmarks": {"<stream>": {"replication_key": "updated_at", "replication_key_value": "<RFC 3339>"}}}.
+ */
+import { UsageError } from './errors.js';
+import { streamByName } from './streams.js';
+
+export interface Bookmark {
+  replication_key?: string;
+  replication_key_value?: string;
+  [key: string]: unknown;
+}
+
+export interface TapState {
+  bookmarks: Record<string, Bookmark>;
+  [key: string]: unknown;
+}
+
+export const EMPTY_STATE: TapState = { bookmarks: {} };
+
+/**
+ * Checks a state file's content. Meltano may hand over `{}` or a state wrapped as {"value": {...}} by
+ * older tools: both are accepted. Bookmarks of streams this tap does not know are kept as they are.
+ */
+export function parseState(value: unknown, file: string): TapState {
+  const fail = (what: string): never => {
+    throw new UsageError(
+      `state file ${file}: ${what}. Expected {"bookmarks": {"<stream>": {...}}}; pass the last STATE value the target printed, or no --state for a full sync.`,
+    );
+  };
+  if (!isObject(value)) return fail('expected a JSON object');
+  const inner = isObject(value.value) && value.bookmarks === undefined ? value.value : value;
+  if (inner.bookmarks === undefined) return { ...inner, bookmarks: {} };
+  if (!isObject(inner.bookmarks)) return fail('"bookmarks" is not an object');
+  for (const [stream, bookmark] of Object.entries(inner.bookmarks)) {
+    if (!isObject(bookmark)) return fail(`the bookmark of "${stream}" is not an object`);
+    const key = bookmark.replication_key_value;
+    if (key !== undefined && key !== null && typeof key !== 'string') {
+      return fail(`the replication_key_value of "${stream}" is not a string`);
+    }
+    if (typeof key === 'string' && streamByName(stream) && Number.isNaN(Date.parse(key))) {
+      return fail(`the replication_key_value of "${stream}" is not an RFC 3339 date-time`);
+    }
+  }
+  return inner as TapState;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,80 @@
+/**
+ * The Singer message writer: the only code that writes to stdout. One line per message; a page of
+ * records goes out as one write; when the stream's buffer is full, writers wait for 'drain', so a slow
+ * target slows the tap down instead of filling its memory. A closed stdout (the target died) fails every
+ * later write at once.
+ */
+import type { Writable } from 'node:stream';
+import type { JsonSchema } from './catalog.js';
+import { TapError } from './errors.js';
+
+export class MessageWriter {
+  private readonly recordPrefix = new Map<string, string>();
+  private drained: Promise<void> | null = null;
+  private failure: TapError | null = null;
+
+  constructor(private readonly out: Writable) {
+    out.on('error', (error: NodeJS.ErrnoException) => {
+      this.failure = new TapError(
+        `stdout failed (${error.code ?? error.message}): the target stopped reading; see the target's log for why.`,
+      );
+    });
+  }
+
+  schema(stream: string, schema: JsonSchema, keyProperties: string[], bookmarkProperties?: string[]): Promise<void> {
+    const message: Record<string, unknown> = { type: 'SCHEMA', stream, schema, key_properties: keyProperties };
+    if (bookmarkProperties?.length) message.bookmark_properties = bookmarkProperties;
+    return this.write(JSON.stringify(message) + '\n');
+  }
+
+  /** RECORD lines for records of one stream, written as one chunk. */
+  records(stream: string, records: readonly object[], timeExtracted: string): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    let prefix = this.recordPrefix.get(stream);
+    if (prefix === undefined) {
+      prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`;
+      this.recordPrefix.set(stream, prefix);
+    }
+    const suffix = `,"time_extracted":"${timeExtracted}"}\n`;
+    let chunk = '';
+    for (const record of records) chunk += prefix + JSON.stringify(record) + suffix;
+    return this.write(chunk);
+  }
+
+  state(value: unknown): Promise<void> {
+    return this.write(JSON.stringify({ type: 'STATE', value }) + '\n');
+  }
+
+  /** Resolves once everything written so far has been handed to the operating system. */
+  async flush(): Promise<void> {
+    this.check();
+    if (this.out.writableLength > 0) await this.waitForDrain();
+    this.check();
+  }
+
+  private async write(chunk: string): Promise<void> {
+    this.check();
+    if (!this.out.write(chunk)) await this.waitForDrain();
+    this.check();
+  }
+
+  private waitForDrain(): Promise<void> {
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.out.off('drain', done);
+        this.out.off('error', done);
+        this.out.off('close', done);
+        this.drained = null;
+        resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('error', done);
+      this.out.on('close', done);
+    });
+    return this.drained;
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+}

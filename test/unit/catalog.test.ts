@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { discover, parseCatalog, selectStreams, type Catalog } from '../../src/catalog.js';
+import { STREAMS } from '../../src/streams.js';
+
+const STREAM_NAMES = [
+  'appointment_types', 'appointments', 'customer_assets', 'contacts', 'contracts', 'customers', 'estimates',
+  'invoices', 'items', 'line_items', 'leads', 'payments', 'products', 'tickets',
+];
+
+function catalogWith(edit: (catalog: Catalog) => void): Catalog {
+  const catalog = structuredClone(discover());
+  edit(catalog);
+  return catalog;
+}
+const rootMeta = (catalog: Catalog, stream: string) =>
+  catalog.streams.find((s) => s.stream === stream)!.metadata.find((m) => m.breadcrumb.length === 0)!.metadata;
+const fieldMeta = (catalog: Catalog, stream: string, field: string) =>
+  catalog.streams.find((s) => s.stream === stream)!.metadata.find((m) => m.breadcrumb[1] === field)!.metadata;
+
+describe('catalog: discovery and selection', () => {
+  it('discovers the 14 streams with key id and Singer metadata', () => {
+    const catalog = discover();
+    expect(catalog.streams.map((s) => s.tap_stream_id)).to.deep.equal(STREAM_NAMES);
+    for (const s of catalog.streams) {
+      expect(s.stream).to.equal(s.tap_stream_id);
+      expect(s.key_properties).to.deep.equal(['id']);
+      expect(s.schema.properties).to.have.property('id');
+      expect(s.schema.properties!.id!.type).to.equal('integer');
+      const root = rootMeta(catalog, s.stream);
+      expect(root).to.include({ inclusion: 'available', 'selected-by-default': true });
+      expect(root['table-key-properties']).to.deep.equal(['id']);
+      expect(fieldMeta(catalog, s.stream, 'id').inclusion).to.equal('automatic');
+    }
+    expect(rootMeta(catalog, 'tickets')['valid-replication-keys']).to.deep.equal(['updated_at']);
+    expect(rootMeta(catalog, 'products')['valid-replication-keys']).to.equal(undefined);
+  });
+
+  it('makes every property nullable except id', () => {
+    for (const s of discover().streams) {
+      for (const [name, property] of Object.entries(s.schema.properties!)) {
+        if (name === 'id') continue;
+        expect(property.type, `${s.stream}.${name}`).to.be.an('array').that.includes('null');
+      }
+    }
+  });
+
+  it('selects every stream without a catalog, and every field', () => {
+    const selected = selectStreams(undefined);
+    expect(selected.map((s) => s.def.name)).to.deep.equal(STREAMS.map((s) => s.name));
+    expect(selected.every((s) => s.fields === null)).to.equal(true);
+  });
+
+  it('selects by metadata `selected`, by the stream entry `selected`, and by selected-by-default', () => {
+    const catalog = catalogWith((c) => {
+      for (const s of c.streams) rootMeta(c, s.stream)['selected-by-default'] = false;
+      rootMeta(c, 'tickets').selected = true;
+      c.streams.find((s) => s.stream === 'customers')!.selected = true;
+      rootMeta(c, 'invoices')['selected-by-default'] = true;
+      rootMeta(c, 'leads').selected = false;
+      c.streams.find((s) => s.stream === 'leads')!.selected = true; // metadata wins over the entry
+    });
+    expect(selectStreams(catalog).map((s) => s.def.name)).to.deep.equal(['customers', 'invoices', 'tickets']);
+  });
+
+  it('removes deselected fields from the schema and the records, keeps automatic ones', () => {
+    const catalog = catalogWith((c) => {
+      for (const s of c.streams) if (s.stream !== 'tickets') rootMeta(c, s.stream).selected = false;
+      fieldMeta(c, 'tickets', 'subject').selected = false;
+      fieldMeta(c, 'tickets', 'id').selected = false; // automatic: kept anyway
+    });
+    const [tickets] = selectStreams(catalog);
+    expect(tickets!.def.name).to.equal('tickets');
+    expect(tickets!.schema.properties).not.to.have.property('subject');
+    expect(tickets!.schema.properties).to.have.property('id');
+    expect(tickets!.fields!.has('subject')).to.equal(false);
+    expect(tickets!.fields!.has('id')).to.equal(true);
+  });
+
+  it('selects a stream with no metadata at all, and emits the catalog schema as given', () => {
+    const catalog: Catalog = {
+      streams: [{ tap_stream_id: 'leads', stream: 'leads', key_properties: ['id'], metadata: [], schema: { type: 'object', properties: { id: { type: 'integer' }, status: { type: ['null', 'string'] } } } }],
+    };
+    const [leads] = selectStreams(catalog);
+    expect(leads!.schema.properties).to.have.keys('id', 'status');
+  });
+
+  it('rejects a catalog naming an unknown stream, or of the wrong shape, naming the file', () => {
+    const unknown = { streams: [{ tap_stream_id: 'tickets_v2', schema: { properties: {} }, metadata: [] }] };
+    expect(() => parseCatalog(unknown, 'c.json')).to.throw(/catalog file c.json: streams\[0\] names unknown stream "tickets_v2"/);
+    expect(() => parseCatalog({ stream: [] }, 'c.json')).to.throw(/expected an object with a "streams" array/);
+    expect(() => parseCatalog({ streams: [{ tap_stream_id: 'leads' }] }, 'c.json')).to.throw(/stream "leads" has no schema/);
+  });
+});

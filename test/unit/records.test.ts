@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { loadSchema } from '../../src/catalog.js';
+import { recordShaper, SeenIds } from '../../src/records.js';
+
+describe('records: unwrap, normalise, select', () => {
+  it('unwraps {"appointment": {...}} elements and accepts flat ones', () => {
+    const shaper = recordShaper(loadSchema('appointments'), 'appointment', null);
+    expect(shaper.shape({ appointment: { id: 3, summary: 'a' } })).to.deep.equal({ id: 3, summary: 'a' });
+    expect(shaper.shape({ id: 4, summary: 'b' })).to.deep.equal({ id: 4, summary: 'b' });
+  });
+
+  it('turns numbers and booleans in string fields into their JSON text, losslessly', () => {
+    expect(recordShaper(loadSchema('items'), undefined, null).shape({ id: 1, ticketnum: 123, price: 0.1 })).to.deep.include({
+      ticketnum: '123',
+      price: '0.1',
+    });
+    expect(recordShaper(loadSchema('contracts'), undefined, null).shape({ id: 1, primary_contact: false })).to.deep.include({
+      primary_contact: 'false',
+    });
+    expect(recordShaper(loadSchema('invoices'), undefined, null).shape({ id: 1, hardwarecost: 12.5, total: '9.99' })).to.deep.include({
+      hardwarecost: '12.5',
+      total: '9.99',
+    });
+  });
+
+  it('leaves numbers in number fields, nested objects and unknown fields alone', () => {
+    const record = recordShaper(loadSchema('payments'), undefined, null).shape({
+      id: 1,
+      payment_amount: 100,
+      customer: { id: 2, phone: 123 },
+      cf_extra: 7,
+    });
+    expect(record).to.deep.equal({ id: 1, payment_amount: 100, customer: { id: 2, phone: 123 }, cf_extra: 7 });
+  });
+
+  it('turns an empty date-time into null', () => {
+    expect(recordShaper(loadSchema('tickets'), undefined, null).shape({ id: 1, resolved_at: '' })).to.deep.equal({ id: 1, resolved_at: null });
+  });
+
+  it('keeps only the selected fields when a selection is given', () => {
+    const shaper = recordShaper(loadSchema('leads'), undefined, new Set(['id', 'status']));
+    expect(shaper.shape({ id: 1, status: 'New', email: 'x@y', cf_extra: 1 })).to.deep.equal({ id: 1, status: 'New' });
+  });
+
+  it('rejects elements without an id', () => {
+    const shaper = recordShaper(loadSchema('leads'), undefined, null);
+    expect(shaper.shape({ name: 'x' })).to.equal(undefined);
+    expect(shaper.shape(null)).to.equal(undefined);
+  });
+
+  it('SeenIds reports each id once', () => {
+    const seen = new SeenIds();
+    expect([seen.add(1), seen.add(2), seen.add(1)]).to.deep.equal([true, true, false]);
+    expect(seen.size).to.equal(2);
+  });
+});

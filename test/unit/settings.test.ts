@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mergeConfig, resolveSettings, settingsFromEnv } from '../../src/settings.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tap-crm-settings-'));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+const valid = { api_key: 'k-123', base_url: 'https://acme.syncromsp.com/api/v1/' };
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'no error';
+}
+
+describe('settings: merging, defaults and validation', () => {
+  it('merges --config files in order, later files winning', () => {
+    const a = file('a.json', JSON.stringify({ ...valid, page_size: 10, max_concurrency: 2 }));
+    const b = file('b.json', JSON.stringify({ page_size: 50 }));
+    expect(mergeConfig([a, b])).to.include({ page_size: 50, max_concurrency: 2, api_key: 'k-123' });
+  });
+
+  it('reads TAP_CRM_* variables for --config ENV, cast to the setting types, and .env below them', () => {
+    const dotEnv = file('.env', 'TAP_CRM_USER_AGENT="from-dotenv"\nTAP_CRM_PAGE_SIZE=5\n# comment\n');
+    const env = { TAP_CRM_API_KEY: 'k', TAP_CRM_PAGE_SIZE: '25', TAP_CRM_REQUEST_TIMEOUT: '2.5', OTHER: 'x' };
+    expect(settingsFromEnv(env, dotEnv)).to.deep.equal({ api_key: 'k', page_size: 25, request_timeout: 2.5, user_agent: 'from-dotenv' });
+  });
+
+  it('names the variable when an ENV value has the wrong type', () => {
+    expect(errorOf(() => settingsFromEnv({ TAP_CRM_PAGE_SIZE: 'many' }, '/nonexistent'))).to.equal(
+      'environment variable TAP_CRM_PAGE_SIZE must be an integer.',
+    );
+  });
+
+  it('applies defaults and trims the base URL', () => {
+    const s = resolveSettings({ ...valid });
+    expect(s).to.include({
+      base_url: 'https://acme.syncromsp.com/api/v1',
+      auth_method: 'header',
+      requests_per_minute: 180,
+      max_concurrency: 4,
+      request_timeout: 60,
+      log_level: 'INFO',
+    });
+    expect(s.user_agent).to.match(/^tap-crm\/\d+\.\d+\.\d+/);
+    expect(s.page_size).to.equal(undefined);
+  });
+
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['missing api_key', { base_url: valid.base_url }, /setting "api_key" is missing: add "api_key" to a --config file or set TAP_CRM_API_KEY/],
+    ['missing base_url', { api_key: 'k' }, /setting "base_url" is missing/],
+    ['empty api_key', { ...valid, api_key: '' }, /setting "api_key" must not be empty/],
+    ['page_size over 100', { ...valid, page_size: 500 }, /setting "page_size" must be <= 100/],
+    ['page_size not an integer', { ...valid, page_size: 'ten' }, /setting "page_size" must be an integer/],
+    ['unknown auth_method', { ...valid, auth_method: 'cookie' }, /setting "auth_method" must be one of header, bearer, query/],
+    ['start_date not RFC 3339', { ...valid, start_date: 'yesterday' }, /setting "start_date" must be an RFC 3339 date-time/],
+    ['base_url not a URL', { ...valid, base_url: 'acme.syncromsp.com' }, /setting "base_url" is not a URL/],
+    ['plain http to a remote host', { ...valid, base_url: 'http://acme.syncromsp.com/api/v1' }, /uses plain http to acme.syncromsp.com: use https/],
+    ['credentials in base_url', { ...valid, base_url: 'https://u:p@acme.syncromsp.com/api/v1' }, /must not hold credentials/],
+    ['max_concurrency 0', { ...valid, max_concurrency: 0 }, /setting "max_concurrency" must be >= 1/],
+  ];
+  for (const [name, raw, message] of cases) {
+    it(`rejects ${name} with a message naming the setting`, () => {
+      const text = errorOf(() => resolveSettings(raw));
+      expect(text).to.match(message);
+      expect(text).not.to.include('k-123');
+    });
+  }
+
+  it('accepts plain http to loopback hosts', () => {
+    for (const host of ['127.0.0.1:8787', 'localhost:1', '[::1]:8080']) {
+      expect(resolveSettings({ ...valid, base_url: `http://${host}/api/v1` }).base_url).to.equal(`http://${host}/api/v1`);
+    }
+  });
+
+  it('names the file when a config file is missing or not JSON', () => {
+    expect(errorOf(() => mergeConfig([join(dir, 'missing.json')]))).to.match(/config file .*missing.json cannot be read \(ENOENT\)/);
+    expect(errorOf(() => mergeConfig([file('bad.json', '{"api_key": ')]))).to.match(/config file .*bad.json is not valid JSON/);
+    expect(errorOf(() => mergeConfig([file('list.json', '[1]')]))).to.match(/must hold a JSON object of settings/);
+  });
+});

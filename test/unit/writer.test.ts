@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { MessageWriter } from '../../src/writer.js';
+
+/** A Writable that takes a chunk only when `release()` is called, like a target that reads slowly. */
+function slowSink(highWaterMark: number) {
+  const chunks: string[] = [];
+  const pending: (() => void)[] = [];
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _enc, callback) {
+      chunks.push(chunk.toString());
+      pending.push(callback);
+    },
+  });
+  return { stream, chunks, release: () => pending.splice(0).forEach((cb) => cb()) };
+}
+
+describe('writer: Singer messages on stdout', () => {
+  it('writes SCHEMA, RECORD and STATE lines in the Singer format', async () => {
+    const chunks: string[] = [];
+    const stream = new Writable({ write: (chunk: Buffer, _enc, callback) => (chunks.push(chunk.toString()), callback()) });
+    const writer = new MessageWriter(stream);
+    await writer.schema('leads', { type: 'object', properties: { id: { type: 'integer' } } }, ['id']);
+    await writer.records('leads', [{ id: 1, name: 'Zoë "Z"' }, { id: 2 }], '2026-01-01T00:00:00.000Z');
+    await writer.state({ bookmarks: {} });
+    const lines = chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).to.deep.equal([
+      { type: 'SCHEMA', stream: 'leads', schema: { type: 'object', properties: { id: { type: 'integer' } } }, key_properties: ['id'] },
+      { type: 'RECORD', stream: 'leads', record: { id: 1, name: 'Zoë "Z"' }, time_extracted: '2026-01-01T00:00:00.000Z' },
+      { type: 'RECORD', stream: 'leads', record: { id: 2 }, time_extracted: '2026-01-01T00:00:00.000Z' },
+      { type: 'STATE', value: { bookmarks: {} } },
+    ]);
+  });
+
+  it('waits for drain when the consumer is slow, instead of buffering without bound', async () => {
+    const sink = slowSink(64);
+    const writer = new MessageWriter(sink.stream);
+    let done = false;
+    const write = writer.records('s', [{ id: 1, padding: 'x'.repeat(200) }], 'T').then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done, 'resolved before the consumer read').to.equal(false);
+    sink.release();
+    await write;
+    expect(done).to.equal(true);
+  });
+
+  it('fails every write once stdout has failed (EPIPE: the target died)', async () => {
+    const stream = new Writable({
+      write(_chunk, _enc, callback) {
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    stream.on('error', () => undefined);
+    const writer = new MessageWriter(stream);
+    await writer.state({}).catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    let error: Error | undefined;
+    try {
+      await writer.state({});
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.match(/stdout failed \(EPIPE\): the target stopped reading/);
+  });
+});
