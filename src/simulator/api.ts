@@ -1,0 +1,131 @@
+/** The API proper: routes a request to a list page, ticket comments or /me, and renders the answer. */
+import type { IncomingHttpHeaders } from 'node:http';
+import { STREAMS } from '../streams.js';
+import { ADMIN_ONLY, NOT_AUTHORIZED, NO_PERMISSION, classify, presentedKeys } from './auth.js';
+import type { PageCache } from './cache.js';
+import { renderComments, renderListPage, renderMe } from './render.js';
+import type { Store } from './store.js';
+import type { StreamName } from './types.js';
+
+export const API_PREFIX = '/api/v1';
+const JSON_TYPE = 'application/json; charset=utf-8';
+const MAX_PER_PAGE = 100;
+const COMMENTS_PER_PAGE = 10;
+
+export interface ApiReply {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+export type Route =
+  | { kind: 'list'; endpoint: StreamName; stream: StreamName }
+  | { kind: 'comments'; endpoint: 'ticket_comments'; ticketId: number }
+  | { kind: 'me'; endpoint: 'me' }
+  | { kind: 'notfound'; endpoint: 'other' };
+
+const BY_PATH = new Map(STREAMS.map((s) => [s.path, s.name as StreamName]));
+
+export function route(method: string, pathname: string): Route {
+  const notFound: Route = { kind: 'notfound', endpoint: 'other' };
+  if (method !== 'GET' && method !== 'HEAD') return notFound;
+  if (!pathname.startsWith(API_PREFIX + '/')) return notFound;
+  const p = pathname.slice(API_PREFIX.length).replace(/\/+$/, '');
+  if (p === '/me') return { kind: 'me', endpoint: 'me' };
+  const m = /^\/tickets\/(\d+)\/comments$/.exec(p);
+  if (m) return { kind: 'comments', endpoint: 'ticket_comments', ticketId: Number(m[1]) };
+  const stream = BY_PATH.get(p);
+  return stream ? { kind: 'list', endpoint: stream, stream } : notFound;
+}
+
+function json(status: number, value: unknown): ApiReply {
+  return { status, contentType: JSON_TYPE, body: Buffer.from(JSON.stringify(value)) };
+}
+
+/** Rails' `to_i`: leading digits or 0. */
+function toInt(v: string | null): number {
+  const n = v === null ? NaN : parseInt(v, 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * An ISO 8601 / RFC 3339 instant in ms, or null. A zone-less value is taken as UTC. Note that a raw "+" in a
+ * query string decodes to a space, which makes "...T00:00:00+05:00" sent unencoded unparseable here.
+ */
+export function parseInstant(s: string): number | null {
+  const m = ISO.exec(s.trim());
+  if (!m) return null;
+  const frac = (m[4] ?? '').padEnd(3, '0').slice(0, 3);
+  let zone = (m[5] ?? 'Z').toUpperCase();
+  if (zone !== 'Z' && !zone.includes(':')) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const text = `${m[1]}T${m[2] ?? '00:00'}:${m[3] ?? '00'}.${frac}${zone}`;
+  const ms = Date.parse(text);
+  // Date.parse rolls 2024-02-30 over to March; a round trip of the date part rejects that.
+  if (Number.isNaN(ms) || new Date(Date.parse(`${m[1]}T00:00:00Z`)).toISOString().slice(0, 10) !== m[1]) return null;
+  return ms;
+}
+
+export interface ApiConfig {
+  apiKey: string;
+  limitedApiKey: string;
+  pageSizes: Record<StreamName, number>;
+  appointmentsWrapped: boolean;
+}
+
+export class Api {
+  constructor(
+    private readonly store: Store,
+    private readonly cache: PageCache,
+    private readonly config: ApiConfig,
+  ) {}
+
+  handle(r: Route, headers: IncomingHttpHeaders, query: URLSearchParams): ApiReply {
+    // Routing comes first, as in Rails: an unknown path is a 404 whatever the key.
+    if (r.kind === 'notfound') return json(404, { message: 'Not found' });
+    const who = classify(presentedKeys(headers, query), this.config.apiKey, this.config.limitedApiKey);
+    if (!who) return json(401, NOT_AUTHORIZED);
+    if (r.kind === 'me') return { status: 200, contentType: JSON_TYPE, body: renderMe(who.key, who.kind === 'full') };
+    if (r.kind === 'comments') return this.comments(r.ticketId, query);
+    if (who.kind === 'limited' && ADMIN_ONLY.has(r.stream)) return json(401, NO_PERMISSION);
+    return this.list(r.stream, query);
+  }
+
+  private comments(ticketId: number, query: URLSearchParams): ApiReply {
+    if (!this.store.has('tickets', ticketId)) return json(404, { message: 'Not found' });
+    const page = Math.max(1, toInt(query.get('page')));
+    const asked = toInt(query.get('per_page'));
+    const perPage = asked < 1 ? COMMENTS_PER_PAGE : Math.min(MAX_PER_PAGE, asked);
+    return { status: 200, contentType: JSON_TYPE, body: renderComments(this.store, ticketId, page, perPage) };
+  }
+
+  private list(stream: StreamName, query: URLSearchParams): ApiReply {
+    let ids = this.store.ids(stream);
+    let filterKey = '';
+    if (stream === 'customers') {
+      const all = ['true', '1'].includes(query.get('include_disabled') ?? '');
+      if (!all) ids = this.store.enabledCustomers();
+      filterKey = all ? 'all' : 'enabled';
+    }
+    const since = query.get('since_updated_at');
+    if ((stream === 'tickets' || stream === 'invoices') && since) {
+      const ms = parseInstant(since);
+      if (ms === null) return json(422, { errors: [`since_updated_at is not a valid date-time: ${since}`] });
+      ids = this.store.updatedSince(stream, ms);
+      filterKey = `since:${ms}`;
+    }
+    // appointment_types has no paging: the whole list, whatever page is asked.
+    const paged = stream !== 'appointment_types';
+    const page = paged ? Math.max(1, toInt(query.get('page'))) : 1;
+    const asked = toInt(query.get('per_page'));
+    const perPage = !paged ? 0 : asked < 1 ? this.config.pageSizes[stream] : Math.min(MAX_PER_PAGE, asked);
+    const key = `${stream}|${this.store.version(stream)}|${page}|${perPage}|${filterKey}`;
+    let body = this.cache.get(key);
+    if (!body) {
+      body = renderListPage(this.store, { stream, ids, page, perPage, wrapAppointments: this.config.appointmentsWrapped });
+      this.cache.set(key, body);
+    }
+    return { status: 200, contentType: JSON_TYPE, body };
+  }
+}

@@ -1,0 +1,131 @@
+/** Defaults and validation of the simulator's options, shared by startSimulator, configure() and the CLI. */
+import { FAULT_KINDS, STREAM_NAMES, type FaultKind, type RetryAfterMode, type RuntimeOptions, type SimulatorOptions, type StreamName } from './types.js';
+
+/** Page sizes seen live (shared/crm-api.md); appointment_types has no paging and returns everything. */
+export const LIVE_PAGE_SIZES: Record<StreamName, number> = {
+  appointment_types: 0,
+  appointments: 25,
+  customer_assets: 50,
+  contacts: 50,
+  contracts: 50,
+  customers: 100,
+  estimates: 25,
+  invoices: 25,
+  items: 50,
+  line_items: 100,
+  leads: 25,
+  payments: 25,
+  products: 20,
+  tickets: 50,
+};
+
+export interface Runtime {
+  rpm: number;
+  windowMs: number;
+  retryAfter: RetryAfterMode;
+  failRate: number;
+  faults: FaultKind[];
+  stallMs: number;
+  latencyMs: number;
+  echoRequest: boolean;
+}
+
+export interface Resolved {
+  host: string;
+  port: number;
+  seed: number;
+  records: number;
+  counts: Partial<Record<StreamName, number>>;
+  apiKey: string;
+  limitedApiKey: string;
+  pageSizes: Record<StreamName, number>;
+  appointmentsWrapped: boolean;
+  cacheBytes: number;
+  runtime: Runtime;
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new RangeError(`crm-simulator: ${message}`);
+}
+
+const nonNegInt = (v: number): boolean => Number.isInteger(v) && v >= 0;
+
+/** Applies a runtime change to `base`, validating every given value. */
+export function applyRuntime(base: Runtime, o: RuntimeOptions): Runtime {
+  const r = { ...base };
+  if (o.rpm !== undefined) {
+    check(nonNegInt(o.rpm), `rpm must be an integer >= 0, got ${o.rpm}`);
+    r.rpm = o.rpm;
+  }
+  if (o.windowMs !== undefined) {
+    check(Number.isInteger(o.windowMs) && o.windowMs > 0, `windowMs must be an integer > 0, got ${o.windowMs}`);
+    r.windowMs = o.windowMs;
+  }
+  if (o.retryAfter !== undefined) {
+    check(['always', 'never', 'mixed'].includes(o.retryAfter), `retryAfter must be always, never or mixed, got ${o.retryAfter}`);
+    r.retryAfter = o.retryAfter;
+  }
+  if (o.failRate !== undefined) {
+    check(typeof o.failRate === 'number' && o.failRate >= 0 && o.failRate <= 1, `failRate must be within 0..1, got ${o.failRate}`);
+    r.failRate = o.failRate;
+  }
+  if (o.faults !== undefined) {
+    check(Array.isArray(o.faults) && o.faults.length > 0, 'faults must be a non-empty list');
+    for (const f of o.faults) check(FAULT_KINDS.includes(f), `unknown fault kind ${String(f)} (one of ${FAULT_KINDS.join(', ')})`);
+    r.faults = [...o.faults];
+  }
+  if (o.stallMs !== undefined) {
+    check(nonNegInt(o.stallMs), `stallMs must be an integer >= 0, got ${o.stallMs}`);
+    r.stallMs = o.stallMs;
+  }
+  if (o.latencyMs !== undefined) {
+    check(nonNegInt(o.latencyMs), `latencyMs must be an integer >= 0, got ${o.latencyMs}`);
+    r.latencyMs = o.latencyMs;
+  }
+  if (o.echoRequest !== undefined) {
+    check(typeof o.echoRequest === 'boolean', 'echoRequest must be a boolean');
+    r.echoRequest = o.echoRequest;
+  }
+  return r;
+}
+
+export function resolveOptions(o: SimulatorOptions = {}): Resolved {
+  const runtime = applyRuntime(
+    { rpm: 180, windowMs: 60_000, retryAfter: 'mixed', failRate: 0, faults: [...FAULT_KINDS], stallMs: 120_000, latencyMs: 0, echoRequest: false },
+    o,
+  );
+  const port = o.port ?? 0;
+  check(Number.isInteger(port) && port >= 0 && port < 65536, `port must be within 0..65535, got ${port}`);
+  const seed = o.seed ?? 1;
+  check(Number.isInteger(seed), `seed must be an integer, got ${seed}`);
+  const records = o.records ?? 5000;
+  check(nonNegInt(records), `records must be an integer >= 0, got ${records}`);
+  const pageSizes = { ...LIVE_PAGE_SIZES };
+  for (const [name, size] of Object.entries(o.pageSizes ?? {})) {
+    check((STREAM_NAMES as readonly string[]).includes(name), `pageSizes: unknown stream ${name}`);
+    check(Number.isInteger(size) && size > 0, `pageSizes.${name} must be an integer > 0`);
+    pageSizes[name as StreamName] = size;
+  }
+  for (const [name, n] of Object.entries(o.counts ?? {})) {
+    check((STREAM_NAMES as readonly string[]).includes(name), `counts: unknown stream ${name}`);
+    check(nonNegInt(n), `counts.${name} must be an integer >= 0`);
+  }
+  const apiKey = o.apiKey ?? 'sim-key-full-0123456789abcdef';
+  const limitedApiKey = o.limitedApiKey ?? 'sim-key-limited-0123456789abcdef';
+  check(apiKey.length > 0 && limitedApiKey.length > 0 && apiKey !== limitedApiKey, 'apiKey and limitedApiKey must be distinct non-empty strings');
+  const cacheBytes = o.cacheBytes ?? 256 * 1024 * 1024;
+  check(nonNegInt(cacheBytes), `cacheBytes must be an integer >= 0, got ${cacheBytes}`);
+  return {
+    host: o.host ?? '127.0.0.1',
+    port,
+    seed,
+    records,
+    counts: { ...o.counts },
+    apiKey,
+    limitedApiKey,
+    pageSizes,
+    appointmentsWrapped: o.appointmentsWrapped ?? true,
+    cacheBytes,
+    runtime,
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The live data set: per stream a sorted Int32Array of live ids plus small maps of what mutations changed
+ * (revision, updated_at, created_at). Records are built from these on demand, never stored.
+ */
+import { baseTimes, initialIds, isDisabledCustomer, recordFor, type JsonObject } from './data.js';
+import { Gen, formatTime } from './gen.js';
+import { mix } from './prng.js';
+import { streamHash } from './record-context.js';
+import { STREAM_NAMES, type Mutation, type MutationResult, type StreamName, type Truth } from './types.js';
+
+/** A growable sorted list of ids. */
+class IdList {
+  private buf: Int32Array;
+  length: number;
+
+  constructor(initial: Int32Array) {
+    this.buf = initial;
+    this.length = initial.length;
+  }
+
+  view(): Int32Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  max(): number {
+    return this.length === 0 ? 0 : (this.buf[this.length - 1] as number);
+  }
+
+  has(id: number): boolean {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.buf[mid] as number;
+      if (v === id) return true;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  append(id: number): void {
+    if (this.length === this.buf.length) {
+      const bigger = new Int32Array(Math.max(16, this.buf.length * 2));
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = id;
+  }
+
+  removeAll(ids: ReadonlySet<number>): void {
+    let w = 0;
+    for (let r = 0; r < this.length; r++) {
+      const v = this.buf[r] as number;
+      if (!ids.has(v)) this.buf[w++] = v;
+    }
+    this.length = w;
+  }
+}
+
+interface StreamState {
+  ids: IdList;
+  /** Highest id ever given, so that inserts never reuse a deleted id. */
+  maxId: number;
+  revisions: Map<number, number>;
+  updatedMs: Map<number, number>;
+  createdMs: Map<number, number>;
+  /** Bumped on every change; keys the caches of derived lists and pages. */
+  version: number;
+  mutations: number;
+}
+
+const FILTER_CACHE_ENTRIES = 32;
+
+export class Store {
+  private readonly streams = new Map<StreamName, StreamState>();
+  private readonly filters = new Map<string, Int32Array>();
+  private lastStampMs = 0;
+
+  constructor(
+    readonly seed: number,
+    counts: Record<StreamName, number>,
+  ) {
+    for (const name of STREAM_NAMES) {
+      const ids = new IdList(initialIds(seed, name, counts[name]));
+      this.streams.set(name, { ids, maxId: ids.max(), revisions: new Map(), updatedMs: new Map(), createdMs: new Map(), version: 0, mutations: 0 });
+    }
+  }
+
+  private state(stream: StreamName): StreamState {
+    return this.streams.get(stream) as StreamState;
+  }
+
+  version(stream: StreamName): number {
+    return this.state(stream).version;
+  }
+
+  ids(stream: StreamName): Int32Array {
+    return this.state(stream).ids.view();
+  }
+
+  has(stream: StreamName, id: number): boolean {
+    return this.state(stream).ids.has(id);
+  }
+
+  record(stream: StreamName, id: number): JsonObject {
+    const s = this.state(stream);
+    const upd = s.updatedMs.get(id);
+    const cre = s.createdMs.get(id);
+    return recordFor(this.seed, stream, id, s.revisions.get(id) ?? 0, upd === undefined ? undefined : formatTime(upd), cre === undefined ? undefined : formatTime(cre));
+  }
+
+  /** created_at (ms) and the render offset of a record, for its ticket comments. */
+  created(stream: StreamName, id: number): { ms: number; offsetMinutes: number } {
+    const base = baseTimes(this.seed, stream, id);
+    return { ms: this.state(stream).createdMs.get(id) ?? base.createdMs, offsetMinutes: base.offsetMinutes };
+  }
+
+  updatedMs(stream: StreamName, id: number): number {
+    return this.state(stream).updatedMs.get(id) ?? baseTimes(this.seed, stream, id).updatedMs;
+  }
+
+  /** updated_at exactly as the record renders it. */
+  updatedAt(stream: StreamName, id: number): string | null {
+    if (stream === 'products') return null;
+    const o = this.state(stream).updatedMs.get(id);
+    if (o !== undefined) return formatTime(o);
+    const t = baseTimes(this.seed, stream, id);
+    return formatTime(t.updatedMs, t.offsetMinutes);
+  }
+
+  /** Live customers without the disabled ones (what /customers shows by default). */
+  enabledCustomers(): Int32Array {
+    return this.derived('customers', 'enabled', (id) => !isDisabledCustomer(this.seed, id));
+  }
+
+  /** Live ids whose updated_at is at or after `sinceMs`. */
+  updatedSince(stream: StreamName, sinceMs: number): Int32Array {
+    return this.derived(stream, `since:${sinceMs}`, (id) => this.updatedMs(stream, id) >= sinceMs);
+  }
+
+  private derived(stream: StreamName, key: string, keep: (id: number) => boolean): Int32Array {
+    const k = `${stream}|${this.version(stream)}|${key}`;
+    const hit = this.filters.get(k);
+    if (hit) return hit;
+    const src = this.ids(stream);
+    const out = new Int32Array(src.length);
+    let n = 0;
+    for (const id of src) if (keep(id)) out[n++] = id;
+    const list = out.slice(0, n);
+    if (this.filters.size >= FILTER_CACHE_ENTRIES) this.filters.delete(this.filters.keys().next().value as string);
+    this.filters.set(k, list);
+    return list;
+  }
+
+  truth(): Truth {
+    const out = {} as Truth;
+    for (const name of STREAM_NAMES) out[name] = Array.from(this.ids(name), (id) => ({ id, updated_at: this.updatedAt(name, id) }));
+    return out;
+  }
+
+  /** A fresh timestamp, at least 1 ms after the previous one handed out. */
+  private stamp(): number {
+    this.lastStampMs = Math.max(Date.now(), this.lastStampMs + 1);
+    return this.lastStampMs;
+  }
+
+  mutate(m: Mutation): MutationResult {
+    const s = this.state(m.stream);
+    s.mutations += 1;
+    const g = new Gen(mix(this.seed, streamHash(m.stream), s.mutations));
+    const now = m.update !== undefined || m.insert !== undefined ? this.stamp() : undefined;
+    const deleted = this.pick(s, m.delete, g);
+    if (deleted.length > 0) s.ids.removeAll(new Set(deleted));
+    for (const id of deleted) {
+      s.revisions.delete(id);
+      s.updatedMs.delete(id);
+      s.createdMs.delete(id);
+    }
+    const updated = this.pick(s, m.update, g);
+    for (const id of updated) {
+      s.revisions.set(id, (s.revisions.get(id) ?? 0) + 1);
+      if (m.stream !== 'products') s.updatedMs.set(id, now as number);
+    }
+    const inserted: number[] = [];
+    for (let i = 0; i < Math.max(0, Math.floor(m.insert ?? 0)); i++) {
+      const id = ++s.maxId;
+      s.ids.append(id);
+      if (m.stream !== 'products') {
+        s.updatedMs.set(id, now as number);
+        s.createdMs.set(id, now as number);
+      }
+      inserted.push(id);
+    }
+    if (deleted.length + updated.length + inserted.length > 0) s.version += 1;
+    const stampText = now !== undefined && m.stream !== 'products' && updated.length + inserted.length > 0 ? formatTime(now) : null;
+    return { stream: m.stream, updated, inserted, deleted, updated_at: stampText };
+  }
+
+  /** The live ids a mutation names: an array is taken as given (unknown ids dropped), a number picks that many. */
+  private pick(s: StreamState, which: number | number[] | undefined, g: Gen): number[] {
+    if (which === undefined) return [];
+    if (Array.isArray(which)) return [...new Set(which)].filter((id) => s.ids.has(id)).sort((a, b) => a - b);
+    const live = s.ids.view();
+    const n = Math.min(live.length, Math.max(0, Math.floor(which)));
+    if (n === live.length) return Array.from(live);
+    const chosen = new Set<number>();
+    while (chosen.size < n) chosen.add(live[g.int(live.length)] as number);
+    return [...chosen].sort((a, b) => a - b);
+  }
+}

@@ -1,0 +1,150 @@
+/** Public types of the simulator: its options, its handle, mutations and statistics. */
+import type { StreamRecords } from '../generated/types.js';
+
+/** The 14 list endpoints, named as the streams of src/streams.ts. */
+export type StreamName = keyof StreamRecords;
+
+export const STREAM_NAMES = [
+  'appointment_types',
+  'appointments',
+  'customer_assets',
+  'contacts',
+  'contracts',
+  'customers',
+  'estimates',
+  'invoices',
+  'items',
+  'line_items',
+  'leads',
+  'payments',
+  'products',
+  'tickets',
+] as const satisfies readonly StreamName[];
+
+// Compile-time check that the list above names every stream of the generated types.
+type Missing = Exclude<StreamName, (typeof STREAM_NAMES)[number]>;
+const _allStreamsListed: Missing extends never ? true : never = true;
+void _allStreamsListed;
+
+export type FaultKind = '500' | '502' | '503' | '504' | 'reset' | 'truncated' | 'stall' | 'html200';
+export const FAULT_KINDS: readonly FaultKind[] = ['500', '502', '503', '504', 'reset', 'truncated', 'stall', 'html200'];
+
+export type RetryAfterMode = 'always' | 'never' | 'mixed';
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 1. */
+  seed?: number;
+  /** Total records over the 14 streams, split by fixed weights; default 5000. */
+  records?: number;
+  /** Exact per-stream counts, overriding the split for the streams named. */
+  counts?: Partial<Record<StreamName, number>>;
+  /** Default 'sim-key-full-0123456789abcdef'. */
+  apiKey?: string;
+  /** A key without Global Admin; default 'sim-key-limited-0123456789abcdef'. */
+  limitedApiKey?: string;
+  /** Accepted API requests per windowMs; default 180; 0 = no limit. */
+  rpm?: number;
+  /** Length of the sliding rate-limit window; default 60000. */
+  windowMs?: number;
+  /** Retry-After on 429: default 'mixed' (every other 429 carries it). */
+  retryAfter?: RetryAfterMode;
+  /** Probability (0..1) that an API request gets a fault; default 0. */
+  failRate?: number;
+  /** Fault kinds drawn from; default all. */
+  faults?: FaultKind[];
+  /** How long a 'stall' holds its response; default 120000. */
+  stallMs?: number;
+  /** Delay before every API response; default 0. */
+  latencyMs?: number;
+  /** Per-endpoint default page sizes, overriding the live ones. */
+  pageSizes?: Partial<Record<StreamName, number>>;
+  /** 5xx bodies echo the request line, query and headers (as some gateways do); default false. */
+  echoRequest?: boolean;
+  /** Wrap each appointment as {"appointment": {...}}; default true. */
+  appointmentsWrapped?: boolean;
+  /** Bound of the rendered-page cache; default 256 MiB. */
+  cacheBytes?: number;
+}
+
+/** The options that can change while the simulator runs. */
+export type RuntimeOptions = Partial<
+  Pick<SimulatorOptions, 'rpm' | 'windowMs' | 'retryAfter' | 'failRate' | 'faults' | 'latencyMs' | 'stallMs' | 'echoRequest'>
+>;
+
+/** A change to one stream: a number picks that many records deterministically, an array names ids. */
+export interface Mutation {
+  stream: StreamName;
+  update?: number | number[];
+  insert?: number;
+  delete?: number | number[];
+}
+
+export interface MutationResult {
+  stream: StreamName;
+  updated: number[];
+  inserted: number[];
+  deleted: number[];
+  /** The updated_at given to updated and inserted records (null for products). */
+  updated_at: string | null;
+}
+
+export interface TruthRow {
+  id: number;
+  updated_at: string | null;
+}
+
+export type Truth = Record<StreamName, TruthRow[]>;
+
+/** Statistics key: a stream name, 'me', 'ticket_comments' or 'other' (unknown paths). */
+export type EndpointName = StreamName | 'me' | 'ticket_comments' | 'other';
+
+export interface EndpointStats {
+  requests: number;
+  /** Count per HTTP status; a reset (no response) counts under "0". */
+  byStatus: Record<string, number>;
+  byFault: Partial<Record<FaultKind, number>>;
+  /** Distinct query parameter names seen, sorted. */
+  params: string[];
+  /** Distinct values seen for these parameters (at most 1000 each), in order of first sight. */
+  values: { since_updated_at: string[]; per_page: string[]; include_disabled: string[] };
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  /** The query string, api_key redacted. */
+  query: string;
+  status: number;
+  fault?: FaultKind;
+}
+
+export interface SimulatorStats {
+  /** API requests received (admin requests excluded), 429s included. */
+  total: number;
+  endpoints: Partial<Record<EndpointName, EndpointStats>>;
+  /** Most accepted requests in any sliding window of windowMs. */
+  peakPerMinute: number;
+  /** Requests answered 429. */
+  rateLimited: number;
+  /** The last 10,000 requests, oldest first. */
+  log: RequestLogEntry[];
+}
+
+export interface Simulator {
+  /** e.g. http://127.0.0.1:41234/api/v1 */
+  baseUrl: string;
+  apiKey: string;
+  limitedApiKey: string;
+  /** Every live record (disabled customers included), id order. */
+  truth(): Truth;
+  stats(): SimulatorStats;
+  resetStats(): void;
+  mutate(m: Mutation): MutationResult;
+  configure(o: RuntimeOptions): void;
+  /** Closes the server, kept-alive sockets included, and cancels held responses. */
+  close(): Promise<void>;
+}
