@@ -171,7 +171,7 @@ export class HttpClient {
         value: ms / 1000,
         tags: { endpoint: path, http_status_code: status, status: status >= 200 && status < 300 ? 'succeeded' : 'failed' },
       });
-      log.debug(`GET ${path} ${formatParams(params)} -> ${status || 'no response'} in ${ms} ms`);
+      log.debug(`GET ${path}${formatParams(params)} -> ${status || 'no response'} in ${ms} ms`);
     }
   }
 }

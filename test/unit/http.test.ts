@@ -41,19 +41,19 @@ describe('http client (nock)', () => {
       .query({ page: '1' })
       .reply(200, { tickets: [] });
     const { client: c } = client();
-    expect(await c.getJson('/tickets', { page: 1 }, ctx)).to.deep.equal({ tickets: [] });
+    expect((await captureLog(() => c.getJson('/tickets', { page: 1 }, ctx))).result).to.deep.equal({ tickets: [] });
     scope.done();
   });
 
   it('sends Authorization: Bearer <key> with the bearer method', async () => {
     const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } }).get('/me').reply(200, {});
-    await client({ authMethod: 'bearer' }).client.getJson('/me', {}, ctx);
+    await captureLog(() => client({ authMethod: 'bearer' }).client.getJson('/me', {}, ctx));
     scope.done();
   });
 
   it('sends ?api_key= and no Authorization header with the query method', async () => {
     const scope = nock(BASE, { badheaders: ['authorization'] }).get('/me').query({ api_key: KEY }).reply(200, {});
-    await client({ authMethod: 'query' }).client.getJson('/me', {}, ctx);
+    await captureLog(() => client({ authMethod: 'query' }).client.getJson('/me', {}, ctx));
     scope.done();
   });
 

@@ -1,0 +1,248 @@
+/**
+ * End-to-end: the built tap as a child process, over real HTTP, against the bundled simulator.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { default as addFormats } from 'ajv-formats';
+import { ROOT } from '../../src/paths.js';
+import { STREAMS } from '../../src/streams.js';
+import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator/server.js';
+import { idsByStream, runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
+
+const STREAM_NAMES = STREAMS.map((s) => s.name);
+
+function config(sim: Simulator, extra: Record<string, unknown> = {}): string {
+  return tempJson('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, ...extra });
+}
+
+function truthIds(sim: Simulator): Record<string, number[]> {
+  const truth = sim.truth();
+  return Object.fromEntries(Object.entries(truth).map(([stream, rows]) => [stream, rows.map((r) => r.id)]));
+}
+
+function sorted(ids: number[] | undefined): number[] {
+  return [...(ids ?? [])].sort((a, b) => a - b);
+}
+
+function criticalLines(run: TapRun): string[] {
+  return run.stderrLines.filter((l) => l.startsWith('CRITICAL'));
+}
+
+describe('tap-crm end to end against the simulator', function () {
+  this.timeout(120_000);
+  let sim: Simulator;
+  let full: TapRun;
+  let fullStats: SimulatorStats;
+
+  before(async () => {
+    sim = await startSimulator({ records: 3000, seed: 7, rpm: 0 });
+    full = await runTap(['--config', config(sim)]);
+    fullStats = sim.stats();
+  });
+  after(async () => sim.close());
+
+  describe('a full sync of all 14 streams', () => {
+    it('exits 0 without CRITICAL or ERROR lines', () => {
+      expect(full.code, full.stderr.slice(-2000)).to.equal(0);
+      expect(full.stderrLines.filter((l) => /^(CRITICAL|ERROR)/.test(l))).to.deep.equal([]);
+    });
+
+    it('emits exactly the simulator’s ids for every stream, disabled customers included, without duplicates', () => {
+      const emitted = idsByStream(full.messages);
+      const truth = truthIds(sim);
+      expect(Object.keys(truth).sort()).to.deep.equal([...STREAM_NAMES].sort());
+      for (const stream of STREAM_NAMES) {
+        expect(sorted(emitted[stream]), stream).to.deep.equal(sorted(truth[stream]));
+        expect(new Set(emitted[stream]).size, `${stream} duplicates`).to.equal(emitted[stream]!.length);
+      }
+    });
+
+    it('emits exactly one SCHEMA per stream, before the stream’s first RECORD, with key_properties', () => {
+      const schemaAt = new Map<string, number>();
+      full.messages.forEach((m, i) => {
+        if (m.type !== 'SCHEMA') return;
+        expect(schemaAt.has(m.stream!), `second SCHEMA for ${m.stream}`).to.equal(false);
+        schemaAt.set(m.stream!, i);
+        expect(m.key_properties).to.deep.equal(['id']);
+        expect(m.schema).to.have.property('properties');
+      });
+      expect([...schemaAt.keys()].sort()).to.deep.equal([...STREAM_NAMES].sort());
+      full.messages.forEach((m, i) => {
+        if (m.type === 'RECORD') expect(i, `RECORD of ${m.stream} before its SCHEMA`).to.be.greaterThan(schemaAt.get(m.stream!)!);
+      });
+    });
+
+    it('emits records that validate against their SCHEMA (ajv, date-time checked)', () => {
+      const ajv = new Ajv({ allErrors: true, strict: false });
+      addFormats.default(ajv);
+      const validators = new Map(
+        full.messages.filter((m) => m.type === 'SCHEMA').map((m) => [m.stream!, ajv.compile(m.schema!)] as const),
+      );
+      let checked = 0;
+      for (const m of full.messages) {
+        if (m.type !== 'RECORD') continue;
+        const validate = validators.get(m.stream!)!;
+        expect(validate(m.record), `${m.stream} ${JSON.stringify(m.record).slice(0, 300)}: ${ajv.errorsText(validate.errors)}`).to.equal(true);
+        checked++;
+      }
+      expect(checked).to.equal(Object.values(truthIds(sim)).reduce((n, ids) => n + ids.length, 0));
+    });
+
+    it('stamps every RECORD with an RFC 3339 time_extracted in UTC', () => {
+      for (const m of full.messages.filter((x) => x.type === 'RECORD')) {
+        expect(m.time_extracted).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      }
+    });
+
+    it('ends with a STATE message, and writes STATE after each stream', () => {
+      expect(full.messages.at(-1)!.type).to.equal('STATE');
+      expect(full.messages.filter((m) => m.type === 'STATE').length).to.equal(STREAM_NAMES.length + 1);
+    });
+
+    it('reports record_count and http_request_duration METRIC lines on stderr', () => {
+      const metrics = full.stderrLines
+        .filter((l) => l.startsWith('INFO METRIC: '))
+        .map((l) => JSON.parse(l.slice('INFO METRIC: '.length)) as { metric: string; value: number; tags: Record<string, unknown> });
+      const counts = metrics.filter((m) => m.metric === 'record_count');
+      const truth = truthIds(sim);
+      for (const stream of STREAM_NAMES) {
+        expect(counts.find((m) => m.tags.stream === stream)?.value, stream).to.equal(truth[stream]!.length);
+      }
+      expect(metrics.some((m) => m.metric === 'http_request_duration' && m.tags.endpoint === '/tickets')).to.equal(true);
+    });
+
+    it('reads disabled customers (include_disabled=true) and stops appointment_types after the repeated page', () => {
+      const stats = fullStats;
+      expect(stats.endpoints.customers!.values.include_disabled).to.include('true');
+      expect(stats.endpoints.appointment_types!.requests).to.equal(2);
+    });
+  });
+
+  it('--discover prints the 14 streams without any config, equal to catalog/catalog.json', async () => {
+    const run = await runTap(['--discover']);
+    expect(run.code).to.equal(0);
+    const catalog = JSON.parse(run.stdout) as { streams: { tap_stream_id: string }[] };
+    expect(catalog.streams.map((s) => s.tap_stream_id)).to.deep.equal(STREAM_NAMES);
+    expect(run.stdout).to.equal(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8'));
+  });
+
+  it('--about --format json lists the capabilities and the settings, api_key marked secret', async () => {
+    const run = await runTap(['--about', '--format', 'json']);
+    const info = JSON.parse(run.stdout) as { name: string; capabilities: string[]; settings: { properties: Record<string, { secret?: boolean }> } };
+    expect(info.name).to.equal('tap-crm');
+    expect(info.capabilities).to.include.members(['catalog', 'discover', 'state', 'about', 'test']);
+    expect(info.settings.properties.api_key!.secret).to.equal(true);
+    const markdown = await runTap(['--about', '--format', 'markdown']);
+    expect(markdown.stdout).to.include('| `api_key` | string (required, secret) |');
+  });
+
+  it('syncs only the streams and fields a catalog selects, and emits the catalog’s schema', async () => {
+    const catalog = JSON.parse(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8')) as {
+      streams: { stream: string; schema: { properties: Record<string, { description?: string }> }; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
+    };
+    for (const s of catalog.streams) {
+      const root = s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata;
+      root.selected = s.stream === 'leads' || s.stream === 'contracts';
+      if (s.stream === 'leads') {
+        s.metadata.find((m) => m.breadcrumb[1] === 'email')!.metadata.selected = false;
+        s.schema.properties.status!.description = 'from the catalog';
+      }
+    }
+    const run = await runTap(['--config', config(sim), '--catalog', tempJson('catalog.json', catalog)]);
+    expect(run.code, run.stderr).to.equal(0);
+    const streams = new Set(run.messages.filter((m) => m.type === 'RECORD').map((m) => m.stream));
+    expect([...streams].sort()).to.deep.equal(['contracts', 'leads']);
+    const leads = run.messages.filter((m) => m.stream === 'leads');
+    const schema = leads.find((m) => m.type === 'SCHEMA')!.schema as { properties: Record<string, { description?: string }> };
+    expect(schema.properties).not.to.have.property('email');
+    expect(schema.properties.status!.description).to.equal('from the catalog');
+    for (const m of leads.filter((x) => x.type === 'RECORD')) expect(m.record).not.to.have.property('email');
+    expect(sorted(idsByStream(run.messages).leads)).to.deep.equal(sorted(truthIds(sim).leads));
+  });
+
+  for (const method of ['header', 'bearer', 'query'] as const) {
+    it(`authenticates with auth_method ${method}`, async () => {
+      const catalog = selectOnly(['contacts']);
+      const run = await runTap(['--config', config(sim, { auth_method: method }), '--catalog', tempJson('c.json', catalog)]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(sorted(idsByStream(run.messages).contacts)).to.deep.equal(sorted(truthIds(sim).contacts));
+    });
+  }
+
+  it('skips the streams a limited token may not read, with a WARNING naming the permission, and syncs the rest', async () => {
+    const run = await runTap(['--config', config(sim, { api_key: sim.limitedApiKey })]);
+    expect(run.code, run.stderr).to.equal(0);
+    const warnings = run.stderrLines.filter((l) => l.startsWith('WARNING'));
+    for (const stream of ['appointment_types', 'line_items']) {
+      expect(warnings.some((w) => w.includes(`stream ${stream} skipped`) && w.includes('Global Admin')), stream).to.equal(true);
+    }
+    const emitted = idsByStream(run.messages);
+    expect(emitted).not.to.have.property('appointment_types');
+    expect(emitted).not.to.have.property('line_items');
+    expect(sorted(emitted.tickets)).to.deep.equal(sorted(truthIds(sim).tickets));
+    expect(Object.keys(emitted)).to.have.length(12);
+  });
+
+  it('fails fast on a wrong token: exit 1, one CRITICAL line, no record, no key printed', async () => {
+    const key = 'wrong-key-that-must-not-leak-42';
+    const run = await runTap(['--config', config(sim, { api_key: key })]);
+    expect(run.code).to.equal(1);
+    const critical = criticalLines(run);
+    expect(critical).to.have.length(1);
+    expect(critical[0]).to.match(/the API refused the token \(HTTP 401 on GET \/me\): check "api_key" and "auth_method"/);
+    expect(run.messages.filter((m) => m.type === 'RECORD')).to.deep.equal([]);
+    expect(run.stdout + run.stderr).not.to.include(key);
+    expect(run.stderr).not.to.match(/\n\s+at /); // no stack trace
+  });
+
+  it('--test emits one record per stream and exits 0', async () => {
+    const run = await runTap(['--config', config(sim), '--test']);
+    expect(run.code, run.stderr).to.equal(0);
+    const counts = Object.fromEntries(Object.entries(idsByStream(run.messages)).map(([s, ids]) => [s, ids.length]));
+    expect(counts).to.deep.equal(Object.fromEntries(STREAM_NAMES.map((s) => [s, 1])));
+  });
+
+  it('sends page_size as per_page', async () => {
+    sim.resetStats();
+    const run = await runTap(['--config', config(sim, { page_size: 7 }), '--catalog', tempJson('c.json', selectOnly(['leads']))]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(sim.stats().endpoints.leads!.values.per_page).to.deep.equal(['7']);
+    expect(sorted(idsByStream(run.messages).leads)).to.deep.equal(sorted(truthIds(sim).leads));
+  });
+
+  it('never prints the API key, even at DEBUG and with /me echoing it', async () => {
+    const run = await runTap(['--config', config(sim, { log_level: 'DEBUG' }), '--catalog', tempJson('c.json', selectOnly(['contacts']))]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderrLines.some((l) => l.startsWith('DEBUG GET /contacts'))).to.equal(true);
+    expect(run.stdout + run.stderr).not.to.include(sim.apiKey);
+  });
+
+  it('exits cleanly on SIGTERM after the first RECORD (as `meltano config test` does)', async () => {
+    let killed = false;
+    const run = await runTap(['--config', config(sim)], {
+      onLine: (line, child) => {
+        if (!killed && line.includes('"type":"RECORD"')) {
+          killed = true;
+          child.kill('SIGTERM');
+        }
+      },
+    });
+    expect(killed).to.equal(true);
+    expect(run.code).to.not.equal(0);
+    expect(run.signal).to.equal(null); // handled, not killed by the signal
+    expect(run.stderr).to.include('interrupted by SIGTERM');
+    expect(run.stderr).not.to.match(/\n\s+at /);
+  });
+});
+
+function selectOnly(streams: string[]): unknown {
+  const catalog = JSON.parse(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8')) as {
+    streams: { stream: string; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
+  };
+  for (const s of catalog.streams) s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata.selected = streams.includes(s.stream);
+  return catalog;
+}
+
+export type { SingerMessage };
