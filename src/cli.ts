@@ -59,11 +59,11 @@ async function main(argv: string[]): Promise<number> {
 
   if (args.about) {
     const info = about();
-    process.stdout.write(args.format === 'markdown' ? aboutMarkdown(info) : JSON.stringify(info, null, 2) + '\n');
+    await writeStdout(args.format === 'markdown' ? aboutMarkdown(info) : JSON.stringify(info, null, 2) + '\n');
     return 0;
   }
   if (args.discover) {
-    process.stdout.write(JSON.stringify(discover(), null, 2) + '\n');
+    await writeStdout(JSON.stringify(discover(), null, 2) + '\n');
     return 0;
   }
   if (!args.config?.length) {
@@ -127,27 +127,46 @@ async function checkConnection(client: HttpClient, settings: ResolvedSettings): 
   }
 }
 
+/** Writes to stdout and resolves once the text has been handed to the operating system. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Exits once stdout and stderr are flushed: on Node 22 and later, writes to a pipe are asynchronous, and
+ * process.exit() would cut off what is still buffered.
+ */
+async function exit(code: number): Promise<never> {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength > 0 && !stream.destroyed) {
+      await new Promise<void>((resolve) => {
+        stream.once('drain', resolve);
+        stream.once('error', resolve);
+        stream.once('close', resolve);
+      });
+    }
+  }
+  process.exit(code);
+}
+
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.once(signal, () => {
     log.warning(`interrupted by ${signal}; stopping`);
-    process.exit(code);
+    void exit(code);
   });
 }
 
 onSignal('SIGTERM', 143);
 onSignal('SIGINT', 130);
 
-main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof TapError) {
-      log.critical(error.message);
-      if (isDebug() && error.stack) log.debug(error.stack);
-      process.exit(error.exitCode);
-    }
-    const e = error as Error;
-    log.critical(`unexpected failure: ${e?.message ?? String(error)}. Run with log_level DEBUG for details, and report it.`);
-    if (isDebug() && e?.stack) log.debug(e.stack);
-    process.exit(1);
-  },
-);
+main(hideBin(process.argv)).then(exit, (error: unknown) => {
+  if (error instanceof TapError) {
+    log.critical(error.message);
+    if (isDebug() && error.stack) log.debug(error.stack);
+    return exit(error.exitCode);
+  }
+  const e = error as Error;
+  log.critical(`unexpected failure: ${e?.message ?? String(error)}. Run with log_level DEBUG for details, and report it.`);
+  if (isDebug() && e?.stack) log.debug(e.stack);
+  return exit(1);
+});
