@@ -2,7 +2,7 @@
 import { loadSchema, type JsonSchema } from './catalog.js';
 import { PACKAGE } from './paths.js';
 
-export const CAPABILITIES = ['catalog', 'discover', 'state', 'about', 'test'] as const;
+export const CAPABILITIES = ['catalog', 'discover', 'state', 'about', 'test', 'activate-version'] as const;
 
 export interface About {
   name: string;

@@ -44,43 +44,58 @@ export function loadSchema(name: string): JsonSchema {
   return JSON.parse(readFileSync(join(SCHEMAS_DIR, `${name}.json`), 'utf8')) as JsonSchema;
 }
 
-/** The catalog that `--discover` prints: every stream, selected by default, full table for now. */
+/**
+ * The catalog that `--discover` prints. Streams with `updated_at` are INCREMENTAL by default (a catalog
+ * may choose FULL_TABLE); products, which carry no timestamp, are forced to FULL_TABLE; ticket_comments
+ * follows its parent and is not selected by default.
+ */
 export function discover(): Catalog {
   return { streams: STREAMS.map(discoverStream) };
 }
 
 function discoverStream(def: StreamDef): CatalogStream {
   const schema = loadSchema(def.name);
+  const method: ReplicationMethod = def.replicationKey || def.parent ? 'INCREMENTAL' : 'FULL_TABLE';
   const streamMeta: Record<string, unknown> = {
     inclusion: 'available',
-    'selected-by-default': true,
+    'selected-by-default': def.selectedByDefault,
     'table-key-properties': KEY_PROPERTIES,
-    'forced-replication-method': 'FULL_TABLE',
   };
-  if (def.replicationKey) streamMeta['valid-replication-keys'] = [def.replicationKey];
+  if (def.replicationKey) {
+    streamMeta['valid-replication-keys'] = [def.replicationKey];
+    streamMeta['replication-method'] = method;
+    streamMeta['replication-key'] = def.replicationKey;
+  } else {
+    streamMeta['forced-replication-method'] = method;
+  }
+  if (def.parent) streamMeta['parent-tap-stream-id'] = def.parent;
+  const automatic = new Set([...KEY_PROPERTIES, ...(def.replicationKey ? [def.replicationKey] : [])]);
   const fieldMeta = Object.keys(schema.properties ?? {}).map((field) => ({
     breadcrumb: ['properties', field],
-    metadata: {
-      inclusion: KEY_PROPERTIES.includes(field) ? 'automatic' : 'available',
-      'selected-by-default': true,
-    },
+    metadata: { inclusion: automatic.has(field) ? 'automatic' : 'available', 'selected-by-default': true },
   }));
-  return {
+  const entry: CatalogStream = {
     tap_stream_id: def.name,
     stream: def.name,
     schema,
     key_properties: KEY_PROPERTIES,
-    replication_method: 'FULL_TABLE',
+    replication_method: method,
     metadata: [{ breadcrumb: [], metadata: streamMeta }, ...fieldMeta],
   };
+  if (def.replicationKey) entry.replication_key = def.replicationKey;
+  return entry;
 }
 
-/** A stream the sync will read: its definition, the schema to emit, and the fields to keep. */
+/** A stream the sync will read: its definition, the schema to emit, the fields to keep, how to replicate. */
 export interface SelectedStream {
   def: StreamDef;
   schema: JsonSchema;
   /** Top-level fields to keep in records, or null when every field (known or not) is kept. */
   fields: ReadonlySet<string> | null;
+  /** INCREMENTAL on the stream's replication key, or FULL_TABLE. */
+  method: ReplicationMethod;
+  /** Not emitted, only walked: the parent of a selected child stream that is itself deselected. */
+  walkOnly?: boolean;
 }
 
 /** Checks the shape of a user's catalog file (already parsed) and names the first problem found. */
@@ -114,26 +129,55 @@ export function parseCatalog(value: unknown, file: string): Catalog {
  * `selected-by-default`. A stream without metadata at all is selected whole. No catalog: every stream.
  */
 export function selectStreams(catalog: Catalog | undefined): SelectedStream[] {
-  if (!catalog) return discover().streams.map((s) => ({ def: streamByName(s.stream)!, schema: s.schema, fields: null }));
+  const entries = catalog?.streams ?? discover().streams.filter((s) => streamByName(s.stream)!.selectedByDefault);
   const selected: SelectedStream[] = [];
-  for (const entry of catalog.streams) {
+  for (const entry of entries) {
     const def = streamByName(entry.tap_stream_id ?? entry.stream)!;
     const metadata = entry.metadata ?? [];
     const root = metadata.find((m) => m.breadcrumb.length === 0)?.metadata ?? {};
-    if (metadata.length > 0 && !isSelected(root, entry.selected)) continue;
+    if (catalog && metadata.length > 0 && !isSelected(root, entry.selected)) continue;
     const properties = entry.schema.properties ?? {};
+    const automatic = [...KEY_PROPERTIES, ...(def.replicationKey ? [def.replicationKey] : [])];
     const kept = Object.keys(properties).filter((field) => {
       const meta = metadata.find((m) => m.breadcrumb.length === 2 && m.breadcrumb[1] === field)?.metadata;
-      return !meta || isSelected(meta, undefined) || KEY_PROPERTIES.includes(field);
+      return !catalog || !meta || isSelected(meta, undefined) || automatic.includes(field);
     });
     const allKept = kept.length === Object.keys(properties).length;
     selected.push({
       def,
       schema: allKept ? entry.schema : { ...entry.schema, properties: pick(properties, kept) },
       fields: allKept ? null : new Set(kept),
+      method: replicationMethod(def, root, entry),
     });
   }
+  // A child stream needs its parent's records: walk the parent without emitting it when it is deselected.
+  for (const child of selected.filter((s) => s.def.parent)) {
+    if (selected.some((s) => s.def.name === child.def.parent)) continue;
+    const parent = streamByName(child.def.parent!)!;
+    selected.push({ def: parent, schema: loadSchema(parent.name), fields: null, method: 'INCREMENTAL', walkOnly: true });
+  }
   return selected;
+}
+
+/** The replication a catalog asks for (metadata first, then the stream entry), checked against the stream. */
+function replicationMethod(def: StreamDef, root: Record<string, unknown>, entry: CatalogStream): ReplicationMethod {
+  if (def.parent) return 'INCREMENTAL';
+  const asked = root['replication-method'] ?? entry.replication_method;
+  const key = root['replication-key'] ?? entry.replication_key;
+  const fix = `Use FULL_TABLE or INCREMENTAL on updated_at in the catalog.`;
+  if (asked !== undefined && asked !== 'FULL_TABLE' && asked !== 'INCREMENTAL') {
+    throw new UsageError(`catalog: stream "${def.name}" asks for replication method "${String(asked)}". ${fix}`);
+  }
+  const method = (asked as ReplicationMethod | undefined) ?? (def.replicationKey ? 'INCREMENTAL' : 'FULL_TABLE');
+  if (method === 'INCREMENTAL') {
+    if (!def.replicationKey) {
+      throw new UsageError(`catalog: stream "${def.name}" has no replication key (its records carry no timestamp): use FULL_TABLE.`);
+    }
+    if (key !== undefined && key !== null && key !== def.replicationKey) {
+      throw new UsageError(`catalog: stream "${def.name}" cannot replicate on "${String(key)}". ${fix}`);
+    }
+  }
+  return method;
 }
 
 function isSelected(meta: Record<string, unknown>, entrySelected: boolean | undefined): boolean {

@@ -12,7 +12,7 @@ import { ApiError, HttpClient } from './http.js';
 import { addSecret, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
 import { PACKAGE } from './paths.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
-import { EMPTY_STATE, parseState, type TapState } from './state.js';
+import { EMPTY_STATE, parseState, stateKeeper, type StateKeeper, type TapState } from './state.js';
 import { runSync } from './sync.js';
 import { MessageWriter } from './writer.js';
 
@@ -95,9 +95,11 @@ async function main(argv: string[]): Promise<number> {
     await checkConnection(client, settings);
     const testMode = args.test !== undefined;
     if (testMode && args.test === 'schema') {
-      for (const s of streams) await writer.schema(s.def.name, s.schema, ['id']);
+      for (const s of streams.filter((x) => !x.walkOnly)) await writer.schema(s.def.name, s.schema, ['id']);
     } else {
-      const results = await runSync({ client, writer, streams, settings, state, recordLimit: testMode ? 1 : undefined });
+      const keeper = stateKeeper(state);
+      if (!testMode) flushStateOnSignal = { writer, keeper };
+      const results = await runSync({ client, writer, streams, settings, state: keeper, recordLimit: testMode ? 1 : undefined });
       const total = results.reduce((n, r) => n + r.records, 0);
       log.info(`sync complete: ${total} records from ${results.filter((r) => r.status === 'synced').length} stream(s)`);
     }
@@ -149,10 +151,15 @@ async function exit(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** Set while a sync runs: an interrupted run writes the state it has reached before it exits. */
+let flushStateOnSignal: { writer: MessageWriter; keeper: StateKeeper } | undefined;
+
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.once(signal, () => {
-    log.warning(`interrupted by ${signal}; stopping`);
-    void exit(code);
+    log.warning(`interrupted by ${signal}; writing the state reached so far and stopping`);
+    const pending = flushStateOnSignal;
+    const flushed = pending ? pending.writer.state(pending.keeper.value).catch(() => undefined) : Promise.resolve();
+    void flushed.then(() => exit(code));
   });
 }
 

@@ -48,3 +48,26 @@ export function parseState(value: unknown, file: string): TapState {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The run's current state: what a STATE message says now. Streams update it as they finish. */
+export interface StateKeeper {
+  value: TapState;
+}
+
+export function stateKeeper(initial: TapState): StateKeeper {
+  return { value: structuredClone(initial) };
+}
+
+/** The stream's replication_key_value, if it has one. */
+export function bookmarkOf(state: TapState, stream: string): string | undefined {
+  const value = state.bookmarks[stream]?.replication_key_value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function setBookmark(keeper: StateKeeper, stream: string, value: string): void {
+  keeper.value.bookmarks[stream] = {
+    ...keeper.value.bookmarks[stream],
+    replication_key: 'updated_at',
+    replication_key_value: value,
+  };
+}

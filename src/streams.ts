@@ -20,10 +20,14 @@ export interface StreamDef {
   readonly wrapperKey?: string;
   /** The permission a 401 on this stream means is missing. */
   readonly permission?: string;
+  /** A child stream is read once per record its parent emits, `{id}` in its path being the parent's id. */
+  readonly parent?: string;
+  /** Whether a catalog selects the stream when it says nothing about it. */
+  readonly selectedByDefault: boolean;
 }
 
 /** Shared defaults, as in the seed's resource_defaults: every row starts from these. */
-const defaults = { replicationKey: 'updated_at' } as const satisfies Partial<StreamDef>;
+const defaults = { replicationKey: 'updated_at', selectedByDefault: true } as const satisfies Partial<StreamDef>;
 
 const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'arrayKey'>)[] = [
   { name: 'appointment_types', path: '/appointment_types', arrayKey: 'appointment_types', permission: 'Global Admin' },
@@ -40,6 +44,15 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
   { name: 'payments', path: '/payments', arrayKey: 'payments' },
   { name: 'products', path: '/products', arrayKey: 'products', replicationKey: undefined },
   { name: 'tickets', path: '/tickets', arrayKey: 'tickets', serverFilter: 'since_updated_at' },
+  {
+    name: 'ticket_comments',
+    path: '/tickets/{id}/comments',
+    arrayKey: 'comments',
+    parent: 'tickets',
+    replicationKey: undefined, // follows its parent: read for the tickets the run emits
+    params: { per_page: '100' }, // documented here (default 10): fewer requests per ticket
+    selectedByDefault: false,
+  },
 ];
 
 export const STREAMS: readonly StreamDef[] = rows.map((row) => {

@@ -3,14 +3,19 @@
  * rate), each stream's records emitted in page order after its SCHEMA, STATE after each stream and once
  * more after the last RECORD. A stream the token may not read is skipped with a WARNING; a stream that
  * fails does not stop the others, and the run then ends with an error that names it.
+ *
+ * Incremental streams start from the later of their bookmark and start_date, filtered by the server
+ * (tickets, invoices) or here (the others: every page is read, only changed records are emitted). A
+ * bookmark moves only when its stream's walk has finished, and never past the time the sync started: the
+ * API's order is undocumented, so a bookmark taken mid-walk could skip records on pages not yet read.
  */
 import { KEY_PROPERTIES, type SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
 import { ApiError, type HttpClient } from './http.js';
 import { log, metric } from './log.js';
-import { recordShaper, SeenIds, type ApiRecord } from './records.js';
+import { recordShaper, SeenIds, type ApiRecord, type RecordShaper } from './records.js';
 import type { ResolvedSettings } from './settings.js';
-import type { TapState } from './state.js';
+import { bookmarkOf, setBookmark, type StateKeeper } from './state.js';
 import { walkPages } from './walker.js';
 import type { MessageWriter } from './writer.js';
 
@@ -19,9 +24,12 @@ export interface SyncOptions {
   writer: MessageWriter;
   streams: readonly SelectedStream[];
   settings: ResolvedSettings;
-  state: TapState;
+  /** The state the run started from, updated as streams finish (read by the signal handler too). */
+  state: StateKeeper;
   /** At most this many records per stream (`--test`); no STATE is written then. */
   recordLimit?: number;
+  /** The signpost: no bookmark moves past it. Defaults to the time runSync is called. */
+  startedAt?: Date;
 }
 
 export interface StreamResult {
@@ -34,15 +42,21 @@ export interface StreamResult {
 }
 
 export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
-  const state: TapState = { ...options.state, bookmarks: { ...options.state.bookmarks } };
-  const results = await Promise.all(
-    options.streams.map(async (selected) => {
-      const result = await syncStream(selected, options);
-      if (result.status === 'synced' && options.recordLimit === undefined) await options.writer.state(state);
-      return result;
-    }),
-  );
-  if (options.recordLimit === undefined) await options.writer.state(state);
+  const startedAt = options.startedAt ?? new Date();
+  const parents = options.streams.filter((s) => !s.def.parent);
+  const results = (
+    await Promise.all(
+      parents.map(async (selected) => {
+        const children = options.streams.filter((s) => s.def.parent === selected.def.name);
+        const streamResults = await syncStream(selected, children, options, startedAt);
+        if (streamResults[0]!.status === 'synced' && options.recordLimit === undefined) {
+          await options.writer.state(options.state.value);
+        }
+        return selected.walkOnly ? streamResults.slice(1) : streamResults;
+      }),
+    )
+  ).flat();
+  if (options.recordLimit === undefined) await options.writer.state(options.state.value);
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
     throw new TapError(
@@ -53,70 +67,181 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
   return results;
 }
 
-async function syncStream(selected: SelectedStream, options: SyncOptions): Promise<StreamResult> {
-  const { def, schema, fields } = selected;
-  const { client, writer, settings } = options;
-  const result: StreamResult = { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 };
-  const shaper = recordShaper(schema, def.wrapperKey, fields);
-  const seen = new SeenIds();
-  const params = { ...def.params, per_page: settings.page_size };
+/** One stream writing its records: its shaper, the ids it has emitted, its counters. */
+interface Emitter {
+  selected: SelectedStream;
+  shaper: RecordShaper;
+  seen: SeenIds;
+  result: StreamResult;
+  /** The table version stamped on RECORDs (ACTIVATE_VERSION), if any. */
+  version?: number;
+}
+
+function emitter(selected: SelectedStream): Emitter {
+  return {
+    selected,
+    shaper: recordShaper(selected.schema, selected.def.wrapperKey, selected.fields),
+    seen: new SeenIds(),
+    result: { stream: selected.def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 },
+  };
+}
+
+/** Syncs a stream and its selected children; returns the stream's result first, then the children's. */
+async function syncStream(
+  selected: SelectedStream,
+  children: readonly SelectedStream[],
+  options: SyncOptions,
+  startedAt: Date,
+): Promise<StreamResult[]> {
+  const { def } = selected;
+  const { client, writer, settings, state } = options;
+  const self = emitter(selected);
+  const kids = children.map(emitter);
+  const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
+  const since = replicationKey ? laterOf(bookmarkOf(state.value, def.name), settings.start_date) : undefined;
+  const sinceMs = since === undefined ? undefined : Date.parse(since);
+  let newestMs: number | undefined;
   const started = Date.now();
 
   try {
-    await writer.schema(def.name, schema, KEY_PROPERTIES);
-    const pages = walkPages((page) => client.getJson(def.path, { ...params, page }, { stream: def.name, page }), {
-      stream: def.name,
-      path: def.path,
-      arrayKey: def.arrayKey,
-      prefetch: settings.max_concurrency,
-      identify: (element) => shaperIdentity(element, def.wrapperKey),
-    });
-    for await (const page of pages) {
-      result.pages++;
+    if (!selected.walkOnly) await writer.schema(def.name, selected.schema, KEY_PROPERTIES, replicationKey ? [replicationKey] : undefined);
+    for (const kid of kids) await writer.schema(kid.selected.def.name, kid.selected.schema, KEY_PROPERTIES);
+    if (!replicationKey && settings.activate_version && !selected.walkOnly) {
+      self.version = startedAt.getTime();
+      // At the start only on the stream's first sync (there is no table yet to empty); always at the end.
+      if (!(def.name in state.value.bookmarks)) await writer.activateVersion(def.name, self.version);
+    }
+    if (since !== undefined) {
+      log.info(`stream ${def.name}: records updated since ${since}${def.serverFilter ? '' : ' (filtered here: the API cannot)'}`);
+    }
+
+    const params = { per_page: settings.page_size, ...def.params, ...(def.serverFilter && since ? { [def.serverFilter]: since } : {}) };
+    for await (const page of walk(client, selected, params, settings)) {
+      self.result.pages++;
       const timeExtracted = new Date().toISOString();
-      const records: ApiRecord[] = [];
-      for (const element of page.elements) {
-        const record = shaper.shape(element);
-        if (!record) {
-          log.warning(`stream ${def.name}: page ${page.number} holds an element without an id; skipped`);
-          continue;
-        }
-        if (!seen.add(record.id)) {
-          result.duplicates++;
-          continue;
-        }
-        records.push(record);
+      let records = shapePage(self, page.elements, page.number);
+      if (replicationKey) {
+        records = records.filter((record) => {
+          const at = Date.parse(record[replicationKey] as string);
+          if (Number.isNaN(at)) return true; // no usable timestamp: emit rather than risk losing it
+          if (newestMs === undefined || at > newestMs) newestMs = at;
+          return sinceMs === undefined || at >= sinceMs;
+        });
       }
-      const room = options.recordLimit === undefined ? records.length : options.recordLimit - result.records;
-      await writer.records(def.name, room < records.length ? records.slice(0, room) : records, timeExtracted);
-      result.records += Math.min(room, records.length);
-      if (options.recordLimit !== undefined && result.records >= options.recordLimit) break;
+      const room = options.recordLimit === undefined ? records.length : options.recordLimit - self.result.records;
+      if (room < records.length) records = records.slice(0, room);
+      if (!selected.walkOnly) await emit(writer, self, records, timeExtracted);
+      if (kids.length > 0) await syncChildren(kids, records, options);
+      if (options.recordLimit !== undefined && self.result.records >= options.recordLimit) break;
+    }
+
+    if (replicationKey && options.recordLimit === undefined) {
+      // Never past the sync's start: records changed during the walk are read again next time.
+      const reached = newestMs === undefined ? undefined : new Date(Math.min(newestMs, startedAt.getTime())).toISOString();
+      const next = laterOf(since, reached);
+      if (next !== undefined) setBookmark(state, def.name, next);
+    }
+    if (self.version !== undefined && options.recordLimit === undefined) {
+      await writer.activateVersion(def.name, self.version);
+      state.value.bookmarks[def.name] = { ...state.value.bookmarks[def.name], version: self.version };
     }
   } catch (error) {
-    if (error instanceof ApiError && error.kind === 'unauthorized' && result.pages === 0) {
+    if (error instanceof ApiError && error.kind === 'unauthorized' && self.result.pages === 0) {
       const needs = def.permission ? ` (this stream needs ${def.permission})` : '';
       log.warning(
         `stream ${def.name} skipped: the API refused the token on ${def.path} with HTTP 401${needs}. ` +
           `Grant the permission to the token's user, or deselect the stream. ${error.detail ?? ''}`.trim(),
       );
-      result.status = 'skipped';
-      return result;
+      for (const e of [self, ...kids]) e.result.status = 'skipped';
+    } else {
+      if (!(error instanceof TapError || error instanceof ApiError)) throw error;
+      for (const e of [self, ...kids]) {
+        e.result.status = 'failed';
+        e.result.error = error.message;
+      }
+      log.error(error.message);
     }
-    if (!(error instanceof TapError || error instanceof ApiError)) throw error;
-    result.status = 'failed';
-    result.error = error.message;
-    log.error(error.message);
   } finally {
-    metric({ type: 'counter', metric: 'record_count', value: result.records, tags: { stream: def.name } });
+    for (const e of selected.walkOnly ? kids : [self, ...kids]) {
+      metric({ type: 'counter', metric: 'record_count', value: e.result.records, tags: { stream: e.result.stream } });
+    }
     metric({ type: 'timer', metric: 'sync_duration', value: (Date.now() - started) / 1000, tags: { stream: def.name } });
   }
-  if (result.duplicates > 0) log.info(`stream ${def.name}: ${result.duplicates} duplicate record(s) dropped (same id seen earlier in this run)`);
-  return result;
+  for (const e of [self, ...kids]) {
+    if (e.result.duplicates > 0) {
+      log.info(`stream ${e.result.stream}: ${e.result.duplicates} duplicate record(s) dropped (same id seen earlier in this run)`);
+    }
+  }
+  return [self.result, ...kids.map((k) => k.result)];
 }
 
-function shaperIdentity(element: unknown, wrapperKey: string | undefined): unknown {
+/** The child streams' records of the parent records just emitted: every page of each, in parent order. */
+async function syncChildren(kids: Emitter[], parents: readonly ApiRecord[], options: SyncOptions): Promise<void> {
+  const { client, writer, settings } = options;
+  for (const kid of kids) {
+    const { def } = kid.selected;
+    const perParent = await Promise.all(
+      parents.map(async (parent) => {
+        const path = def.path.replace('{id}', encodeURIComponent(String(parent.id)));
+        const pages: unknown[][] = [];
+        const params = { per_page: settings.page_size, ...def.params };
+        for await (const page of walk(client, { ...kid.selected, def: { ...def, path } }, params, settings)) {
+          kid.result.pages++;
+          pages.push(page.elements);
+        }
+        return pages;
+      }),
+    );
+    const timeExtracted = new Date().toISOString();
+    for (const pages of perParent) {
+      for (const [i, elements] of pages.entries()) await emit(writer, kid, shapePage(kid, elements, i + 1), timeExtracted);
+    }
+  }
+}
+
+function walk(client: HttpClient, selected: SelectedStream, params: Record<string, string | number | undefined>, settings: ResolvedSettings) {
+  const { def } = selected;
+  return walkPages((page) => client.getJson(def.path, { ...params, page }, { stream: def.name, page }), {
+    stream: def.name,
+    path: def.path,
+    arrayKey: def.arrayKey,
+    prefetch: settings.max_concurrency,
+    identify: (element) => elementId(element, def.wrapperKey),
+  });
+}
+
+/** Records of a page's elements, each id once per run. */
+function shapePage(e: Emitter, elements: readonly unknown[], page: number): ApiRecord[] {
+  const records: ApiRecord[] = [];
+  for (const element of elements) {
+    const record = e.shaper.shape(element);
+    if (!record) {
+      log.warning(`stream ${e.result.stream}: page ${page} holds an element without an id; skipped`);
+      continue;
+    }
+    if (!e.seen.add(record.id)) {
+      e.result.duplicates++;
+      continue;
+    }
+    records.push(record);
+  }
+  return records;
+}
+
+async function emit(writer: MessageWriter, e: Emitter, records: readonly ApiRecord[], timeExtracted: string): Promise<void> {
+  await writer.records(e.result.stream, records, timeExtracted, e.version);
+  e.result.records += records.length;
+}
+
+function elementId(element: unknown, wrapperKey: string | undefined): unknown {
   if (typeof element !== 'object' || element === null) return element;
   const record = element as Record<string, unknown>;
   if (record.id !== undefined || !wrapperKey) return record.id;
   return (record[wrapperKey] as Record<string, unknown> | undefined)?.id;
+}
+
+/** The later of two RFC 3339 times (either may be missing), as an ISO string in UTC. */
+function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+  const times = [a, b].filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+  return times.length ? new Date(Math.max(...times)).toISOString() : undefined;
 }

@@ -27,18 +27,22 @@ export class MessageWriter {
     return this.write(JSON.stringify(message) + '\n');
   }
 
-  /** RECORD lines for records of one stream, written as one chunk. */
-  records(stream: string, records: readonly object[], timeExtracted: string): Promise<void> {
+  /** RECORD lines for records of one stream, written as one chunk; `version` for ACTIVATE_VERSION. */
+  records(stream: string, records: readonly object[], timeExtracted: string, version?: number): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     let prefix = this.recordPrefix.get(stream);
     if (prefix === undefined) {
       prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`;
       this.recordPrefix.set(stream, prefix);
     }
-    const suffix = `,"time_extracted":"${timeExtracted}"}\n`;
+    const suffix = `,"time_extracted":"${timeExtracted}"${version === undefined ? '' : `,"version":${version}`}}\n`;
     let chunk = '';
     for (const record of records) chunk += prefix + JSON.stringify(record) + suffix;
     return this.write(chunk);
+  }
+
+  activateVersion(stream: string, version: number): Promise<void> {
+    return this.write(JSON.stringify({ type: 'ACTIVATE_VERSION', stream, version }) + '\n');
   }
 
   state(value: unknown): Promise<void> {

@@ -41,6 +41,10 @@ export interface Settings {
    */
   user_agent?: string;
   /**
+   * Propagate deletions of full-table streams: RECORDs carry the sync's version and ACTIVATE_VERSION follows each full-table stream, so that targets such as MeltanoLabs target-postgres delete (hard_delete) or mark the rows the sync did not see.
+   */
+  activate_version?: boolean;
+  /**
    * Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).
    */
   log_level?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
@@ -713,6 +717,29 @@ export interface TicketsRecord {
   [k: string]: unknown;
 }
 
+/**
+ * Every comment of the tickets this run emits (GET /tickets/{id}/comments). Not selected by default: one request per ticket or more.
+ */
+export interface TicketCommentsRecord {
+  id: number;
+  created_at?: null | string;
+  updated_at?: null | string;
+  ticket_id?: null | number;
+  subject?: null | string;
+  body?: null | string;
+  tech?: null | string;
+  hidden?: null | boolean;
+  user_id?: null | number;
+  is_rich_text?: null | boolean;
+  user?: null | {
+    id?: null | number;
+    email?: null | string;
+    full_name?: null | string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
 export interface StreamRecords {
   appointment_types: AppointmentTypesRecord;
   appointments: AppointmentsRecord;
@@ -728,4 +755,5 @@ export interface StreamRecords {
   payments: PaymentsRecord;
   products: ProductsRecord;
   tickets: TicketsRecord;
+  ticket_comments: TicketCommentsRecord;
 }

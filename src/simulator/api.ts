@@ -24,7 +24,7 @@ export type Route =
   | { kind: 'me'; endpoint: 'me' }
   | { kind: 'notfound'; endpoint: 'other' };
 
-const BY_PATH = new Map(STREAMS.map((s) => [s.path, s.name as StreamName]));
+const BY_PATH = new Map(STREAMS.filter((s) => !s.parent).map((s) => [s.path, s.name as StreamName]));
 
 export function route(method: string, pathname: string): Route {
   const notFound: Route = { kind: 'notfound', endpoint: 'other' };

@@ -22,7 +22,7 @@ export const META: Record<StreamName, 'full' | 'short' | 'none'> = {
   tickets: 'short',
 };
 
-export const ARRAY_KEYS = Object.fromEntries(STREAMS.map((s) => [s.name, s.arrayKey])) as Record<StreamName, string>;
+export const ARRAY_KEYS = Object.fromEntries(STREAMS.filter((s) => !s.parent).map((s) => [s.name, s.arrayKey])) as Record<StreamName, string>;
 
 export interface PageRequest {
   stream: StreamName;

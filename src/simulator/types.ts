@@ -1,8 +1,8 @@
 /** Public types of the simulator: its options, its handle, mutations and statistics. */
 import type { StreamRecords } from '../generated/types.js';
 
-/** The 14 list endpoints, named as the streams of src/streams.ts. */
-export type StreamName = keyof StreamRecords;
+/** The 14 list endpoints, named as the streams of src/streams.ts (ticket_comments is served per ticket). */
+export type StreamName = Exclude<keyof StreamRecords, 'ticket_comments'>;
 
 export const STREAM_NAMES = [
   'appointment_types',

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { default as addFormats } from 'ajv-formats';
 import { ROOT } from '../../src/paths.js';
-import { STREAMS } from '../../src/streams.js';
+import { STREAMS as ALL_STREAMS } from '../../src/streams.js';
+
+/** The 14 list endpoints (child streams such as ticket_comments are served per parent record). */
+const STREAMS = ALL_STREAMS.filter((s) => !s.parent);
 import { commentCount, recordFor } from '../../src/simulator/data.js';
 import { startSimulator, STREAM_NAMES, type FaultKind, type MutationResult, type Simulator, type SimulatorOptions, type SimulatorStats, type StreamName } from '../../src/simulator/server.js';
 

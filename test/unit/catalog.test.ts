@@ -4,7 +4,7 @@ import { STREAMS } from '../../src/streams.js';
 
 const STREAM_NAMES = [
   'appointment_types', 'appointments', 'customer_assets', 'contacts', 'contracts', 'customers', 'estimates',
-  'invoices', 'items', 'line_items', 'leads', 'payments', 'products', 'tickets',
+  'invoices', 'items', 'line_items', 'leads', 'payments', 'products', 'tickets', 'ticket_comments',
 ];
 
 function catalogWith(edit: (catalog: Catalog) => void): Catalog {
@@ -18,7 +18,7 @@ const fieldMeta = (catalog: Catalog, stream: string, field: string) =>
   catalog.streams.find((s) => s.stream === stream)!.metadata.find((m) => m.breadcrumb[1] === field)!.metadata;
 
 describe('catalog: discovery and selection', () => {
-  it('discovers the 14 streams with key id and Singer metadata', () => {
+  it('discovers the 14 list streams and ticket_comments, with key id and Singer metadata', () => {
     const catalog = discover();
     expect(catalog.streams.map((s) => s.tap_stream_id)).to.deep.equal(STREAM_NAMES);
     for (const s of catalog.streams) {
@@ -27,12 +27,23 @@ describe('catalog: discovery and selection', () => {
       expect(s.schema.properties).to.have.property('id');
       expect(s.schema.properties!.id!.type).to.equal('integer');
       const root = rootMeta(catalog, s.stream);
-      expect(root).to.include({ inclusion: 'available', 'selected-by-default': true });
+      expect(root).to.include({ inclusion: 'available', 'selected-by-default': s.stream !== 'ticket_comments' });
       expect(root['table-key-properties']).to.deep.equal(['id']);
       expect(fieldMeta(catalog, s.stream, 'id').inclusion).to.equal('automatic');
     }
-    expect(rootMeta(catalog, 'tickets')['valid-replication-keys']).to.deep.equal(['updated_at']);
+    expect(rootMeta(catalog, 'tickets')).to.deep.include({
+      'valid-replication-keys': ['updated_at'],
+      'replication-method': 'INCREMENTAL',
+      'replication-key': 'updated_at',
+    });
+    expect(fieldMeta(catalog, 'tickets', 'updated_at').inclusion).to.equal('automatic');
+    expect(rootMeta(catalog, 'products')).to.include({ 'forced-replication-method': 'FULL_TABLE' });
     expect(rootMeta(catalog, 'products')['valid-replication-keys']).to.equal(undefined);
+    expect(rootMeta(catalog, 'ticket_comments')).to.include({ 'selected-by-default': false, 'parent-tap-stream-id': 'tickets' });
+    for (const s of catalog.streams) {
+      if (s.stream === 'ticket_comments') continue;
+      expect(s.replication_method, s.stream).to.equal(s.stream === 'products' ? 'FULL_TABLE' : 'INCREMENTAL');
+    }
   });
 
   it('makes every property nullable except id', () => {
@@ -44,9 +55,9 @@ describe('catalog: discovery and selection', () => {
     }
   });
 
-  it('selects every stream without a catalog, and every field', () => {
+  it('selects every stream selected by default without a catalog, and every field', () => {
     const selected = selectStreams(undefined);
-    expect(selected.map((s) => s.def.name)).to.deep.equal(STREAMS.map((s) => s.name));
+    expect(selected.map((s) => s.def.name)).to.deep.equal(STREAMS.filter((s) => s.name !== 'ticket_comments').map((s) => s.name));
     expect(selected.every((s) => s.fields === null)).to.equal(true);
   });
 
@@ -82,6 +93,37 @@ describe('catalog: discovery and selection', () => {
     };
     const [leads] = selectStreams(catalog);
     expect(leads!.schema.properties).to.have.keys('id', 'status');
+  });
+
+  it('honours a catalog’s replication method, from metadata or from the stream entry', () => {
+    const catalog = catalogWith((c) => {
+      rootMeta(c, 'tickets')['replication-method'] = 'FULL_TABLE';
+      const leads = c.streams.find((s) => s.stream === 'leads')!;
+      delete rootMeta(c, 'leads')['replication-method'];
+      leads.replication_method = 'FULL_TABLE';
+    });
+    const methods = Object.fromEntries(selectStreams(catalog).map((s) => [s.def.name, s.method]));
+    expect(methods).to.include({ tickets: 'FULL_TABLE', leads: 'FULL_TABLE', invoices: 'INCREMENTAL', products: 'FULL_TABLE' });
+  });
+
+  it('rejects replication choices a stream cannot honour', () => {
+    const incrementalProducts = catalogWith((c) => (rootMeta(c, 'products')['replication-method'] = 'INCREMENTAL'));
+    expect(() => selectStreams(incrementalProducts)).to.throw(/stream "products" has no replication key .*use FULL_TABLE/);
+    const otherKey = catalogWith((c) => (rootMeta(c, 'tickets')['replication-key'] = 'created_at'));
+    expect(() => selectStreams(otherKey)).to.throw(/stream "tickets" cannot replicate on "created_at"/);
+    const logBased = catalogWith((c) => (rootMeta(c, 'tickets')['replication-method'] = 'LOG_BASED'));
+    expect(() => selectStreams(logBased)).to.throw(/asks for replication method "LOG_BASED"/);
+  });
+
+  it('walks a deselected parent, without emitting it, when its child stream is selected', () => {
+    const catalog = catalogWith((c) => {
+      for (const s of c.streams) rootMeta(c, s.stream).selected = s.stream === 'ticket_comments';
+    });
+    const selected = selectStreams(catalog);
+    expect(selected.map((s) => [s.def.name, s.walkOnly ?? false])).to.deep.equal([
+      ['ticket_comments', false],
+      ['tickets', true],
+    ]);
   });
 
   it('rejects a catalog naming an unknown stream, or of the wrong shape, naming the file', () => {
