@@ -116,23 +116,46 @@ async function syncStream(
     }
 
     const params = { per_page: settings.page_size, ...def.params, ...(def.serverFilter && since ? { [def.serverFilter]: since } : {}) };
-    for await (const page of walk(client, selected, params, settings)) {
-      self.result.pages++;
-      const timeExtracted = new Date().toISOString();
-      let records = shapePage(self, page.elements, page.number);
-      if (replicationKey) {
-        records = records.filter((record) => {
-          const at = Date.parse(record[replicationKey] as string);
-          if (Number.isNaN(at)) return true; // no usable timestamp: emit rather than risk losing it
-          if (newestMs === undefined || at > newestMs) newestMs = at;
-          return sinceMs === undefined || at >= sinceMs;
-        });
+    const walkOnce = async (): Promise<number | undefined> => {
+      let reportedTotal: number | undefined;
+      for await (const page of walk(client, selected, params, settings)) {
+        self.result.pages++;
+        if (page.number === 1) reportedTotal = page.totalEntries;
+        const timeExtracted = new Date().toISOString();
+        let records = shapePage(self, page.elements, page.number);
+        if (replicationKey) {
+          records = records.filter((record) => {
+            const at = Date.parse(record[replicationKey] as string);
+            if (Number.isNaN(at)) return true; // no usable timestamp: emit rather than risk losing it
+            if (newestMs === undefined || at > newestMs) newestMs = at;
+            return sinceMs === undefined || at >= sinceMs;
+          });
+        }
+        const room = options.recordLimit === undefined ? records.length : options.recordLimit - self.result.records;
+        if (room < records.length) records = records.slice(0, room);
+        if (!selected.walkOnly) await emit(writer, self, records, timeExtracted);
+        if (kids.length > 0) await syncChildren(kids, records, options);
+        if (options.recordLimit !== undefined && self.result.records >= options.recordLimit) return undefined;
       }
-      const room = options.recordLimit === undefined ? records.length : options.recordLimit - self.result.records;
-      if (room < records.length) records = records.slice(0, room);
-      if (!selected.walkOnly) await emit(writer, self, records, timeExtracted);
-      if (kids.length > 0) await syncChildren(kids, records, options);
-      if (options.recordLimit !== undefined && self.result.records >= options.recordLimit) break;
+      return reportedTotal;
+    };
+
+    const reportedTotal = await walkOnce();
+    // Records deleted during the walk shift later ones onto pages already read. Where the API reports
+    // total_entries, fewer ids than it announced means some were passed over: walk once more (ids already
+    // emitted are not emitted again).
+    if (reportedTotal !== undefined && self.seen.size < reportedTotal) {
+      const missing = reportedTotal - self.seen.size;
+      log.warning(`stream ${def.name}: the API announced ${reportedTotal} records but the walk saw ${self.seen.size}; walking once more`);
+      metric({ type: 'counter', metric: 'records_missing', value: missing, tags: { stream: def.name, walk: 1 } });
+      await walkOnce();
+      if (self.seen.size < reportedTotal) {
+        metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen.size, tags: { stream: def.name, walk: 2 } });
+        log.warning(
+          `stream ${def.name}: still ${reportedTotal - self.seen.size} fewer records than announced after a second walk ` +
+            '(records deleted during the sync are not listed any more; the rest will come with the next run)',
+        );
+      }
     }
 
     if (replicationKey && options.recordLimit === undefined) {

@@ -206,6 +206,31 @@ describe('incremental sync, state and deletions (end to end)', function () {
     }
   });
 
+  it('walks again when records deleted during the walk shift others onto pages already read (total_entries known)', async () => {
+    const moving = await startSimulator({ seed: SEED, rpm: 0, latencyMs: 15, counts: { contacts: 1000 }, records: 0 });
+    try {
+      const config = tempJson('config.json', { api_key: moving.apiKey, base_url: moving.baseUrl, requests_per_minute: 100_000, max_concurrency: 2 });
+      const contacts = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'contacts')));
+      let deleted: number[] = [];
+      const run = await runTap(['--config', config, '--catalog', contacts], {
+        onLine: (line) => {
+          if (deleted.length === 0 && line.includes('"type":"RECORD"')) {
+            // Page 1 is read: delete two of its records; every later record moves two places forward.
+            const ids = moving.truth().contacts.map((r) => r.id);
+            deleted = moving.mutate({ stream: 'contacts', delete: [ids[0]!, ids[1]!] }).deleted;
+          }
+        },
+      });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(deleted).to.have.length(2);
+      expect(run.stderr).to.include('walking once more');
+      const emitted = new Set(idsByStream(run.messages).contacts);
+      for (const id of truthIds(moving, 'contacts')) expect(emitted.has(id), `contact ${id}`).to.equal(true);
+    } finally {
+      await moving.close();
+    }
+  });
+
   describe('ACTIVATE_VERSION', () => {
     const versionMessages = (run: TapRun) => run.messages.filter((m) => m.type === 'ACTIVATE_VERSION');
 
