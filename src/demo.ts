@@ -57,7 +57,8 @@ async function main(): Promise<number> {
     }
   }
 
-  const rows = STREAMS.map((def) => {
+  // The streams a sync without a catalog reads (ticket_comments is opt-in).
+  const rows = STREAMS.filter((def) => def.selectedByDefault).map((def) => {
     const expected = truth[def.name as keyof typeof truth].map((r) => r.id);
     const got = emitted.get(def.name) ?? new Set<number>();
     const complete = expected.length === got.size && expected.every((id) => got.has(id));
