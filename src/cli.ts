@@ -113,7 +113,8 @@ async function main(argv: string[]): Promise<number> {
 /** GET /me: proves the base URL and the token before any stream is read. */
 async function checkConnection(client: HttpClient, settings: ResolvedSettings): Promise<void> {
   try {
-    await client.getJson('/me', {}, { stream: 'connection check' });
+    // Three attempts: enough for a passing fault, short when the URL or the network is wrong.
+    await client.getJson('/me', {}, { stream: 'connection check' }, 3);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.kind === 'unauthorized') {

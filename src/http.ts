@@ -25,6 +25,8 @@ export interface HttpClientOptions {
   backoff?: BackoffPolicy;
   clock?: Clock;
   random?: () => number;
+  /** The rate-limit window; tests shorten it. Default: a minute. */
+  rateWindowMs?: number;
 }
 
 /** What a failed request means to the caller. */
@@ -75,12 +77,11 @@ export class HttpClient {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    // A 1% margin on the window: the server counts arrivals, which trail our starts by a little jitter.
-    this.limiter = new RateLimiter(options.requestsPerMinute, this.clock, 60_600);
+    this.limiter = new RateLimiter(options.requestsPerMinute, this.clock, options.rateWindowMs ?? 60_000);
   }
 
-  /** GET base_url + path with params, as JSON, retried as needed. */
-  async getJson(path: string, params: Params, context: RequestContext): Promise<unknown> {
+  /** GET base_url + path with params, as JSON, retried as needed (at most maxAttempts attempts in all). */
+  async getJson(path: string, params: Params, context: RequestContext, maxAttempts = this.backoff.maxAttempts): Promise<unknown> {
     const where = describe(path, context);
     for (let attempt = 1; ; attempt++) {
       const result = await this.withSlot(() => this.attempt(path, params));
@@ -90,7 +91,7 @@ export class HttpClient {
       }
       if (result.status === 429) this.limiter.throttled();
       if (!result.retry) throw toApiError(result, where);
-      if (attempt >= this.backoff.maxAttempts) {
+      if (attempt >= maxAttempts) {
         throw new ApiError(
           'exhausted',
           `${where}: ${result.reason}, still failing after ${attempt} attempts`,
@@ -101,7 +102,7 @@ export class HttpClient {
       const retryAfter = result.retryAfterMs;
       const delay =
         retryAfter != null ? Math.min(retryAfter, this.backoff.maxRetryAfterMs) : backoffDelay(this.backoff, attempt, this.random);
-      log.warning(`${where}: ${result.reason}; retry ${attempt} of ${this.backoff.maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
+      log.warning(`${where}: ${result.reason}; retry ${attempt} of ${maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
       await this.clock.sleep(delay);
     }
   }
@@ -119,8 +120,12 @@ export class HttpClient {
       this.inFlight++;
     }
     try {
-      await this.limiter.acquire();
-      return await fn();
+      const release = await this.limiter.acquire();
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
     } finally {
       const next = this.waiting.shift();
       if (next) next();

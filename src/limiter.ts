@@ -1,14 +1,20 @@
 /**
- * The client-side rate limit, shared by every request of the run: at most `limit` request starts in any
- * window of `windowMs`. A 429 from the server anyway (its limit is per IP, and other clients may share it)
- * lowers the limit; successes raise it back step by step to the configured one.
+ * The client-side rate limit, shared by every request of the run: at most `limit` requests in any window
+ * of `windowMs` as the server counts them. The server counts a request when it arrives, which is some time
+ * after we start it and before its answer is back; so a request holds its slot from its start until
+ * `windowMs` after its answer, and the server can never see more than `limit` in one window, whatever
+ * the latency and its jitter (the cost: one latency per window, well under 1% at a minute).
+ * A 429 from the server anyway (its limit is per IP, and other clients may share it) lowers the limit;
+ * successes raise it back step by step to the configured one.
  */
 import type { Clock } from './clock.js';
 
 export class RateLimiter {
-  private readonly starts: number[] = [];
+  /** When each slot frees: `windowMs` after its request's answer, or Infinity while it is in flight. */
+  private freesAt: number[] = [];
   private current: number;
   private queue: Promise<void> = Promise.resolve();
+  private wakeOnRelease: (() => void) | null = null;
 
   constructor(
     private readonly limit: number,
@@ -23,24 +29,45 @@ export class RateLimiter {
     return this.current;
   }
 
-  /** Resolves when a request may start, and counts it. Callers are served in order. */
-  acquire(): Promise<void> {
-    const turn = this.queue.then(() => this.waitForSlot());
-    this.queue = turn.catch(() => undefined);
+  /**
+   * Resolves when a request may start, with the function to call once its answer is in (or it failed).
+   * Callers are served in order.
+   */
+  acquire(): Promise<() => void> {
+    const turn = this.queue.then(() => this.takeSlot());
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
-  private async waitForSlot(): Promise<void> {
+  private async takeSlot(): Promise<() => void> {
     for (;;) {
       const now = this.clock.now();
-      while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
-      if (this.starts.length < this.current) {
-        this.starts.push(now);
-        return;
+      this.freesAt = this.freesAt.filter((t) => t > now);
+      if (this.freesAt.length < this.current) {
+        this.freesAt.push(Infinity);
+        let released = false;
+        return () => {
+          if (!released) this.release();
+          released = true;
+        };
       }
-      const oldestLeaves = this.starts[this.starts.length - this.current]! + this.windowMs;
-      await this.clock.sleep(oldestLeaves - now + 1);
+      // Wait for the (limit)-th soonest slot to free, or for a request in flight to finish.
+      const soonest = [...this.freesAt].sort((a, b) => a - b)[this.freesAt.length - this.current]!;
+      if (Number.isFinite(soonest)) await this.clock.sleep(soonest - now);
+      else await new Promise<void>((resolve) => (this.wakeOnRelease = resolve));
     }
+  }
+
+  /** A request's answer is in: one in-flight slot (they are interchangeable) frees a window from now. */
+  private release(): void {
+    const i = this.freesAt.indexOf(Infinity);
+    if (i >= 0) this.freesAt[i] = this.clock.now() + this.windowMs;
+    const wake = this.wakeOnRelease;
+    this.wakeOnRelease = null;
+    wake?.();
   }
 
   /** The server answered 429: slow down to 70% of the current limit. */

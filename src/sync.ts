@@ -56,6 +56,8 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
       }),
     )
   ).flat();
+  // stdout closed (the target died): one clear error, not one per stream.
+  if (options.writer.failed) throw options.writer.failed;
   if (options.recordLimit === undefined) await options.writer.state(options.state.value);
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
@@ -119,6 +121,7 @@ async function syncStream(
     const walkOnce = async (): Promise<number | undefined> => {
       let reportedTotal: number | undefined;
       for await (const page of walk(client, selected, params, settings)) {
+        if (writer.failed) throw writer.failed;
         self.result.pages++;
         if (page.number === 1) reportedTotal = page.totalEntries;
         const timeExtracted = new Date().toISOString();
@@ -178,6 +181,7 @@ async function syncStream(
       for (const e of [self, ...kids]) e.result.status = 'skipped';
     } else {
       if (!(error instanceof TapError || error instanceof ApiError)) throw error;
+      if (writer.failed) throw writer.failed;
       for (const e of [self, ...kids]) {
         e.result.status = 'failed';
         e.result.error = error.message;

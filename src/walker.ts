@@ -1,8 +1,8 @@
 /**
  * The page walker: page 1, then pages 2..total_pages fetched ahead (up to `prefetch` at once) and yielded
  * in page order when `meta.total_pages` is known; otherwise page after page until an empty one, or until a
- * page repeats the previous one (an endpoint that ignores `page`, such as appointment_types, returns the
- * same full list for every page number).
+ * page holds only records already seen (an endpoint that ignores `page`, such as appointment_types,
+ * returns the same full list for every page number). Walks that cannot end fail with a clear error.
  */
 import { TapError } from './errors.js';
 
@@ -40,6 +40,7 @@ export async function* walkPages(fetchBody: (page: number) => Promise<unknown>, 
 
   if (first.totalPages !== undefined) {
     let last = first.totalPages;
+    const growthLimit = 2 * first.totalPages + 10;
     let requested = 1;
     const ahead: Promise<Page>[] = [];
     const fill = () => {
@@ -56,22 +57,33 @@ export async function* walkPages(fetchBody: (page: number) => Promise<unknown>, 
       const page = await ahead.shift()!;
       yield page;
       if (page.elements.length === 0) return; // the data shrank during the walk
-      // Records inserted during the walk can add pages: follow the latest total_pages.
-      if (page.totalPages !== undefined && page.totalPages > last) last = page.totalPages;
+      // Records inserted during the walk can add pages: follow the latest total_pages, within reason.
+      if (page.totalPages !== undefined && page.totalPages > last) {
+        if (page.totalPages > growthLimit) {
+          throw new TapError(
+            `stream ${options.stream}: GET ${options.path} announced ${first.totalPages} pages, then ${page.totalPages} ` +
+              'during the walk; the walk was stopped instead of following a count that keeps growing. Run again; ' +
+              'report it with the stream name if it persists.',
+          );
+        }
+        last = page.totalPages;
+      }
       fill();
     }
     return;
   }
 
-  let previous = signature(first, options);
+  // Without total_pages: until an empty page, or a page that brings no id this walk has not seen (an
+  // endpoint that ignores `page` answers the same list again; one that cycles would loop forever).
+  const seen = new Set(first.elements.map(options.identify));
   for (let n = 2; ; n++) {
     checkBound(n, maxPages, options);
     const page = await fetchPage(n);
     if (page.elements.length === 0) return;
-    const current = signature(page, options);
-    if (current === previous) return; // the endpoint ignores `page`: this one is the previous again
+    const ids = page.elements.map(options.identify);
+    if (ids.every((id) => seen.has(id))) return;
+    for (const id of ids) seen.add(id);
     yield page;
-    previous = current;
   }
 }
 
@@ -92,10 +104,6 @@ function toPage(body: unknown, number: number, options: WalkOptions): Page {
     if (typeof totalEntries === 'number' && Number.isInteger(totalEntries) && totalEntries >= 0) page.totalEntries = totalEntries;
   }
   return page;
-}
-
-function signature(page: Page, options: WalkOptions): string {
-  return JSON.stringify(page.elements.map(options.identify));
 }
 
 function checkBound(page: number, maxPages: number, options: WalkOptions): void {

@@ -45,6 +45,11 @@ export class MessageWriter {
     return this.write(JSON.stringify({ type: 'ACTIVATE_VERSION', stream, version }) + '\n');
   }
 
+  /** The error that closed stdout, if it is closed: the run cannot go on. */
+  get failed(): TapError | null {
+    return this.failure;
+  }
+
   state(value: unknown): Promise<void> {
     return this.write(JSON.stringify({ type: 'STATE', value }) + '\n');
   }

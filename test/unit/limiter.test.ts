@@ -4,27 +4,49 @@ import { RateLimiter } from '../../src/limiter.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 
 describe('rate limiter (fake clock)', () => {
-  it('lets `limit` requests start at once, then one more each time the oldest leaves the window', async () => {
+  it('lets `limit` requests start at once, then one more a window after each answer', async () => {
     const clock = fakeClock(0);
     const limiter = new RateLimiter(3, clock, 60_000);
     const starts: number[] = [];
     for (let i = 0; i < 7; i++) {
-      await limiter.acquire();
+      const release = await limiter.acquire();
       starts.push(clock.now());
+      clock.advance(100); // the answer takes 100 ms
+      release();
     }
-    expect(starts).to.deep.equal([0, 0, 0, 60_001, 60_001, 60_001, 120_002]);
+    expect(starts).to.deep.equal([0, 100, 200, 60_100, 60_200, 60_300, 120_200]);
   });
 
-  it('never lets more than `limit` starts into any window', async () => {
+  it('keeps every window, as the server counts arrivals between start and answer, at or under the limit', async () => {
     const clock = fakeClock(0);
     const limiter = new RateLimiter(10, clock, 1000);
-    const starts: number[] = [];
+    const spans: [number, number][] = [];
     for (let i = 0; i < 100; i++) {
       clock.advance(Math.floor((i * 37) % 90));
-      await limiter.acquire();
-      starts.push(clock.now());
+      const release = await limiter.acquire();
+      const start = clock.now();
+      clock.advance((i * 53) % 200); // latencies from 0 to 199 ms
+      spans.push([start, clock.now()]);
+      release();
     }
-    for (const s of starts) expect(starts.filter((t) => t >= s && t < s + 1000).length).to.be.at.most(10);
+    // Whatever the moment of arrival within [start, answer], no window of 1000 ms holds more than 10.
+    for (const [, end] of spans) {
+      const overlapping = spans.filter(([s, e]) => e > end - 1000 && s <= end).length;
+      expect(overlapping).to.be.at.most(10);
+    }
+  });
+
+  it('waits for an answer when every slot is held by a request in flight', async () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(1, clock, 1000);
+    const release = await limiter.acquire();
+    let second = false;
+    const next = limiter.acquire().then(() => (second = true));
+    await new Promise((r) => setImmediate(r));
+    expect(second).to.equal(false);
+    release();
+    await next;
+    expect(clock.now()).to.equal(1000);
   });
 
   it('slows down after a 429 and recovers one step per success', async () => {

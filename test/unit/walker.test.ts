@@ -68,6 +68,26 @@ describe('walker: page walks and their stop rules', () => {
     expect(asked).to.deep.equal([1, 2]);
   });
 
+  it('stops when an endpoint cycles through pages it already served', async () => {
+    const asked: number[] = [];
+    const pages = await collect(async (n) => {
+      asked.push(n);
+      return { items: records(((n - 1) % 2) + 1) }; // pages 1, 2, 1, 2, ...
+    });
+    expect(pages.map((p) => p.number)).to.deep.equal([1, 2]);
+    expect(asked).to.deep.equal([1, 2, 3]);
+  });
+
+  it('fails with a clear error when total_pages keeps growing', async () => {
+    let error: Error | undefined;
+    try {
+      await collect(async (n) => ({ items: records(n), meta: { total_pages: 3 + n * 5 } }), { prefetch: 1 });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.match(/announced 8 pages, then 2\d+ during the walk; the walk was stopped/);
+  });
+
   it('stops at an empty first page', async () => {
     const pages = await collect(async () => ({ items: [], meta: { total_pages: 0 } }));
     expect(pages).to.have.length(1);
