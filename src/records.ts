@@ -1,7 +1,7 @@
 /**
  * From API elements to records: unwrap ({"appointment": {...}} and flat forms alike), normalise the
  * fields whose type varies between accounts to the one type the schema declares, drop fields that the
- * catalog deselects, and drop ids already emitted in this run.
+ * catalog deselects.
  */
 import type { JsonSchema } from './catalog.js';
 
@@ -51,20 +51,4 @@ export function recordShaper(schema: JsonSchema, wrapperKey: string | undefined,
       return picked as ApiRecord;
     },
   };
-}
-
-/** The ids a stream has emitted in this run, to drop a record that a moving data set shows twice. */
-export class SeenIds {
-  private readonly ids = new Set<number | string>();
-
-  /** True the first time an id is offered. */
-  add(id: number | string): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
-    return true;
-  }
-
-  get size(): number {
-    return this.ids.size;
-  }
 }

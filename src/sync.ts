@@ -13,7 +13,8 @@ import { KEY_PROPERTIES, type SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
 import { ApiError, type HttpClient } from './http.js';
 import { log, metric } from './log.js';
-import { recordShaper, SeenIds, type ApiRecord, type RecordShaper } from './records.js';
+import { IdSet } from './idset.js';
+import { recordShaper, type ApiRecord, type RecordShaper } from './records.js';
 import type { ResolvedSettings } from './settings.js';
 import { bookmarkOf, setBookmark, type StateKeeper } from './state.js';
 import { walkPages } from './walker.js';
@@ -73,7 +74,8 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
 interface Emitter {
   selected: SelectedStream;
   shaper: RecordShaper;
-  seen: SeenIds;
+  /** The ids emitted in this run, to drop a record that a moving data set shows twice. */
+  seen: IdSet;
   result: StreamResult;
   /** The table version stamped on RECORDs (ACTIVATE_VERSION), if any. */
   version?: number;
@@ -83,7 +85,7 @@ function emitter(selected: SelectedStream): Emitter {
   return {
     selected,
     shaper: recordShaper(selected.schema, selected.def.wrapperKey, selected.fields),
-    seen: new SeenIds(),
+    seen: new IdSet(),
     result: { stream: selected.def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 },
   };
 }

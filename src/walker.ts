@@ -5,6 +5,7 @@
  * returns the same full list for every page number). Walks that cannot end fail with a clear error.
  */
 import { TapError } from './errors.js';
+import { IdSet } from './idset.js';
 
 export interface Page {
   number: number;
@@ -75,7 +76,8 @@ export async function* walkPages(fetchBody: (page: number) => Promise<unknown>, 
 
   // Without total_pages: until an empty page, or a page that brings no id this walk has not seen (an
   // endpoint that ignores `page` answers the same list again; one that cycles would loop forever).
-  const seen = new Set(first.elements.map(options.identify));
+  const seen = new IdSet();
+  for (const element of first.elements) seen.add(options.identify(element));
   for (let n = 2; ; n++) {
     checkBound(n, maxPages, options);
     const page = await fetchPage(n);

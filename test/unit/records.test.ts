@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadSchema } from '../../src/catalog.js';
-import { recordShaper, SeenIds } from '../../src/records.js';
+import { recordShaper } from '../../src/records.js';
 
 describe('records: unwrap, normalise, select', () => {
   it('unwraps {"appointment": {...}} elements and accepts flat ones', () => {
@@ -46,11 +46,5 @@ describe('records: unwrap, normalise, select', () => {
     const shaper = recordShaper(loadSchema('leads'), undefined, null);
     expect(shaper.shape({ name: 'x' })).to.equal(undefined);
     expect(shaper.shape(null)).to.equal(undefined);
-  });
-
-  it('SeenIds reports each id once', () => {
-    const seen = new SeenIds();
-    expect([seen.add(1), seen.add(2), seen.add(1)]).to.deep.equal([true, true, false]);
-    expect(seen.size).to.equal(2);
   });
 });
