@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       'latency-ms': { type: 'number', default: 0, describe: 'Delay before every API response' },
       'stall-ms': { type: 'number', default: 120000, describe: 'How long a stall fault holds its response' },
       'echo-request': { type: 'boolean', default: false, describe: '5xx bodies echo the request, headers included' },
+      'cache-mb': { type: 'number', default: 256, describe: 'Bound of the rendered-page cache, MiB' },
     })
     .strict()
     .version(false)
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     .fail((msg, err) => fail(msg ?? err?.message ?? 'bad arguments'))
     .parseAsync();
 
-  for (const k of ['port', 'records', 'seed', 'rpm', 'window-ms', 'fail-rate', 'latency-ms', 'stall-ms'] as const) {
+  for (const k of ['port', 'records', 'seed', 'rpm', 'window-ms', 'fail-rate', 'latency-ms', 'stall-ms', 'cache-mb'] as const) {
     if (Number.isNaN(argv[k])) fail(`--${k} must be a number`);
   }
   const faults = argv.faults === undefined ? undefined : (argv.faults.split(',').map((f) => f.trim()).filter(Boolean) as FaultKind[]);
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       latencyMs: argv['latency-ms'],
       stallMs: argv['stall-ms'],
       echoRequest: argv['echo-request'],
+      cacheBytes: argv['cache-mb'] * 1024 * 1024,
     });
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e), e instanceof RangeError ? 2 : 1);

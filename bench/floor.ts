@@ -1,0 +1,84 @@
+/**
+ * The floor of the cpu benchmark: the requests a full sync makes (every page of the 14 list streams, at
+ * most `concurrency` in flight, over kept-alive connections), then `JSON.parse` of each body and one
+ * `JSON.stringify` per record, and nothing else. The tap's time is judged against this one.
+ *
+ * usage: node dist/bench/floor.js <base_url> <api_key> <per_page or 0> <concurrency>
+ */
+import { Agent, get } from 'node:http';
+import { STREAMS } from '../src/streams.js';
+
+const [baseUrl, apiKey, perPageArg, concurrencyArg] = process.argv.slice(2) as [string, string, string, string];
+const perPage = Number(perPageArg);
+const concurrency = Number(concurrencyArg);
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+
+function getBody(path: string, page: number): Promise<string> {
+  const url = new URL(baseUrl + path);
+  url.searchParams.set('page', String(page));
+  if (perPage > 0) url.searchParams.set('per_page', String(perPage));
+  if (path === '/customers') url.searchParams.set('include_disabled', 'true');
+  return new Promise((resolve, reject) => {
+    get(url, { agent, headers: { Authorization: apiKey } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+let records = 0;
+let bytes = 0;
+const queue: (() => Promise<void>)[] = [];
+let active = 0;
+let finish: () => void;
+const done = new Promise<void>((resolve) => (finish = resolve));
+
+function schedule(task: () => Promise<void>): void {
+  queue.push(task);
+  pump();
+}
+
+function pump(): void {
+  while (active < concurrency && queue.length > 0) {
+    const task = queue.shift()!;
+    active++;
+    void task().then(() => {
+      active--;
+      if (active === 0 && queue.length === 0) finish();
+      else pump();
+    });
+  }
+}
+
+function fetchPage(path: string, key: string, page: number, onPage: (items: unknown[], totalPages?: number) => void): () => Promise<void> {
+  return async () => {
+    const body = JSON.parse(await getBody(path, page)) as Record<string, unknown>;
+    const items = (body[key] as unknown[]) ?? [];
+    for (const item of items) bytes += JSON.stringify(item).length;
+    records += items.length;
+    onPage(items, (body.meta as { total_pages?: number } | undefined)?.total_pages);
+  };
+}
+
+for (const def of STREAMS.filter((s) => !s.parent)) {
+  let previousFirst: unknown;
+  const next = (page: number) =>
+    fetchPage(def.path, def.arrayKey, page, (items, totalPages) => {
+      if (page === 1 && totalPages !== undefined) {
+        for (let p = 2; p <= totalPages; p++) schedule(fetchPage(def.path, def.arrayKey, p, () => undefined));
+        return;
+      }
+      if (totalPages !== undefined || items.length === 0) return;
+      const first = JSON.stringify(items[0]);
+      if (first === previousFirst) return; // an endpoint that ignores `page`
+      previousFirst = first;
+      schedule(next(page + 1));
+    });
+  schedule(next(1));
+}
+
+await done;
+agent.destroy();
+process.stderr.write(`floor: ${records} records, ${bytes} bytes of JSON\n`);

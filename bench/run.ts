@@ -1,0 +1,220 @@
+/**
+ * `npm run bench [-- --quick] [-- --only cpu,latency,...]`: the scenarios of shared/design.md, each
+ * against the bundled simulator, printing ratios measured in the same run (the machine is shared and
+ * noisy: absolute times are for information only). --quick runs each scenario small: CI checks that the
+ * suite runs, never its figures. A full run exits 1 when a goal is missed.
+ */
+import { setSink } from '../src/log.js';
+import { HttpClient } from '../src/http.js';
+import { MessageWriter } from '../src/writer.js';
+import { resolveSettings } from '../src/settings.js';
+import { selectStreams } from '../src/catalog.js';
+import { runSync } from '../src/sync.js';
+import { stateKeeper } from '../src/state.js';
+import { startSimulator } from '../src/simulator/server.js';
+import { Writable } from 'node:stream';
+import { lastStateOf, runFloor, runTap, startSimulatorProcess, tapConfig, writeTemp } from './lib.js';
+
+const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+
+interface Row {
+  scenario: string;
+  figure: string;
+  value: number;
+  goal: string;
+  met: boolean;
+  info: string;
+}
+const rows: Row[] = [];
+
+function report(row: Row): void {
+  rows.push(row);
+  console.log(`${row.scenario.padEnd(12)} ${row.figure.padEnd(44)} ${row.value.toFixed(3).padStart(9)}  goal ${row.goal.padEnd(8)} ${row.met ? 'met ' : 'MISSED'}  ${row.info}`);
+}
+
+const mb = (n: number) => `${n.toFixed(0)} MB`;
+
+async function cpu(): Promise<void> {
+  const records = quick ? 20_000 : 300_000;
+  const sim = await startSimulatorProcess(['--records', String(records), '--seed', '1', '--cache-mb', '2048']);
+  try {
+    const config = tapConfig(sim, { page_size: 100, max_concurrency: 4 });
+    await runFloor(sim, 100, 4); // warm-up: every page rendered and cached by the simulator
+    const floors: number[] = [];
+    const taps: number[] = [];
+    let peak = 0;
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      floors.push((await runFloor(sim, 100, 4)).ms);
+      const tap = await runTap(config);
+      taps.push(tap.ms);
+      peak = Math.max(peak, tap.peakRssMb);
+    }
+    const tap = Math.min(...taps);
+    const floor = Math.min(...floors);
+    report({
+      scenario: 'cpu',
+      figure: `tap time / floor time (${records} records)`,
+      value: tap / floor,
+      goal: '<= 1.2',
+      met: tap / floor <= 1.2,
+      info: `${Math.round(records / (tap / 1000))} records/s, tap ${(tap / 1000).toFixed(2)} s, floor ${(floor / 1000).toFixed(2)} s, peak RSS ${mb(peak)}`,
+    });
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function latency(): Promise<void> {
+  const records = quick ? 2_000 : 20_000;
+  const latencyMs = 100;
+  const concurrency = 4;
+  const sim = await startSimulatorProcess(['--records', String(records), '--seed', '2', '--latency-ms', String(latencyMs)]);
+  try {
+    const run = await runTap(tapConfig(sim, { page_size: 25, max_concurrency: concurrency }));
+    const requests = (await sim.stats()).total;
+    const ideal = (requests * latencyMs) / concurrency;
+    report({
+      scenario: 'latency',
+      figure: `wall / (requests x ${latencyMs / 1000} s / ${concurrency})`,
+      value: run.ms / ideal,
+      goal: '<= 1.2',
+      met: run.ms / ideal <= 1.2,
+      info: `${requests} requests in ${(run.ms / 1000).toFixed(1)} s (ideal ${(ideal / 1000).toFixed(1)} s)`,
+    });
+  } finally {
+    await sim.stop();
+  }
+}
+
+/**
+ * In this process, with the rate-limit window shortened on both sides (a minute-long window would take
+ * minutes to measure): the simulator allows N requests per window, the tap is told N.
+ */
+async function rate(): Promise<void> {
+  const windowMs = quick ? 2_000 : 10_000;
+  const limit = quick ? 10 : 40;
+  const sim = await startSimulator({ records: quick ? 800 : 3_500, seed: 3, rpm: limit, windowMs, retryAfter: 'never' });
+  const settings = resolveSettings({ api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: limit, page_size: 25 });
+  const client = new HttpClient({
+    baseUrl: settings.base_url,
+    apiKey: settings.api_key,
+    authMethod: settings.auth_method,
+    userAgent: settings.user_agent,
+    timeoutMs: 30_000,
+    maxConcurrency: settings.max_concurrency,
+    requestsPerMinute: limit,
+    rateWindowMs: windowMs,
+  });
+  const previous = setSink(() => undefined);
+  const started = performance.now();
+  try {
+    const devNull = new Writable({ write: (_c, _e, cb) => cb() });
+    await runSync({ client, writer: new MessageWriter(devNull), streams: selectStreams(undefined), settings, state: stateKeeper({ bookmarks: {} }) });
+  } finally {
+    setSink(previous);
+    client.close();
+  }
+  const elapsed = performance.now() - started;
+  const stats = sim.stats();
+  await sim.close();
+  // Bursts of N at 0, W, 2W...: R requests over a span T use (T / W + 1) windows.
+  const perWindow = (stats.total * windowMs) / (elapsed + windowMs);
+  report({
+    scenario: 'rate',
+    figure: `requests per window achieved / N (N = ${limit})`,
+    value: perWindow / limit,
+    goal: '>= 0.95',
+    met: perWindow / limit >= 0.95 && stats.rateLimited === 0,
+    info: `${stats.total} requests in ${(elapsed / 1000).toFixed(1)} s, window ${windowMs / 1000} s, 429s received: ${stats.rateLimited}`,
+  });
+}
+
+/** A target that reads slowly: pauses 20 ms after every 4 MB. */
+function slowConsumer(stdout: NodeJS.ReadableStream & { pause(): void; resume(): void }): void {
+  let since = 0;
+  stdout.on('data', (chunk: Buffer) => {
+    since += chunk.length;
+    if (since < 4 * 1024 * 1024) return;
+    since = 0;
+    stdout.pause();
+    setTimeout(() => stdout.resume(), 20);
+  });
+}
+
+async function memory(): Promise<void> {
+  const sizes = quick ? [20_000, 100_000] : [100_000, 1_000_000];
+  const peaks: number[] = [];
+  const infos: string[] = [];
+  for (const records of sizes) {
+    const sim = await startSimulatorProcess(['--records', String(records), '--seed', '4', '--cache-mb', '32']);
+    try {
+      const run = await runTap(tapConfig(sim, { page_size: 100 }), [], (stdout) => slowConsumer(stdout));
+      peaks.push(run.peakRssMb);
+      infos.push(`${records}: ${mb(run.peakRssMb)} in ${(run.ms / 1000).toFixed(1)} s`);
+    } finally {
+      await sim.stop();
+    }
+  }
+  const [small, large] = peaks as [number, number];
+  report({
+    scenario: 'memory',
+    figure: `peak RSS at ${sizes[1]} records, MB`,
+    value: large,
+    goal: '<= 150',
+    met: large <= 150,
+    info: infos.join(', '),
+  });
+  report({
+    scenario: 'memory',
+    figure: `peak RSS ${sizes[1]} / ${sizes[0]} records`,
+    value: large / small,
+    goal: '<= 1.1',
+    met: large / small <= 1.1,
+    info: 'flat: the slow consumer holds the tap back instead of filling its memory',
+  });
+}
+
+async function incremental(): Promise<void> {
+  const records = quick ? 5_000 : 20_000;
+  const sim = await startSimulatorProcess(['--records', String(records), '--seed', '5']);
+  try {
+    const config = tapConfig(sim, {});
+    const captured: { state?: unknown } = {};
+    await runTap(config, [], (stdout) => lastStateOf(stdout, captured));
+    const first = await sim.stats();
+    const changed: Record<string, number> = {};
+    const truthCounts = (await sim.admin('/__admin/truth', undefined)) as Record<string, unknown[]>;
+    for (const stream of ['tickets', 'invoices']) {
+      changed[stream] = Math.max(1, Math.round(truthCounts[stream]!.length / 100));
+      await sim.admin('/__admin/mutate', { stream, update: changed[stream] });
+    }
+    await sim.resetStats();
+    await runTap(config, ['--state', writeTemp('state.json', captured.state)]);
+    const second = await sim.stats();
+    for (const stream of ['tickets', 'invoices'] as const) {
+      const ratio = second.endpoints[stream]!.requests / first.endpoints[stream]!.requests;
+      report({
+        scenario: 'incremental',
+        figure: `${stream}: requests of run 2 / run 1 (1% changed)`,
+        value: ratio,
+        goal: '<= 0.05',
+        met: ratio <= 0.05,
+        info: `${first.endpoints[stream]!.requests} then ${second.endpoints[stream]!.requests} requests, ${changed[stream]} records changed`,
+      });
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+const scenarios: Record<string, () => Promise<void>> = { cpu, latency, rate, memory, incremental };
+console.log(`tap-crm benchmarks${quick ? ' (--quick: small sizes, figures not judged)' : ''}`);
+for (const [name, scenario] of Object.entries(scenarios)) {
+  if (only && !only.has(name)) continue;
+  await scenario();
+}
+const missed = rows.filter((r) => !r.met);
+console.log(`${rows.length - missed.length} of ${rows.length} goals met`);
+process.exitCode = !quick && missed.length > 0 ? 1 : 0;
