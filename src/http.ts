@@ -6,7 +6,9 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import fetch, { type Response } from 'node-fetch';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, type BackoffPolicy } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { RateLimiter } from './limiter.js';
@@ -153,15 +155,9 @@ export class HttpClient {
     const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
     let status = 0;
     try {
-      const response = await fetch(this.buildUrl(path, params), {
-        headers: this.headers(),
-        agent: this.agent,
-        signal: controller.signal,
-        compress: true,
-      });
+      const response = await get(this.buildUrl(path, params), this.headers(), this.agent, controller.signal);
       status = response.status;
-      const text = await response.text();
-      return interpret(response, text, this.clock.now());
+      return interpret(response, response.body, this.clock.now());
     } catch (error) {
       const reason = controller.signal.aborted
         ? `no complete answer within ${this.options.timeoutMs / 1000} s`
@@ -181,9 +177,47 @@ export class HttpClient {
   }
 }
 
-function interpret(response: Response, text: string, now: number): Attempt {
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** One GET over the given agent: status, headers and the decoded body, aborted by `signal`. */
+function get(url: string, headers: Record<string, string>, agent: HttpAgent | HttpsAgent, signal: AbortSignal): Promise<RawResponse> {
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { headers: { ...headers, 'Accept-Encoding': 'gzip, deflate, br' }, agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('response aborted')));
+      res.on('end', () => {
+        if (!res.complete) return reject(Object.assign(new Error('premature close'), { code: 'ERR_PREMATURE_CLOSE' }));
+        try {
+          let body = Buffer.concat(chunks);
+          const encoding = res.headers['content-encoding'];
+          if (encoding === 'gzip') body = gunzipSync(body);
+          else if (encoding === 'deflate') body = inflateSync(body);
+          else if (encoding === 'br') body = brotliDecompressSync(body);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString('utf8') });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function interpret(response: RawResponse, text: string, now: number): Attempt {
   const status = response.status;
-  const contentType = response.headers.get('content-type') ?? '';
+  const header = (name: string) => {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const contentType = header('content-type') ?? '';
   if (status >= 200 && status < 300) {
     if (contentType && !/json/i.test(contentType)) {
       return { ok: false, retry: true, status, reason: `HTTP ${status} with a ${contentType.split(';')[0]} body instead of JSON` };
@@ -195,7 +229,7 @@ function interpret(response: Response, text: string, now: number): Attempt {
     }
   }
   const detail = errorDetail(text);
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now);
+  const retryAfterMs = parseRetryAfter(header('retry-after'), now);
   if (status === 429) {
     const wait = retryAfterMs != null ? `, Retry-After ${Math.ceil(retryAfterMs / 1000)} s` : ', no Retry-After';
     return { ok: false, retry: true, status, reason: `HTTP 429 rate limited${wait}`, retryAfterMs };
