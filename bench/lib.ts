@@ -60,10 +60,14 @@ export interface ProcessRun {
   stderr: string;
 }
 
-/** Runs a node script, its stdout to /dev/null or to `consume`; measures wall time and peak RSS. */
-export async function runNode(script: string, args: string[], consume?: (stdout: Readable) => void): Promise<ProcessRun> {
+/**
+ * Runs a script, its stdout to /dev/null or to `consume`; measures wall time and peak RSS. `asBin` runs
+ * it as an executable (the tap's bin, with the node flags of its shebang), else with this node.
+ */
+export async function runNode(script: string, args: string[], consume?: (stdout: Readable) => void, asBin = false): Promise<ProcessRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', consume ? 'pipe' : 'ignore', 'pipe'] });
+  const [command, argv] = asBin ? [script, args] : [process.execPath, [script, ...args]];
+  const child = spawn(command, argv, { stdio: ['ignore', consume ? 'pipe' : 'ignore', 'pipe'] });
   if (consume) consume(child.stdout!);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
@@ -91,7 +95,7 @@ export function tapConfig(sim: SimulatorProcess, settings: Record<string, unknow
 }
 
 export function runTap(configFile: string, extraArgs: string[] = [], consume?: (stdout: Readable) => void): Promise<ProcessRun> {
-  return runNode(TAP, ['--config', configFile, ...extraArgs], consume).then((run) => {
+  return runNode(TAP, ['--config', configFile, ...extraArgs], consume, true).then((run) => {
     if (run.code !== 0) throw new Error(`tap-crm exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
     return run;
   });

@@ -20,6 +20,9 @@ import { bookmarkOf, setBookmark, type StateKeeper } from './state.js';
 import { walkPages } from './walker.js';
 import type { MessageWriter } from './writer.js';
 
+const STREAMS_AT_ONCE = 4;
+const MAX_PREFETCH = 16;
+
 export interface SyncOptions {
   client: HttpClient;
   writer: MessageWriter;
@@ -45,17 +48,17 @@ export interface StreamResult {
 export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
   const startedAt = options.startedAt ?? new Date();
   const parents = options.streams.filter((s) => !s.def.parent);
+  // At most STREAMS_AT_ONCE streams at once, each fetching up to PREFETCH pages ahead: enough to keep every
+  // request slot busy, and a bound on the pages held in memory while a slow target reads.
   const results = (
-    await Promise.all(
-      parents.map(async (selected) => {
-        const children = options.streams.filter((s) => s.def.parent === selected.def.name);
-        const streamResults = await syncStream(selected, children, options, startedAt);
-        if (streamResults[0]!.status === 'synced' && options.recordLimit === undefined) {
-          await options.writer.state(options.state.value);
-        }
-        return selected.walkOnly ? streamResults.slice(1) : streamResults;
-      }),
-    )
+    await mapConcurrently(parents, Math.min(options.settings.max_concurrency, STREAMS_AT_ONCE), async (selected) => {
+      const children = options.streams.filter((s) => s.def.parent === selected.def.name);
+      const streamResults = await syncStream(selected, children, options, startedAt);
+      if (streamResults[0]!.status === 'synced' && options.recordLimit === undefined) {
+        await options.writer.state(options.state.value);
+      }
+      return selected.walkOnly ? streamResults.slice(1) : streamResults;
+    })
   ).flat();
   // stdout closed (the target died): one clear error, not one per stream.
   if (options.writer.failed) throw options.writer.failed;
@@ -67,6 +70,20 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
         'The other streams were synced; run again to retry.',
     );
   }
+  return results;
+}
+
+/** Maps items with at most `limit` calls in flight, results in item order; the first error rejects. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
 
@@ -234,7 +251,7 @@ function walk(client: HttpClient, selected: SelectedStream, params: Record<strin
     stream: def.name,
     path: def.path,
     arrayKey: def.arrayKey,
-    prefetch: settings.max_concurrency,
+    prefetch: Math.min(settings.max_concurrency, MAX_PREFETCH),
     identify: (element) => elementId(element, def.wrapperKey),
   });
 }
