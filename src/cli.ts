@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=256
+#!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=128
 // The heap flags keep the resident size flat and small: the tap's live data is ~10 MB (pages in flight),
 // and without a bound V8 lets garbage from parsing and serialising pile up to 180 MB on a long sync.
 /**

@@ -59,7 +59,7 @@ export interface RequestContext {
 
 type Params = Record<string, string | number | undefined>;
 
-/** One attempt's outcome: parsed JSON, or a reason to retry or to fail. */
+/** One attempt's outcome: the body (parsed JSON, or its bytes when the caller parses), or a reason to retry or to fail. */
 type Attempt =
   | { ok: true; status: number; body: unknown }
   | { ok: false; retry: boolean; status?: number; reason: string; retryAfterMs?: number | null; detail?: string };
@@ -83,10 +83,22 @@ export class HttpClient {
   }
 
   /** GET base_url + path with params, as JSON, retried as needed (at most maxAttempts attempts in all). */
-  async getJson(path: string, params: Params, context: RequestContext, maxAttempts = this.backoff.maxAttempts): Promise<unknown> {
+  getJson(path: string, params: Params, context: RequestContext, maxAttempts = this.backoff.maxAttempts): Promise<unknown> {
+    return this.get(path, params, context, maxAttempts, true);
+  }
+
+  /**
+   * Like getJson, but returns the body's bytes, for the caller to parse (in a worker thread). Its checks
+   * are getJson's but the parse: a body that turns out not to be JSON is the caller's to fetch again.
+   */
+  async getBytes(path: string, params: Params, context: RequestContext): Promise<Buffer> {
+    return (await this.get(path, params, context, this.backoff.maxAttempts, false)) as Buffer;
+  }
+
+  private async get(path: string, params: Params, context: RequestContext, maxAttempts: number, parse: boolean): Promise<unknown> {
     const where = describe(path, context);
     for (let attempt = 1; ; attempt++) {
-      const result = await this.withSlot(() => this.attempt(path, params));
+      const result = await this.withSlot(() => this.attempt(path, params, parse));
       if (result.ok) {
         this.limiter.succeeded();
         return result.body;
@@ -149,7 +161,7 @@ export class HttpClient {
     return headers;
   }
 
-  private async attempt(path: string, params: Params): Promise<Attempt> {
+  private async attempt(path: string, params: Params, parse: boolean): Promise<Attempt> {
     const started = this.clock.now();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
@@ -157,7 +169,7 @@ export class HttpClient {
     try {
       const response = await get(this.buildUrl(path, params), this.headers(), this.agent, controller.signal);
       status = response.status;
-      return interpret(response, response.body, this.clock.now());
+      return interpret(response, parse, this.clock.now());
     } catch (error) {
       const reason = controller.signal.aborted
         ? `no complete answer within ${this.options.timeoutMs / 1000} s`
@@ -180,7 +192,7 @@ export class HttpClient {
 interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body: string;
+  body: Buffer;
 }
 
 /** One GET over the given agent: status, headers and the decoded body, aborted by `signal`. */
@@ -200,7 +212,7 @@ function get(url: string, headers: Record<string, string>, agent: HttpAgent | Ht
           if (encoding === 'gzip') body = gunzipSync(body);
           else if (encoding === 'deflate') body = inflateSync(body);
           else if (encoding === 'br') body = brotliDecompressSync(body);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString('utf8') });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         } catch (error) {
           reject(error);
         }
@@ -211,7 +223,7 @@ function get(url: string, headers: Record<string, string>, agent: HttpAgent | Ht
   });
 }
 
-function interpret(response: RawResponse, text: string, now: number): Attempt {
+function interpret(response: RawResponse, parse: boolean, now: number): Attempt {
   const status = response.status;
   const header = (name: string) => {
     const value = response.headers[name];
@@ -222,13 +234,14 @@ function interpret(response: RawResponse, text: string, now: number): Attempt {
     if (contentType && !/json/i.test(contentType)) {
       return { ok: false, retry: true, status, reason: `HTTP ${status} with a ${contentType.split(';')[0]} body instead of JSON` };
     }
+    if (!parse) return { ok: true, status, body: response.body };
     try {
-      return { ok: true, status, body: JSON.parse(text) };
+      return { ok: true, status, body: JSON.parse(response.body.toString('utf8')) };
     } catch {
       return { ok: false, retry: true, status, reason: `HTTP ${status} with an incomplete or invalid JSON body` };
     }
   }
-  const detail = errorDetail(text);
+  const detail = errorDetail(response.body.toString('utf8'));
   const retryAfterMs = parseRetryAfter(header('retry-after'), now);
   if (status === 429) {
     const wait = retryAfterMs != null ? `, Retry-After ${Math.ceil(retryAfterMs / 1000)} s` : ', no Retry-After';

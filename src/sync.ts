@@ -13,11 +13,11 @@ import { KEY_PROPERTIES, type SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
 import { ApiError, type HttpClient } from './http.js';
 import { log, metric } from './log.js';
-import { IdSet } from './idset.js';
-import { recordShaper, type ApiRecord, type RecordShaper } from './records.js';
+import { PagePool } from './page-pool.js';
+import type { PageResult } from './pages.js';
 import type { ResolvedSettings } from './settings.js';
 import { bookmarkOf, setBookmark, type StateKeeper } from './state.js';
-import { walkPages } from './walker.js';
+import { walkPages, type PageInfo } from './walker.js';
 import type { MessageWriter } from './writer.js';
 
 const STREAMS_AT_ONCE = 4;
@@ -34,6 +34,8 @@ export interface SyncOptions {
   recordLimit?: number;
   /** The signpost: no bookmark moves past it. Defaults to the time runSync is called. */
   startedAt?: Date;
+  /** Where pages are parsed and serialised; runSync makes (and closes) one when none is given. */
+  pool?: PagePool;
 }
 
 export interface StreamResult {
@@ -46,6 +48,14 @@ export interface StreamResult {
 }
 
 export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
+  if (!options.pool) {
+    const pool = new PagePool();
+    try {
+      return await runSync({ ...options, pool });
+    } finally {
+      await pool.close();
+    }
+  }
   const startedAt = options.startedAt ?? new Date();
   const parents = options.streams.filter((s) => !s.def.parent);
   // At most STREAMS_AT_ONCE streams at once, each fetching up to PREFETCH pages ahead: enough to keep every
@@ -53,7 +63,7 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
   const results = (
     await mapConcurrently(parents, Math.min(options.settings.max_concurrency, STREAMS_AT_ONCE), async (selected) => {
       const children = options.streams.filter((s) => s.def.parent === selected.def.name);
-      const streamResults = await syncStream(selected, children, options, startedAt);
+      const streamResults = await syncStream(selected, children, options as Required<Pick<SyncOptions, 'pool'>> & SyncOptions, startedAt);
       if (streamResults[0]!.status === 'synced' && options.recordLimit === undefined) {
         await options.writer.state(options.state.value);
       }
@@ -73,65 +83,51 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
   return results;
 }
 
-/** Maps items with at most `limit` calls in flight, results in item order; the first error rejects. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
-/** One stream writing its records: its shaper, the ids it has emitted, its counters. */
+/** A stream as the sync drives it: its selection, its key in the page pool, its counters. */
 interface Emitter {
   selected: SelectedStream;
-  shaper: RecordShaper;
-  /** The ids emitted in this run, to drop a record that a moving data set shows twice. */
-  seen: IdSet;
+  key: number;
   result: StreamResult;
-  /** The table version stamped on RECORDs (ACTIVATE_VERSION), if any. */
-  version?: number;
+  /** Ids the stream has seen in the run (reported by the page processor). */
+  seen: number;
 }
 
-function emitter(selected: SelectedStream): Emitter {
-  return {
-    selected,
-    shaper: recordShaper(selected.schema, selected.def.wrapperKey, selected.fields),
-    seen: new IdSet(),
-    result: { stream: selected.def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 },
-  };
+type Sync = SyncOptions & { pool: PagePool };
+
+function emitter(selected: SelectedStream, pool: PagePool, version?: number): Emitter {
+  const { def } = selected;
+  const key = pool.configure({
+    stream: def.name,
+    schema: selected.schema,
+    arrayKey: def.arrayKey,
+    wrapperKey: def.wrapperKey,
+    fields: selected.fields ? [...selected.fields] : null,
+    replicationKey: selected.method === 'INCREMENTAL' ? def.replicationKey : undefined,
+    version,
+    write: !selected.walkOnly,
+  });
+  return { selected, key, seen: 0, result: { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 } };
 }
 
 /** Syncs a stream and its selected children; returns the stream's result first, then the children's. */
-async function syncStream(
-  selected: SelectedStream,
-  children: readonly SelectedStream[],
-  options: SyncOptions,
-  startedAt: Date,
-): Promise<StreamResult[]> {
+async function syncStream(selected: SelectedStream, children: readonly SelectedStream[], options: Sync, startedAt: Date): Promise<StreamResult[]> {
   const { def } = selected;
-  const { client, writer, settings, state } = options;
-  const self = emitter(selected);
-  const kids = children.map(emitter);
+  const { writer, settings, state, pool } = options;
   const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
   const since = replicationKey ? laterOf(bookmarkOf(state.value, def.name), settings.start_date) : undefined;
   const sinceMs = since === undefined ? undefined : Date.parse(since);
+  const version = !replicationKey && settings.activate_version && !selected.walkOnly ? startedAt.getTime() : undefined;
+  const self = emitter(selected, pool, version);
+  const kids = children.map((child) => emitter(child, pool));
   let newestMs: number | undefined;
   const started = Date.now();
 
   try {
     if (!selected.walkOnly) await writer.schema(def.name, selected.schema, KEY_PROPERTIES, replicationKey ? [replicationKey] : undefined);
     for (const kid of kids) await writer.schema(kid.selected.def.name, kid.selected.schema, KEY_PROPERTIES);
-    if (!replicationKey && settings.activate_version && !selected.walkOnly) {
-      self.version = startedAt.getTime();
-      // At the start only on the stream's first sync (there is no table yet to empty); always at the end.
-      if (!(def.name in state.value.bookmarks)) await writer.activateVersion(def.name, self.version);
-    }
+    // ACTIVATE_VERSION at the start only on the stream's first sync (there is no table yet to empty).
+    if (version !== undefined && !(def.name in state.value.bookmarks)) await writer.activateVersion(def.name, version);
     if (since !== undefined) {
       log.info(`stream ${def.name}: records updated since ${since}${def.serverFilter ? '' : ' (filtered here: the API cannot)'}`);
     }
@@ -139,24 +135,12 @@ async function syncStream(
     const params = { per_page: settings.page_size, ...def.params, ...(def.serverFilter && since ? { [def.serverFilter]: since } : {}) };
     const walkOnce = async (): Promise<number | undefined> => {
       let reportedTotal: number | undefined;
-      for await (const page of walk(client, selected, params, settings)) {
+      for await (const page of walk(self, def.path, params, options, sinceMs)) {
         if (writer.failed) throw writer.failed;
-        self.result.pages++;
         if (page.number === 1) reportedTotal = page.totalEntries;
-        const timeExtracted = new Date().toISOString();
-        let records = shapePage(self, page.elements, page.number);
-        if (replicationKey) {
-          records = records.filter((record) => {
-            const at = Date.parse(record[replicationKey] as string);
-            if (Number.isNaN(at)) return true; // no usable timestamp: emit rather than risk losing it
-            if (newestMs === undefined || at > newestMs) newestMs = at;
-            return sinceMs === undefined || at >= sinceMs;
-          });
-        }
-        const room = options.recordLimit === undefined ? records.length : options.recordLimit - self.result.records;
-        if (room < records.length) records = records.slice(0, room);
-        if (!selected.walkOnly) await emit(writer, self, records, timeExtracted);
-        if (kids.length > 0) await syncChildren(kids, records, options);
+        if (page.newestMs !== undefined && (newestMs === undefined || page.newestMs > newestMs)) newestMs = page.newestMs;
+        await emit(writer, self, page);
+        if (kids.length > 0) await syncChildren(kids, page.emitted, options);
         if (options.recordLimit !== undefined && self.result.records >= options.recordLimit) return undefined;
       }
       return reportedTotal;
@@ -166,15 +150,14 @@ async function syncStream(
     // Records deleted during the walk shift later ones onto pages already read. Where the API reports
     // total_entries, fewer ids than it announced means some were passed over: walk once more (ids already
     // emitted are not emitted again).
-    if (reportedTotal !== undefined && self.seen.size < reportedTotal) {
-      const missing = reportedTotal - self.seen.size;
-      log.warning(`stream ${def.name}: the API announced ${reportedTotal} records but the walk saw ${self.seen.size}; walking once more`);
-      metric({ type: 'counter', metric: 'records_missing', value: missing, tags: { stream: def.name, walk: 1 } });
+    if (reportedTotal !== undefined && self.seen < reportedTotal) {
+      log.warning(`stream ${def.name}: the API announced ${reportedTotal} records but the walk saw ${self.seen}; walking once more`);
+      metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen, tags: { stream: def.name, walk: 1 } });
       await walkOnce();
-      if (self.seen.size < reportedTotal) {
-        metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen.size, tags: { stream: def.name, walk: 2 } });
+      if (self.seen < reportedTotal) {
+        metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen, tags: { stream: def.name, walk: 2 } });
         log.warning(
-          `stream ${def.name}: still ${reportedTotal - self.seen.size} fewer records than announced after a second walk ` +
+          `stream ${def.name}: still ${reportedTotal - self.seen} fewer records than announced after a second walk ` +
             '(records deleted during the sync are not listed any more; the rest will come with the next run)',
         );
       }
@@ -186,9 +169,9 @@ async function syncStream(
       const next = laterOf(since, reached);
       if (next !== undefined) setBookmark(state, def.name, next);
     }
-    if (self.version !== undefined && options.recordLimit === undefined) {
-      await writer.activateVersion(def.name, self.version);
-      state.value.bookmarks[def.name] = { ...state.value.bookmarks[def.name], version: self.version };
+    if (version !== undefined && options.recordLimit === undefined) {
+      await writer.activateVersion(def.name, version);
+      state.value.bookmarks[def.name] = { ...state.value.bookmarks[def.name], version };
     }
   } catch (error) {
     if (error instanceof ApiError && error.kind === 'unauthorized' && self.result.pages === 0) {
@@ -222,68 +205,74 @@ async function syncStream(
 }
 
 /** The child streams' records of the parent records just emitted: every page of each, in parent order. */
-async function syncChildren(kids: Emitter[], parents: readonly ApiRecord[], options: SyncOptions): Promise<void> {
-  const { client, writer, settings } = options;
+async function syncChildren(kids: Emitter[], parentIds: readonly (number | string)[], options: Sync): Promise<void> {
+  const { writer, settings } = options;
   for (const kid of kids) {
     const { def } = kid.selected;
+    const params = { per_page: settings.page_size, ...def.params };
     const perParent = await Promise.all(
-      parents.map(async (parent) => {
-        const path = def.path.replace('{id}', encodeURIComponent(String(parent.id)));
-        const pages: unknown[][] = [];
-        const params = { per_page: settings.page_size, ...def.params };
-        for await (const page of walk(client, { ...kid.selected, def: { ...def, path } }, params, settings)) {
-          kid.result.pages++;
-          pages.push(page.elements);
-        }
+      parentIds.map(async (id) => {
+        const pages: PageResult[] = [];
+        for await (const page of walk(kid, def.path.replace('{id}', encodeURIComponent(String(id))), params, options)) pages.push(page);
         return pages;
       }),
     );
-    const timeExtracted = new Date().toISOString();
-    for (const pages of perParent) {
-      for (const [i, elements] of pages.entries()) await emit(writer, kid, shapePage(kid, elements, i + 1), timeExtracted);
-    }
+    for (const pages of perParent) for (const page of pages) await emit(writer, kid, page);
   }
 }
 
-function walk(client: HttpClient, selected: SelectedStream, params: Record<string, string | number | undefined>, settings: ResolvedSettings) {
-  const { def } = selected;
-  return walkPages((page) => client.getJson(def.path, { ...params, page }, { stream: def.name, page }), {
-    stream: def.name,
-    path: def.path,
-    arrayKey: def.arrayKey,
-    prefetch: Math.min(settings.max_concurrency, MAX_PREFETCH),
-    identify: (element) => elementId(element, def.wrapperKey),
-  });
-}
-
-/** Records of a page's elements, each id once per run. */
-function shapePage(e: Emitter, elements: readonly unknown[], page: number): ApiRecord[] {
-  const records: ApiRecord[] = [];
-  for (const element of elements) {
-    const record = e.shaper.shape(element);
-    if (!record) {
-      log.warning(`stream ${e.result.stream}: page ${page} holds an element without an id; skipped`);
-      continue;
+/**
+ * A walk of a stream's pages: each fetched as bytes, then parsed, filtered and serialised by the page
+ * pool as soon as it arrives (pages fetched ahead are processed ahead too); yielded in page order.
+ */
+function walk(e: Emitter, path: string, params: Record<string, string | number | undefined>, options: Sync, sinceMs?: number) {
+  const { client, settings, pool, recordLimit } = options;
+  const stream = e.selected.def.name;
+  const fetchPage = async (page: number): Promise<PageResult & PageInfo> => {
+    for (let attempt = 1; ; attempt++) {
+      const body = await client.getBytes(path, { ...params, page }, { stream, page });
+      const room = recordLimit === undefined ? undefined : recordLimit - e.result.records;
+      const result = await pool.process({ key: e.key, page, body, timeExtracted: new Date().toISOString(), sinceMs, room });
+      if (result.invalid === 'json' && attempt < 3) {
+        log.warning(`stream ${stream}, GET ${path} page ${page}: HTTP 200 with an invalid JSON body; fetching it again`);
+        continue;
+      }
+      if (result.invalid === 'json') throw new TapError(`stream ${stream}: GET ${path} page ${page} answered invalid JSON ${attempt} times.`);
+      if (result.invalid === 'no-array') {
+        throw new TapError(
+          `stream ${stream}: GET ${path} page ${page} answered without a "${e.selected.def.arrayKey}" array; ` +
+            'check that base_url points at the API root (…/api/v1).',
+        );
+      }
+      return result;
     }
-    if (!e.seen.add(record.id)) {
-      e.result.duplicates++;
-      continue;
+  };
+  // --test counts records across pages: read one page at a time then.
+  const prefetch = recordLimit === undefined ? Math.min(settings.max_concurrency, MAX_PREFETCH) : 1;
+  return walkPages(fetchPage, { stream, path, prefetch });
+}
+
+async function emit(writer: MessageWriter, e: Emitter, page: PageResult): Promise<void> {
+  e.result.pages++;
+  e.result.duplicates += page.duplicates;
+  e.seen = Math.max(e.seen, page.seen);
+  if (page.withoutId > 0) log.warning(`stream ${e.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped`);
+  await writer.lines(page.out);
+  e.result.records += page.emitted.length;
+}
+
+/** Maps items with at most `limit` calls in flight, results in item order; the first error rejects. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
     }
-    records.push(record);
-  }
-  return records;
-}
-
-async function emit(writer: MessageWriter, e: Emitter, records: readonly ApiRecord[], timeExtracted: string): Promise<void> {
-  await writer.records(e.result.stream, records, timeExtracted, e.version);
-  e.result.records += records.length;
-}
-
-function elementId(element: unknown, wrapperKey: string | undefined): unknown {
-  if (typeof element !== 'object' || element === null) return element;
-  const record = element as Record<string, unknown>;
-  if (record.id !== undefined || !wrapperKey) return record.id;
-  return (record[wrapperKey] as Record<string, unknown> | undefined)?.id;
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** The later of two RFC 3339 times (either may be missing), as an ISO string in UTC. */

@@ -41,6 +41,11 @@ export class MessageWriter {
     return this.write(chunk);
   }
 
+  /** Lines already serialised (RECORDs made by a page worker), written as they are. */
+  lines(chunk: Uint8Array): Promise<void> {
+    return chunk.byteLength === 0 ? Promise.resolve() : this.write(chunk);
+  }
+
   activateVersion(stream: string, version: number): Promise<void> {
     return this.write(JSON.stringify({ type: 'ACTIVATE_VERSION', stream, version }) + '\n');
   }
@@ -61,7 +66,7 @@ export class MessageWriter {
     this.check();
   }
 
-  private async write(chunk: string): Promise<void> {
+  private async write(chunk: string | Uint8Array): Promise<void> {
     this.check();
     if (!this.out.write(chunk)) await this.waitForDrain();
     this.check();

@@ -1,0 +1,18 @@
+/** A worker thread that processes pages (see pages.ts) for the main thread's PagePool. */
+import { parentPort } from 'node:worker_threads';
+import { PageProcessor, type PageJob, type StreamSpec } from './pages.js';
+
+export type WorkerRequest = { kind: 'configure'; key: number; spec: StreamSpec } | { kind: 'process'; id: number; job: PageJob };
+export type WorkerReply = { id: number; result?: import('./pages.js').PageResult; error?: string };
+
+const processor = new PageProcessor();
+parentPort!.on('message', (request: WorkerRequest) => {
+  if (request.kind === 'configure') return processor.configure(request.key, request.spec);
+  try {
+    const result = processor.process(request.job);
+    const reply: WorkerReply = { id: request.id, result };
+    parentPort!.postMessage(reply, result.out.byteLength > 0 ? [result.out.buffer as ArrayBuffer] : []);
+  } catch (error) {
+    parentPort!.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerReply);
+  }
+});
