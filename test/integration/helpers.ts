@@ -1,0 +1,229 @@
+/**
+ * Helpers of the integration suite: shell pipelines with tap-crm and the Python tools on the PATH, SQL
+ * against the private PostgreSQL cluster (through psql: no database driver in the project), and the
+ * expected warehouse types of the stream schemas.
+ */
+import { spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ROOT } from '../../src/paths.js';
+import type { Simulator, StreamName } from '../../src/simulator/server.js';
+import { TAP_BIN } from '../helpers/run-tap.js';
+import type { IntegrationEnv } from './env.js';
+
+export { TAP_BIN };
+
+export interface ShResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ShOptions {
+  cwd: string;
+  /** Added to a copy of this process's environment (less TAP_CRM_*, MELTANO_* and TARGET_* variables). */
+  env?: Record<string, string>;
+  /** Directories put first on the PATH. */
+  path?: string[];
+  timeoutMs?: number;
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh temporary directory, removed by removeTempDirs() (kept when TAP_CRM_IT_KEEP=1, to look into). */
+export function tempDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `tap-crm-it-${label}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes the directories tempDir() made, unlinking symlinks rather than following them. */
+export function removeTempDirs(): void {
+  if (process.env.TAP_CRM_IT_KEEP === '1') return;
+  const unlinkLinks = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) unlinkSync(path);
+      else if (stat.isDirectory()) unlinkLinks(path);
+    }
+  };
+  for (const dir of tempDirs.splice(0)) {
+    unlinkLinks(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A temporary directory of symlinks, name → target, to put on the PATH (e.g. tap-crm → dist/src/cli.js). */
+export function binDir(links: Record<string, string>): string {
+  const dir = tempDir('bin');
+  for (const [name, target] of Object.entries(links)) symlinkSync(target, join(dir, name));
+  return dir;
+}
+
+function childEnv(options: ShOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(TAP_CRM_|MELTANO_|TARGET_)/.test(k)) continue;
+    env[k] = v;
+  }
+  // The Node that runs the tests runs the tap too (its shebang is `/usr/bin/env node`).
+  const path = [...(options.path ?? []), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'];
+  return { ...env, ...options.env, PATH: path.join(':') };
+}
+
+/**
+ * Runs `script` with `bash -c` under `set -euo pipefail`, in its own process group, which is killed
+ * whole if it outlives the timeout (the test then fails on that).
+ */
+export function sh(script: string, options: ShOptions): Promise<ShResult> {
+  const timeoutMs = options.timeoutMs ?? 240_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `set -euo pipefail\n${script}`], {
+      cwd: options.cwd,
+      env: childEnv(options),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      reject(new Error(`did not finish within ${timeoutMs} ms:\n${script}\n--- stderr (end) ---\n${stderr.slice(-4000)}`));
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A failure message with the end of a run's output, for `expect(code, explain(run))`. */
+export function explain(run: ShResult): string {
+  return `exit ${run.code ?? run.signal}\n--- stdout (end) ---\n${run.stdout.slice(-3000)}\n--- stderr (end) ---\n${run.stderr.slice(-6000)}`;
+}
+
+/** SQL against the test database, through psql. */
+export class Pg {
+  constructor(private readonly env: IntegrationEnv) {}
+
+  private run(sql: string): Promise<string> {
+    const { host, port, user, password, database } = this.env.pg;
+    const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', user, '-d', database, '-c', sql];
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.env.psql, args, { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`psql failed (${code}): ${err.trim()}\n${sql}`))));
+    });
+  }
+
+  /** The rows of a query, as JSON objects (Postgres's own JSON rendering of each column). */
+  async rows<T>(sql: string): Promise<T[]> {
+    const out = await this.run(`select coalesce(json_agg(q), '[]'::json) from (${sql}) q`);
+    return JSON.parse(out) as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.run(sql);
+  }
+
+  /** The ids of a table in id order, duplicates included. */
+  async ids(schema: string, table: string): Promise<number[]> {
+    const rows = await this.rows<{ id: number }>(`select id from "${schema}"."${table}" order by id`);
+    return rows.map((r) => r.id);
+  }
+
+  async tables(schema: string): Promise<string[]> {
+    const rows = await this.rows<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = '${schema}' order by 1`);
+    return rows.map((r) => r.t);
+  }
+
+  async dropSchema(schema: string): Promise<void> {
+    await this.exec(`drop schema if exists "${schema}" cascade`);
+  }
+}
+
+/** A schema name of its own for each suite and process, so that runs never see each other's tables. */
+export function uniqueSchema(label: string): string {
+  return `it_${label}_${process.pid}_${Date.now().toString(36)}`;
+}
+
+/** The simulator's live ids of a stream, ascending. */
+export function truthIds(sim: Simulator, stream: StreamName): number[] {
+  return sim
+    .truth()
+    [stream].map((r) => r.id)
+    .sort((a, b) => a - b);
+}
+
+// ------------------------------------------------------------------------------------- schemas and types
+
+export interface JsonSchemaProperty {
+  type?: string | string[];
+  format?: string;
+  items?: JsonSchemaProperty;
+  properties?: Record<string, JsonSchemaProperty>;
+}
+
+export interface StreamSchema {
+  properties: Record<string, JsonSchemaProperty>;
+}
+
+/** schemas/<stream>.json, the single source of truth of the stream's types. */
+export function streamSchema(stream: string): StreamSchema {
+  return JSON.parse(readFileSync(join(ROOT, 'schemas', `${stream}.json`), 'utf8')) as StreamSchema;
+}
+
+function nonNullTypes(p: JsonSchemaProperty): string[] {
+  const t = p.type === undefined ? [] : Array.isArray(p.type) ? p.type : [p.type];
+  return t.filter((x) => x !== 'null');
+}
+
+/** The JSON type of a property without "null" (the schemas give one type per property). */
+export function jsonType(p: JsonSchemaProperty): string {
+  const t = nonNullTypes(p);
+  if (t.length !== 1) throw new Error(`expected one non-null type, got ${JSON.stringify(p.type)}`);
+  return t[0]!;
+}
+
+/** Postgres's `udt_name` of a column for each scalar JSON type, as MeltanoLabs target-postgres creates it. */
+const MELTANOLABS_UDT: Record<string, string> = { integer: 'int8', number: 'numeric', boolean: 'bool', string: 'text', object: 'jsonb' };
+
+/**
+ * The column that MeltanoLabs target-postgres creates for a property, as information_schema shows it
+ * (`data_type`, `udt_name`): integer → bigint, number → numeric, date-time → timestamp, other strings
+ * (decimal strings included) → text, object → jsonb, array → a Postgres array of its items' type
+ * (jsonb[] for objects).
+ */
+export function meltanoLabsColumn(p: JsonSchemaProperty): { data_type: string; udt_name: string } {
+  const t = jsonType(p);
+  if (t === 'string' && p.format === 'date-time') return { data_type: 'timestamp without time zone', udt_name: 'timestamp' };
+  if (t === 'array') {
+    const item = p.items ? (p.items.format === 'date-time' ? 'timestamp' : MELTANOLABS_UDT[jsonType(p.items)]) : 'jsonb';
+    return { data_type: 'ARRAY', udt_name: `_${item}` };
+  }
+  const udt = MELTANOLABS_UDT[t];
+  if (!udt) throw new Error(`no expected column type for JSON type ${t}`);
+  const dataType: Record<string, string> = { int8: 'bigint', numeric: 'numeric', bool: 'boolean', text: 'text', jsonb: 'jsonb' };
+  return { data_type: dataType[udt]!, udt_name: udt };
+}
+
+/** Writes `value` as JSON to `dir/name` and returns the path. */
+export function writeJson(dir: string, name: string, value: unknown): string {
+  const path = join(dir, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(value, null, 2));
+  return path;
+}

@@ -1,0 +1,281 @@
+/**
+ * The project's meltano.yml, run by Meltano in a throwaway copy of the project: tap-crm on the PATH (a
+ * symlink to dist/src/cli.js), settings from environment variables, the loaders that setup.sh installed
+ * with `meltano install`. Meltano keeps the state between runs; the second run is incremental.
+ */
+import { expect } from 'chai';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ROOT } from '../../src/paths.js';
+import { startSimulator, STREAM_NAMES, type Simulator, type StreamName } from '../../src/simulator/server.js';
+import { integrationEnv, type IntegrationEnv } from './env.js';
+import { binDir, explain, Pg, sh, TAP_BIN, tempDir, truthIds, uniqueSchema, type ShResult } from './helpers.js';
+
+interface MeltanoSetting {
+  name: string;
+  kind?: string;
+  sensitive?: boolean;
+  options?: { value: string }[];
+}
+
+interface MeltanoPlugin {
+  name: string;
+  namespace?: string;
+  executable?: string;
+  pip_url?: string;
+  capabilities?: string[];
+  settings?: MeltanoSetting[];
+  config?: Record<string, unknown>;
+  select?: string[];
+}
+
+interface MeltanoYml {
+  plugins: { extractors: MeltanoPlugin[]; loaders: MeltanoPlugin[] };
+}
+
+interface SettingSchema {
+  type: string;
+  format?: string;
+  enum?: string[];
+  secret?: boolean;
+}
+
+interface About {
+  capabilities: string[];
+  settings: { properties: Record<string, SettingSchema> };
+}
+
+interface SingerState {
+  bookmarks: Record<string, { replication_key?: string; replication_key_value?: string }>;
+}
+
+/** The Meltano kind for a setting of schemas/settings.json. */
+function meltanoKind(s: SettingSchema): string {
+  if (s.enum) return 'options';
+  if (s.type === 'string' && s.format === 'date-time') return 'date_iso8601';
+  return ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean' } as Record<string, string>)[s.type] ?? `no kind for ${s.type}`;
+}
+
+const sorted = (ids: Iterable<number>): number[] => [...ids].sort((a, b) => a - b);
+
+describe('Meltano: meltano.yml in a throwaway project', function () {
+  this.timeout(300_000);
+  let env: IntegrationEnv;
+  let sim: Simulator;
+  let project: string;
+  let bin: string;
+  let pg: Pg;
+  let schema: string;
+
+  /** Runs `meltano ARGS` in the project, settings from the environment as a user would give them. */
+  function meltano(args: string, options: { cwd?: string; path?: string[] } = {}): Promise<ShResult> {
+    const { host, port, user, password, database } = env.pg;
+    return sh(`'${env.meltano}' ${args}`, {
+      cwd: options.cwd ?? project,
+      path: options.path ?? [bin],
+      env: {
+        MELTANO_SEND_ANONYMOUS_USAGE_STATS: 'false',
+        MELTANO_CLI_DISABLE_VERSION_CHECK: 'true',
+        TAP_CRM_API_KEY: sim.apiKey,
+        TAP_CRM_BASE_URL: sim.baseUrl,
+        TAP_CRM_REQUESTS_PER_MINUTE: '100000',
+        // A setting of every Meltano kind, so that what Meltano writes into the tap's config is accepted.
+        TAP_CRM_AUTH_METHOD: 'header',
+        TAP_CRM_START_DATE: '2000-01-01T00:00:00Z',
+        TAP_CRM_MAX_CONCURRENCY: '4',
+        TAP_CRM_USER_AGENT: 'tap-crm-integration-test',
+        TAP_CRM_ACTIVATE_VERSION: 'false',
+        TAP_CRM_LOG_LEVEL: 'INFO',
+        TARGET_POSTGRES_HOST: host,
+        TARGET_POSTGRES_PORT: String(port),
+        TARGET_POSTGRES_USER: user,
+        TARGET_POSTGRES_PASSWORD: password,
+        TARGET_POSTGRES_DATABASE: database,
+        TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA: schema,
+      },
+    });
+  }
+
+  async function storedState(stateId: string): Promise<SingerState> {
+    const out = await meltano(`state get ${stateId}`);
+    expect(out.code, explain(out)).to.equal(0);
+    return (JSON.parse(out.stdout) as { singer_state: SingerState }).singer_state;
+  }
+
+  before(async () => {
+    env = integrationEnv();
+    pg = new Pg(env);
+    schema = uniqueSchema('meltano');
+    sim = await startSimulator({ records: 1500, seed: 31, rpm: 0 });
+    project = tempDir('meltano');
+    copyFileSync(join(ROOT, 'meltano.yml'), join(project, 'meltano.yml'));
+    // The loaders that setup.sh installed with `meltano install` from this same meltano.yml.
+    mkdirSync(join(project, '.meltano'));
+    symlinkSync(env.meltanoLoaders, join(project, '.meltano', 'loaders'));
+    bin = binDir({ 'tap-crm': TAP_BIN });
+    // The decimal setting through `meltano config set`: from an environment variable, Meltano 4.4.1 casts
+    // it to a Decimal that it then fails to write into the tap's config (TypeError, not JSON serializable).
+    const set = await meltano('config set tap-crm request_timeout 30.5');
+    expect(set.code, explain(set)).to.equal(0);
+  });
+
+  after(async () => {
+    await sim?.close();
+    if (pg && schema) await pg.dropSchema(schema);
+  });
+
+  it('declares tap-crm as `tap-crm --about` describes it: capabilities, and each setting with its Meltano kind', async () => {
+    const python = join(dirname(env.meltano), 'python');
+    const dump = await sh(`'${python}' -c 'import json, sys, yaml; json.dump(yaml.safe_load(open("meltano.yml")), sys.stdout)'`, { cwd: ROOT });
+    expect(dump.code, explain(dump)).to.equal(0);
+    const yml = JSON.parse(dump.stdout) as MeltanoYml;
+    const about = await sh(`tap-crm --about --format json`, { cwd: project, path: [bin] });
+    expect(about.code, explain(about)).to.equal(0);
+    const { capabilities, settings } = JSON.parse(about.stdout) as About;
+
+    const tap = yml.plugins.extractors.find((p) => p.name === 'tap-crm')!;
+    expect(tap).to.include({ namespace: 'tap_crm', executable: 'tap-crm' });
+    expect(tap).not.to.have.property('pip_url');
+    expect(tap.capabilities).to.deep.equal(capabilities);
+    expect(tap.select, 'every stream but ticket_comments, as the tap selects by default').to.deep.equal(['*.*', '!ticket_comments.*']);
+    const declared = Object.fromEntries((tap.settings ?? []).map((s) => [s.name, s]));
+    expect(Object.keys(declared).sort()).to.deep.equal(Object.keys(settings.properties).sort());
+    for (const [name, s] of Object.entries(settings.properties)) {
+      expect(declared[name]!.kind, name).to.equal(meltanoKind(s));
+      expect(declared[name]!.sensitive ?? false, `${name} sensitive`).to.equal(s.secret ?? false);
+      if (s.enum) expect(declared[name]!.options!.map((o) => o.value), name).to.deep.equal(s.enum);
+    }
+
+    const loaders = Object.fromEntries(yml.plugins.loaders.map((p) => [p.name, p]));
+    expect(loaders['target-postgres']).to.include({ pip_url: 'meltanolabs-target-postgres==0.8.1', namespace: 'target_postgres' });
+    expect(loaders['target-postgres']!.config).to.include({ load_method: 'upsert' });
+    expect(loaders['target-jsonl']).to.include({ pip_url: 'target-jsonl==0.1.4', namespace: 'target_jsonl' });
+  });
+
+  it('hands the tap a config of the right JSON types, from settings of every kind', async () => {
+    const dump = await meltano('invoke --dump=config tap-crm');
+    expect(dump.code, explain(dump)).to.equal(0);
+    expect(JSON.parse(dump.stdout)).to.deep.equal({
+      api_key: sim.apiKey,
+      base_url: sim.baseUrl,
+      auth_method: 'header',
+      start_date: '2000-01-01T00:00:00Z',
+      requests_per_minute: 100_000,
+      max_concurrency: 4,
+      request_timeout: 30.5,
+      user_agent: 'tap-crm-integration-test',
+      activate_version: false,
+      log_level: 'INFO',
+    });
+  });
+
+  describe('meltano run tap-crm target-jsonl', () => {
+    let first: ShResult;
+    const output = () => join(project, 'output');
+
+    /** The ids of each stream in target-jsonl's files under `dir`. */
+    function jsonlIds(dir: string): Record<string, number[]> {
+      const ids: Record<string, number[]> = {};
+      for (const file of readdirSync(dir)) {
+        const stream = /^(.+)-\d{8}T\d{6}\.jsonl$/.exec(file)?.[1];
+        if (!stream) continue;
+        const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
+        (ids[stream] ??= []).push(...lines.map((l) => (JSON.parse(l) as { id: number }).id));
+      }
+      return ids;
+    }
+
+    before(async () => {
+      first = await meltano('run --no-install tap-crm target-jsonl');
+    });
+
+    it('writes every stream but ticket_comments, each with exactly the simulator ids', () => {
+      expect(first.code, explain(first)).to.equal(0);
+      const ids = jsonlIds(output());
+      expect(Object.keys(ids).sort()).to.deep.equal([...STREAM_NAMES].sort());
+      for (const stream of STREAM_NAMES) expect(sorted(ids[stream]!), stream).to.deep.equal(truthIds(sim, stream));
+    });
+
+    it('the second run gets the state Meltano stored and is incremental', async () => {
+      const state = await storedState('dev:tap-crm-to-target-jsonl');
+      const bookmark = state.bookmarks.tickets!.replication_key_value!;
+      const atBookmark = sim
+        .truth()
+        .tickets.filter((r) => Date.parse(r.updated_at!) === Date.parse(bookmark))
+        .map((r) => r.id);
+      renameSync(output(), join(project, 'output-run-1'));
+      const change = sim.mutate({ stream: 'tickets', update: 3, insert: 2 });
+      sim.resetStats();
+
+      const second = await meltano('run --no-install tap-crm target-jsonl');
+      expect(second.code, explain(second)).to.equal(0);
+      expect(sim.stats().endpoints.tickets!.values.since_updated_at).to.deep.equal([new Date(Date.parse(bookmark)).toISOString()]);
+      const ids = jsonlIds(output());
+      expect(sorted(ids.tickets!)).to.deep.equal(sorted(new Set([...change.updated, ...change.inserted, ...atBookmark])));
+      expect(sorted(ids.products!), 'products is full table').to.deep.equal(truthIds(sim, 'products'));
+      const after = await storedState('dev:tap-crm-to-target-jsonl');
+      expect(Date.parse(after.bookmarks.tickets!.replication_key_value!)).to.equal(Date.parse(change.updated_at!));
+    });
+  });
+
+  describe('meltano run tap-crm target-postgres', () => {
+    let first: ShResult;
+
+    before(async () => {
+      first = await meltano('run --no-install tap-crm target-postgres');
+    });
+
+    it('loads each of the 14 streams with exactly the simulator ids, and Meltano stores the state', async () => {
+      expect(first.code, explain(first)).to.equal(0);
+      expect(await pg.tables(schema)).to.deep.equal([...STREAM_NAMES].sort());
+      for (const stream of STREAM_NAMES) expect(await pg.ids(schema, stream), stream).to.deep.equal(truthIds(sim, stream));
+      const state = await storedState('dev:tap-crm-to-target-postgres');
+      for (const stream of STREAM_NAMES.filter((s) => s !== 'products')) {
+        expect(state.bookmarks[stream], stream).to.include({ replication_key: 'updated_at' });
+      }
+    });
+
+    it('the second run is incremental and upserts: changed rows in place, new rows in, no duplicates', async () => {
+      const state = await storedState('dev:tap-crm-to-target-postgres');
+      const changes = (['tickets', 'customers', 'payments'] as StreamName[]).map((stream) => sim.mutate({ stream, update: 3, insert: 2 }));
+      sim.resetStats();
+      const second = await meltano('run --no-install tap-crm target-postgres');
+      expect(second.code, explain(second)).to.equal(0);
+      expect(sim.stats().endpoints.tickets!.values.since_updated_at).to.deep.equal([
+        new Date(Date.parse(state.bookmarks.tickets!.replication_key_value!)).toISOString(),
+      ]);
+      for (const stream of STREAM_NAMES) expect(await pg.ids(schema, stream), stream).to.deep.equal(truthIds(sim, stream));
+      for (const change of changes) {
+        const ids = [...change.updated, ...change.inserted];
+        const rows = await pg.rows<{ id: number; updated_at: string }>(`select id, updated_at from "${schema}"."${change.stream}" where id in (${ids.join(',')})`);
+        expect(rows, change.stream).to.have.length(ids.length);
+        for (const row of rows) expect(Date.parse(`${row.updated_at}Z`), `${change.stream} ${row.id}`).to.equal(Date.parse(change.updated_at!));
+      }
+    });
+  });
+
+  it('runs tap-crm from a project-relative executable (dist/src/cli.js) when it is not on the PATH', async () => {
+    const local = tempDir('meltano-local');
+    const yml = readFileSync(join(ROOT, 'meltano.yml'), 'utf8');
+    expect(yml).to.include('\n    executable: tap-crm\n');
+    writeFileSync(join(local, 'meltano.yml'), yml.replace('\n    executable: tap-crm\n', '\n    executable: dist/src/cli.js\n'));
+    symlinkSync(join(ROOT, 'dist'), join(local, 'dist'));
+    const which = await sh('command -v tap-crm || true', { cwd: local, path: [] });
+    expect(which.stdout, 'tap-crm on the PATH').to.equal('');
+    const run = await meltano('config test tap-crm', { cwd: local, path: [] });
+    expect(run.code, explain(run)).to.equal(0);
+    expect(run.stdout).to.include('Plugin configuration is valid');
+  });
+
+  it('meltano config test tap-crm: Meltano stops the tap with SIGTERM after its first RECORD; it exits 143 at once, cleanly', async () => {
+    // Slow answers, so that the tap is still syncing when Meltano's SIGTERM comes (a fast sync of this
+    // small account could end first, with exit code 0).
+    sim.configure({ latencyMs: 200 });
+    const run = await meltano('--log-level=debug config test tap-crm').finally(() => sim.configure({ latencyMs: 0 }));
+    expect(run.code, explain(run)).to.equal(0);
+    expect(run.stdout).to.include('Plugin configuration is valid');
+    // Meltano logs each line of the tap (stdout and stderr together) and the tap's exit code at debug level.
+    expect(run.stderr).to.include('Process return code: 143');
+    expect(run.stderr).not.to.match(/CRITICAL|Traceback|EPIPE/);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * singer-check-tap (singer-tools 0.4.1): runs the tap, validates its output (SCHEMA before RECORD, every
+ * RECORD valid against its SCHEMA with Draft 4 and strict RFC 3339 date-times, exit code 0), then runs it
+ * again with the last STATE. Run through check_tap.py, which fixes three bugs of singer-check-tap itself
+ * (see there); the checks are its own.
+ */
+import { expect } from 'chai';
+import { dirname, join } from 'node:path';
+import { ROOT } from '../../src/paths.js';
+import { startSimulator, STREAM_NAMES, type Simulator } from '../../src/simulator/server.js';
+import { integrationEnv, type IntegrationEnv } from './env.js';
+import { explain, sh, TAP_BIN, tempDir, writeJson } from './helpers.js';
+
+interface Summary {
+  records: number;
+  byStream: Map<string, number>;
+}
+
+/** The summaries singer-check-tap prints, one per run of the tap. */
+function summaries(stdout: string): Summary[] {
+  return stdout
+    .split('The output is valid.')
+    .slice(1)
+    .map((part) => {
+      const records = Number(/(\d+) record messages/.exec(part)?.[1]);
+      const byStream = new Map<string, number>();
+      for (const m of part.matchAll(/^\| (\w+) +\| (\d+) +\| (\d+) +\|$/gm)) if (m[1] !== 'stream') byStream.set(m[1]!, Number(m[2]));
+      return { records, byStream };
+    });
+}
+
+describe('singer-check-tap', function () {
+  this.timeout(300_000);
+  let env: IntegrationEnv;
+  let sim: Simulator;
+
+  before(async () => {
+    env = integrationEnv();
+    sim = await startSimulator({ records: 1500, seed: 41, rpm: 0 });
+  });
+  after(async () => sim?.close());
+
+  for (const activateVersion of [false, true]) {
+    it(`passes, first without state, then with the last STATE${activateVersion ? ' (activate_version on)' : ''}`, async () => {
+      const work = tempDir('check');
+      writeJson(work, 'c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, activate_version: activateVersion });
+      const python = join(dirname(env.singerCheckTap), 'python');
+      const run = await sh(`'${python}' '${join(ROOT, 'test', 'integration', 'check_tap.py')}' --tap '${TAP_BIN}' --config c.json`, { cwd: work, timeoutMs: 180_000 });
+      expect(run.code, explain(run)).to.equal(0);
+      expect(run.stdout).to.include('Now re-running tap with state produced by previous run');
+      const [first, second] = summaries(run.stdout);
+      expect(second, 'two valid runs').not.to.equal(undefined);
+      const truth = sim.truth();
+      expect(first!.records).to.equal(STREAM_NAMES.reduce((n, s) => n + truth[s].length, 0));
+      expect([...first!.byStream.keys()].sort()).to.deep.equal([...STREAM_NAMES].sort());
+      for (const stream of STREAM_NAMES) expect(first!.byStream.get(stream), stream).to.equal(truth[stream].length);
+      // With the state: full-table products again, and of the others only the records at their bookmark.
+      expect(second!.byStream.get('products')).to.equal(truth.products.length);
+      for (const stream of STREAM_NAMES) {
+        if (stream === 'products') continue;
+        const newest = Math.max(...truth[stream].map((r) => Date.parse(r.updated_at!)));
+        const atBookmark = truth[stream].filter((r) => Date.parse(r.updated_at!) === newest).length;
+        expect(second!.byStream.get(stream) ?? 0, stream).to.equal(atBookmark);
+      }
+    });
+  }
+});
