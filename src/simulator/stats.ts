@@ -52,7 +52,7 @@ export class Stats {
       const set = e.values[k];
       for (const v of f.query.getAll(k)) if (set.size < MAX_VALUES) set.add(v);
     }
-    const entry: RequestLogEntry = { method: f.method, path: f.path, query: redactQuery(f.query), status: f.status };
+    const entry: RequestLogEntry = { at: Date.now(), method: f.method, path: f.path, query: redactQuery(f.query), status: f.status };
     if (f.fault) entry.fault = f.fault;
     // A ring buffer: once full, overwrite the oldest entry.
     if (this.log.length < LOG_SIZE) this.log.push(entry);

@@ -114,6 +114,8 @@ export interface EndpointStats {
 }
 
 export interface RequestLogEntry {
+  /** When the request was answered (ms since the epoch). */
+  at: number;
   method: string;
   path: string;
   /** The query string, api_key redacted. */
