@@ -589,7 +589,9 @@ describe('crm-simulator', function () {
         assert.equal(stats.endpoints.ticket_comments!.requests, 1);
         assert.deepEqual(stats.endpoints.other!.byStatus, { '404': 1 });
         assert.equal(stats.log.length, 7);
-        assert.deepEqual(stats.log[0], { method: 'GET', path: '/api/v1/customers', query: 'include_disabled=true&per_page=30', status: 200 });
+        const { at, ...entry } = stats.log[0]!;
+        assert.deepEqual(entry, { method: 'GET', path: '/api/v1/customers', query: 'include_disabled=true&per_page=30', status: 200 });
+        assert.ok(at <= Date.now() && at > Date.now() - 60_000 && at <= stats.log[6]!.at, 'answer times, in order');
         assert.ok(!JSON.stringify(stats).includes(m.apiKey), 'no key in stats');
         assert.equal(stats.peakPerMinute, 7);
         assert.equal((await admin(m, 'POST', '/stats/reset')).status, 200);
