@@ -21,7 +21,3 @@ export const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8
   version: string;
   description: string;
 };
-
-export function readJsonResource(file: string): unknown {
-  return JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
-}
