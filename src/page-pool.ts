@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
+import { ownsItsMemory, PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
 import type { WorkerReply, WorkerRequest } from './page-worker.js';
 
 export class PagePool {
@@ -44,7 +44,7 @@ export class PagePool {
     const id = this.nextJob++;
     return new Promise<PageResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const transfer = job.body.byteOffset === 0 && job.body.byteLength === job.body.buffer.byteLength ? [job.body.buffer as ArrayBuffer] : [];
+      const transfer = ownsItsMemory(job.body) ? [job.body.buffer as ArrayBuffer] : [];
       worker.postMessage({ kind: 'process', id, job } satisfies WorkerRequest, transfer);
     });
   }

@@ -1,6 +1,6 @@
 /** A worker thread that processes pages (see pages.ts) for the main thread's PagePool. */
 import { parentPort } from 'node:worker_threads';
-import { PageProcessor, type PageJob, type StreamSpec } from './pages.js';
+import { ownsItsMemory, PageProcessor, type PageJob, type StreamSpec } from './pages.js';
 
 export type WorkerRequest = { kind: 'configure'; key: number; spec: StreamSpec } | { kind: 'process'; id: number; job: PageJob };
 export type WorkerReply = { id: number; result?: import('./pages.js').PageResult; error?: string };
@@ -11,7 +11,7 @@ parentPort!.on('message', (request: WorkerRequest) => {
   try {
     const result = processor.process(request.job);
     const reply: WorkerReply = { id: request.id, result };
-    parentPort!.postMessage(reply, result.out.byteLength > 0 ? [result.out.buffer as ArrayBuffer] : []);
+    parentPort!.postMessage(reply, ownsItsMemory(result.out) ? [result.out.buffer as ArrayBuffer] : []);
   } catch (error) {
     parentPort!.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerReply);
   }

@@ -126,6 +126,14 @@ export class PageProcessor {
   }
 }
 
+/**
+ * Whether a buffer can be handed over without a copy: only when it is its ArrayBuffer whole. Small
+ * buffers are slices of Node's shared pool, which must not (and on Node 22 cannot) be transferred.
+ */
+export function ownsItsMemory(bytes: Uint8Array): boolean {
+  return bytes.byteLength > 0 && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+}
+
 const EMPTY = new Uint8Array(0);
 
 function isCount(value: unknown): value is number {

@@ -163,7 +163,7 @@ describe('incremental sync, state and deletions (end to end)', function () {
 
   for (const killAfter of [1, 300, 1200]) {
     it(`loses no record when killed with SIGKILL after ${killAfter} records and resumed from its last STATE`, async () => {
-      const slow = await startSimulator({ records: 2000, seed: SEED + killAfter, rpm: 0, latencyMs: 5 });
+      const slow = await startSimulator({ records: 2000, seed: SEED + killAfter, rpm: 0, latencyMs: 30 });
       try {
         const config = tempJson('config.json', { api_key: slow.apiKey, base_url: slow.baseUrl, requests_per_minute: 100_000 });
         let seen = 0;
@@ -186,7 +186,7 @@ describe('incremental sync, state and deletions (end to end)', function () {
   }
 
   it('leaves a valid STATE as the last message when stopped with SIGTERM, and exits non-zero', async () => {
-    const slow = await startSimulator({ records: 2000, seed: SEED, rpm: 0, latencyMs: 5 });
+    const slow = await startSimulator({ records: 2000, seed: SEED, rpm: 0, latencyMs: 30 });
     try {
       const config = tempJson('config.json', { api_key: slow.apiKey, base_url: slow.baseUrl, requests_per_minute: 100_000 });
       let records = 0;
