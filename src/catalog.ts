@@ -116,9 +116,17 @@ export function parseCatalog(value: unknown, file: string): Catalog {
     if (!isObject(entry.schema) || !isObject(entry.schema.properties)) {
       return fail(`stream "${id}" has no schema with "properties"`);
     }
+    for (const [field, property] of Object.entries(entry.schema.properties)) {
+      if (!isObject(property)) return fail(`stream "${id}": the schema of property "${field}" is not an object`);
+    }
     if (entry.metadata !== undefined && !Array.isArray(entry.metadata)) {
       return fail(`stream "${id}" has "metadata" that is not an array`);
     }
+    (entry.metadata ?? []).forEach((item: unknown, j: number) => {
+      if (!isObject(item) || !Array.isArray(item.breadcrumb) || !isObject(item.metadata)) {
+        return fail(`stream "${id}": metadata[${j}] needs a "breadcrumb" array and a "metadata" object`);
+      }
+    });
   });
   return value as unknown as Catalog;
 }

@@ -8,7 +8,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { about, aboutMarkdown } from './about.js';
-import { discover, parseCatalog, selectStreams, type Catalog } from './catalog.js';
+import { discover, KEY_PROPERTIES, parseCatalog, selectStreams, type Catalog } from './catalog.js';
 import { TapError, UsageError } from './errors.js';
 import { ApiError, HttpClient } from './http.js';
 import { addSecret, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
@@ -54,7 +54,8 @@ function parseArgs(argv: string[]): Args {
 
 async function main(argv: string[]): Promise<number> {
   const envLevel = process.env.TAP_CRM_LOG_LEVEL?.toUpperCase();
-  if (envLevel && (LEVELS as readonly string[]).includes(envLevel)) setLevel(envLevel as Level);
+  const levelFromEnv = envLevel !== undefined && (LEVELS as readonly string[]).includes(envLevel);
+  if (levelFromEnv) setLevel(envLevel as Level);
 
   const args = parseArgs(argv);
   const writer = new MessageWriter(process.stdout);
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   const raw = mergeConfig(args.config);
   if (typeof raw.api_key === 'string') addSecret(raw.api_key);
   const settings = resolveSettings(raw);
-  setLevel(settings.log_level);
+  if (raw.log_level !== undefined || !levelFromEnv) setLevel(settings.log_level); // else TAP_CRM_LOG_LEVEL stays
   for (const name of unknownSettings(raw)) log.warning(`setting "${name}" is not a tap-crm setting; ignored`);
 
   const catalogFile = args.catalog ?? args.properties;
@@ -95,13 +96,16 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     await checkConnection(client, settings);
+    // The signpost, in the server's time (record timestamps are the server's): never later than the
+    // server's now, whichever clock runs ahead.
+    const startedAt = new Date(Date.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
     const testMode = args.test !== undefined;
     if (testMode && args.test === 'schema') {
-      for (const s of streams.filter((x) => !x.walkOnly)) await writer.schema(s.def.name, s.schema, ['id']);
+      for (const s of streams.filter((x) => !x.walkOnly)) await writer.schema(s.def.name, s.schema, KEY_PROPERTIES);
     } else {
       const keeper = stateKeeper(state);
       if (!testMode) flushStateOnSignal = { writer, keeper };
-      const results = await runSync({ client, writer, streams, settings, state: keeper, recordLimit: testMode ? 1 : undefined });
+      const results = await runSync({ client, writer, streams, settings, state: keeper, recordLimit: testMode ? 1 : undefined, startedAt });
       const total = results.reduce((n, r) => n + r.records, 0);
       log.info(`sync complete: ${total} records from ${results.filter((r) => r.status === 'synced').length} stream(s)`);
     }

@@ -5,7 +5,8 @@
  * `npm run generate` rewrites them; `tsx src/generate.ts --check` fails when they are stale (a test runs it).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { discover, loadSchema } from './catalog.js';
 import { ROOT } from './paths.js';
@@ -67,6 +68,6 @@ async function main(check: boolean): Promise<void> {
   process.exitCode = stale ? 1 : 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   await main(process.argv.includes('--check'));
 }

@@ -71,6 +71,11 @@ export class HttpClient {
   private readonly clock: Clock;
   private readonly random: () => number;
   private inFlight = 0;
+  /**
+   * The server's clock minus ours, from the Date header of the latest answer (whole seconds, taken before
+   * the answer reached us: never more than the true difference). Undefined until a server sent one.
+   */
+  serverClockOffsetMs: number | undefined;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: HttpClientOptions) {
@@ -169,8 +174,15 @@ export class HttpClient {
     try {
       const response = await get(this.buildUrl(path, params), this.headers(), this.agent, controller.signal);
       status = response.status;
+      const date = Date.parse(String(response.headers.date ?? ''));
+      if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
       return interpret(response, parse, this.clock.now());
     } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      // The request could not even be built (a header or URL Node refuses): retrying cannot help.
+      if (/^ERR_(INVALID|HTTP_INVALID|UNESCAPED)/.test(code)) {
+        return { ok: false, retry: false, reason: `the request could not be sent (${code}): check "api_key", "user_agent" and "base_url"` };
+      }
       const reason = controller.signal.aborted
         ? `no complete answer within ${this.options.timeoutMs / 1000} s`
         : `connection failed (${networkReason(error)})`;
@@ -208,10 +220,14 @@ function get(url: string, headers: Record<string, string>, agent: HttpAgent | Ht
         if (!res.complete) return reject(Object.assign(new Error('premature close'), { code: 'ERR_PREMATURE_CLOSE' }));
         try {
           let body = Buffer.concat(chunks);
-          const encoding = res.headers['content-encoding'];
-          if (encoding === 'gzip') body = gunzipSync(body);
-          else if (encoding === 'deflate') body = inflateSync(body);
-          else if (encoding === 'br') body = brotliDecompressSync(body);
+          // Encodings apply in the order listed: undo them from the last.
+          const encodings = (res.headers['content-encoding'] ?? '').toLowerCase().split(',').map((e) => e.trim()).filter(Boolean);
+          for (const encoding of encodings.reverse()) {
+            if (encoding === 'gzip' || encoding === 'x-gzip') body = gunzipSync(body);
+            else if (encoding === 'deflate') body = inflateSync(body);
+            else if (encoding === 'br') body = brotliDecompressSync(body);
+            else if (encoding !== 'identity') throw Object.assign(new Error(`unknown content-encoding ${encoding}`), { code: 'ERR_CONTENT_ENCODING' });
+          }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         } catch (error) {
           reject(error);

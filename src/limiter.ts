@@ -70,10 +70,18 @@ export class RateLimiter {
     wake?.();
   }
 
-  /** The server answered 429: slow down to 70% of the current limit. */
+  /**
+   * The server answered 429: slow down to 70% of the current limit, once a second at most (the requests
+   * in flight when the server started refusing all answer 429 together: one cut for all of them).
+   */
   throttled(): void {
+    const now = this.clock.now();
+    if (now - this.lastThrottle < 1000) return;
+    this.lastThrottle = now;
     this.current = Math.max(1, Math.floor(this.current * 0.7));
   }
+
+  private lastThrottle = -Infinity;
 
   /** A request succeeded: recover by one request per window, up to the configured limit. */
   succeeded(): void {

@@ -5,13 +5,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { TapError } from './errors.js';
 import { ownsItsMemory, PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
 import type { WorkerReply, WorkerRequest } from './page-worker.js';
 
 export class PagePool {
   private readonly workers: Worker[] = [];
+  /** Why a worker stopped, by its index: its jobs, and any sent later, fail with it. */
+  private readonly dead = new Map<number, Error>();
   private readonly local = new PageProcessor();
-  private readonly pending = new Map<number, { resolve: (r: PageResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { worker: number; resolve: (r: PageResult) => void; reject: (e: Error) => void }>();
   private nextKey = 0;
   private nextJob = 0;
 
@@ -22,8 +25,10 @@ export class PagePool {
       // A worker holds one page at a time and the ids of its streams: a small heap, bounded so that the
       // garbage of parsing cannot grow the process's resident size.
       const worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+      const index = i;
       worker.on('message', (reply: WorkerReply) => this.settle(reply));
-      worker.on('error', (error) => this.failAll(error));
+      worker.on('error', (error) => this.stopped(index, error));
+      worker.on('exit', (code) => this.stopped(index, new Error(`it exited with code ${code}`)));
       this.workers.push(worker);
     }
   }
@@ -40,18 +45,30 @@ export class PagePool {
   /** Processes a page; its body's memory is handed over to the worker. */
   process(job: PageJob): Promise<PageResult> {
     const worker = this.workerOf(job.key);
-    if (!worker) return Promise.resolve(this.local.process(job));
+    if (!worker) {
+      try {
+        return Promise.resolve(this.local.process(job));
+      } catch (error) {
+        return Promise.reject(failure(error as Error));
+      }
+    }
+    const index = job.key % this.workers.length;
+    const death = this.dead.get(index);
+    if (death) return Promise.reject(death);
     const id = this.nextJob++;
     return new Promise<PageResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { worker: index, resolve, reject });
       const transfer = ownsItsMemory(job.body) ? [job.body.buffer as ArrayBuffer] : [];
       worker.postMessage({ kind: 'process', id, job } satisfies WorkerRequest, transfer);
     });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+
+  private closing = false;
 
   private workerOf(key: number): Worker | undefined {
     return this.workers.length ? this.workers[key % this.workers.length] : undefined;
@@ -62,13 +79,24 @@ export class PagePool {
     if (!waiting) return;
     this.pending.delete(reply.id);
     if (reply.result) waiting.resolve(reply.result);
-    else waiting.reject(new Error(`page processing failed: ${reply.error ?? 'unknown error'}`));
+    else waiting.reject(failure(new Error(reply.error ?? 'unknown error')));
   }
 
-  private failAll(error: Error): void {
-    for (const { reject } of this.pending.values()) reject(error);
-    this.pending.clear();
+  /** A worker stopped (an error, its heap limit, or an exit): fail its jobs, now and later; not the others'. */
+  private stopped(index: number, error: Error): void {
+    if (this.closing || this.dead.has(index)) return;
+    const death = new TapError(`a page worker stopped (${error.message}); the streams it served cannot go on. Run again; report it if it persists.`);
+    this.dead.set(index, death);
+    for (const [id, waiting] of this.pending) {
+      if (waiting.worker !== index) continue;
+      this.pending.delete(id);
+      waiting.reject(death);
+    }
   }
+}
+
+function failure(error: Error): TapError {
+  return new TapError(`a page could not be processed (${error.message}); check the catalog's schemas, or report it.`);
 }
 
 /**

@@ -7,7 +7,14 @@ export type WorkerReply = { id: number; result?: import('./pages.js').PageResult
 
 const processor = new PageProcessor();
 parentPort!.on('message', (request: WorkerRequest) => {
-  if (request.kind === 'configure') return processor.configure(request.key, request.spec);
+  if (request.kind === 'configure') {
+    try {
+      processor.configure(request.key, request.spec);
+    } catch {
+      // Reported by the first job of that stream, which finds it unconfigured.
+    }
+    return;
+  }
   try {
     const result = processor.process(request.job);
     const reply: WorkerReply = { id: request.id, result };

@@ -35,8 +35,21 @@ export function readJsonFile(file: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${what} file ${file} is not valid JSON (${(error as Error).message}): fix or regenerate it.`);
+    // Only where: the parser's own message quotes the file, and a config file holds the API key.
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message)?.[1];
+    const where = /end of JSON input/.test(message)
+      ? ' (it ends too early)'
+      : position !== undefined
+        ? ` (at ${lineAndColumn(text, Number(position))})`
+        : '';
+    throw new UsageError(`${what} file ${file} is not valid JSON${where}: fix or regenerate it.`);
   }
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 /** Reads `.env` (KEY=VALUE lines, # comments, optional quotes) without overriding the real environment. */
@@ -136,6 +149,8 @@ function describeError(error: ErrorObject | undefined): string {
       return `setting "${name}" ${error.message ?? 'is out of range'}.`;
     case 'minLength':
       return `setting "${name}" must not be empty.`;
+    case 'pattern':
+      return `setting "${name}" must hold printable ASCII characters only (no line break, tab or accent).`;
     default:
       return `setting "${name}" ${error.message ?? 'is invalid'}.`;
   }

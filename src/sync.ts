@@ -63,7 +63,7 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
   const results = (
     await mapConcurrently(parents, Math.min(options.settings.max_concurrency, STREAMS_AT_ONCE), async (selected) => {
       const children = options.streams.filter((s) => s.def.parent === selected.def.name);
-      const streamResults = await syncStream(selected, children, options as Required<Pick<SyncOptions, 'pool'>> & SyncOptions, startedAt);
+      const streamResults = await syncStream(selected, children, options as Sync, startedAt);
       if (streamResults[0]!.status === 'synced' && options.recordLimit === undefined) {
         await options.writer.state(options.state.value);
       }
@@ -163,7 +163,8 @@ async function syncStream(selected: SelectedStream, children: readonly SelectedS
       }
     }
 
-    if (replicationKey && options.recordLimit === undefined) {
+    // A parent walked only for its children emitted nothing: its bookmark must not move.
+    if (replicationKey && options.recordLimit === undefined && !selected.walkOnly) {
       // Never past the sync's start: records changed during the walk are read again next time.
       const reached = newestMs === undefined ? undefined : new Date(Math.min(newestMs, startedAt.getTime())).toISOString();
       const next = laterOf(since, reached);

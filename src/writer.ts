@@ -1,6 +1,6 @@
 /**
  * The Singer message writer: the only code that writes to stdout. One line per message; a page of
- * records goes out as one write; when the stream's buffer is full, writers wait for 'drain', so a slow
+ * RECORD lines (serialised by the page workers) goes out as one write; when the stream's buffer is full, writers wait for 'drain', so a slow
  * target slows the tap down instead of filling its memory. A closed stdout (the target died) fails every
  * later write at once.
  */
@@ -9,7 +9,6 @@ import type { JsonSchema } from './catalog.js';
 import { TapError } from './errors.js';
 
 export class MessageWriter {
-  private readonly recordPrefix = new Map<string, string>();
   private drained: Promise<void> | null = null;
   private failure: TapError | null = null;
 
@@ -25,20 +24,6 @@ export class MessageWriter {
     const message: Record<string, unknown> = { type: 'SCHEMA', stream, schema, key_properties: keyProperties };
     if (bookmarkProperties?.length) message.bookmark_properties = bookmarkProperties;
     return this.write(JSON.stringify(message) + '\n');
-  }
-
-  /** RECORD lines for records of one stream, written as one chunk; `version` for ACTIVATE_VERSION. */
-  records(stream: string, records: readonly object[], timeExtracted: string, version?: number): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
-    let prefix = this.recordPrefix.get(stream);
-    if (prefix === undefined) {
-      prefix = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`;
-      this.recordPrefix.set(stream, prefix);
-    }
-    const suffix = `,"time_extracted":"${timeExtracted}"${version === undefined ? '' : `,"version":${version}`}}\n`;
-    let chunk = '';
-    for (const record of records) chunk += prefix + JSON.stringify(record) + suffix;
-    return this.write(chunk);
   }
 
   /** Lines already serialised (RECORDs made by a page worker), written as they are. */

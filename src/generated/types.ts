@@ -17,7 +17,7 @@ export interface Settings {
    */
   auth_method?: "header" | "bearer" | "query";
   /**
-   * RFC 3339 date-time; incremental streams read nothing older than this on their first run.
+   * RFC 3339 date-time; incremental streams emit nothing updated before it (with a bookmark, the later of the two wins).
    */
   start_date?: string;
   /**

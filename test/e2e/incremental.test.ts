@@ -305,6 +305,8 @@ describe('incremental sync, state and deletions (end to end)', function () {
       expect(run.code, run.stderr).to.equal(0);
       expect(run.messages.some((m) => m.stream === 'tickets')).to.equal(false);
       expect(commentsByTicket(run.messages).size).to.be.greaterThan(0);
+      // No ticket was emitted: a tickets bookmark would make a later sync of tickets skip them.
+      expect(lastState(run).bookmarks).not.to.have.property('tickets');
     });
   });
 });

@@ -220,6 +220,12 @@ describe('tap-crm end to end against the simulator', function () {
     expect(run.stdout + run.stderr).not.to.include(sim.apiKey);
   });
 
+  it('takes its log level from TAP_CRM_LOG_LEVEL when the config sets none', async () => {
+    const run = await runTap(['--config', config(sim), '--catalog', tempJson('c.json', selectOnly(['contracts']))], { env: { TAP_CRM_LOG_LEVEL: 'DEBUG' } });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderrLines.some((l) => l.startsWith('DEBUG GET /contracts'))).to.equal(true);
+  });
+
   it('exits cleanly on SIGTERM after the first RECORD (as `meltano config test` does)', async () => {
     let killed = false;
     const run = await runTap(['--config', config(sim)], {

@@ -131,5 +131,9 @@ describe('catalog: discovery and selection', () => {
     expect(() => parseCatalog(unknown, 'c.json')).to.throw(/catalog file c.json: streams\[0\] names unknown stream "tickets_v2"/);
     expect(() => parseCatalog({ stream: [] }, 'c.json')).to.throw(/expected an object with a "streams" array/);
     expect(() => parseCatalog({ streams: [{ tap_stream_id: 'leads' }] }, 'c.json')).to.throw(/stream "leads" has no schema/);
+    const leads = (extra: Record<string, unknown>) => ({ streams: [{ tap_stream_id: 'leads', schema: { properties: { id: { type: 'integer' } } }, ...extra }] });
+    expect(() => parseCatalog(leads({ metadata: [{ metadata: {} }] }), 'c.json')).to.throw(/metadata\[0\] needs a "breadcrumb" array and a "metadata" object/);
+    const nullProperty = { streams: [{ tap_stream_id: 'leads', schema: { properties: { id: null } } }] };
+    expect(() => parseCatalog(nullProperty, 'c.json')).to.throw(/the schema of property "id" is not an object/);
   });
 });

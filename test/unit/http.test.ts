@@ -175,6 +175,31 @@ describe('http client (nock)', () => {
     expect(lines.join('')).not.to.include(KEY);
   });
 
+  it('does not retry a request that cannot be built, and names the settings to check', async () => {
+    const { error, lines } = await captureLog(() => client({ apiKey: 'bad\nkey' }).client.getJson('/me', {}, ctx));
+    expect((error as ApiError).kind).to.equal('client');
+    expect((error as Error).message).to.match(/the request could not be sent \(ERR_INVALID_CHAR\): check "api_key", "user_agent" and "base_url"/);
+    expect(lines.filter((l) => l.startsWith('WARNING'))).to.deep.equal([]);
+  });
+
+  it('decodes gzip, x-gzip and br bodies', async () => {
+    const { gzipSync, brotliCompressSync } = await import('node:zlib');
+    const json = Buffer.from(JSON.stringify({ ok: 'Zoë' }));
+    nock(BASE)
+      .get('/a').reply(200, gzipSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
+      .get('/b').reply(200, gzipSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'X-Gzip' })
+      .get('/c').reply(200, brotliCompressSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'br' });
+    const c = client().client;
+    for (const path of ['/a', '/b', '/c']) expect((await captureLog(() => c.getJson(path, {}, ctx))).result, path).to.deep.equal({ ok: 'Zoë' });
+  });
+
+  it('notes the server clock from the Date header', async () => {
+    const { client: c, clock } = client();
+    nock(BASE).get('/me').reply(200, {}, { Date: new Date(clock.now() - 5000).toUTCString() });
+    await captureLog(() => c.getJson('/me', {}, ctx));
+    expect(c.serverClockOffsetMs).to.be.within(-6000, -5000);
+  });
+
   it('emits an http_request_duration METRIC per request', async () => {
     nock(BASE).get('/x').reply(200, {});
     const { lines } = await captureLog(() => client().client.getJson('/x', {}, ctx));

@@ -49,10 +49,13 @@ describe('rate limiter (fake clock)', () => {
     expect(clock.now()).to.equal(1000);
   });
 
-  it('slows down after a 429 and recovers one step per success', async () => {
-    const limiter = new RateLimiter(100, fakeClock(0));
+  it('slows down after a 429, once for the 429s of one moment, and recovers one step per success', async () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(100, clock);
     limiter.throttled();
+    limiter.throttled(); // the other requests in flight at that moment
     expect(limiter.effectiveLimit).to.equal(70);
+    clock.advance(1000);
     limiter.throttled();
     expect(limiter.effectiveLimit).to.equal(49);
     for (let i = 0; i < 10; i++) limiter.succeeded();

@@ -66,6 +66,8 @@ describe('settings: merging, defaults and validation', () => {
     ['plain http to a remote host', { ...valid, base_url: 'http://acme.syncromsp.com/api/v1' }, /uses plain http to acme.syncromsp.com: use https/],
     ['credentials in base_url', { ...valid, base_url: 'https://u:p@acme.syncromsp.com/api/v1' }, /must not hold credentials/],
     ['max_concurrency 0', { ...valid, max_concurrency: 0 }, /setting "max_concurrency" must be >= 1/],
+    ['an api_key with a line break', { ...valid, api_key: 'k-123\n' }, /setting "api_key" must hold printable ASCII characters only/],
+    ['a user_agent with an accent', { ...valid, user_agent: 'tap-crm (Zoë)' }, /setting "user_agent" must hold printable ASCII characters only/],
   ];
   for (const [name, raw, message] of cases) {
     it(`rejects ${name} with a message naming the setting`, () => {
@@ -83,7 +85,11 @@ describe('settings: merging, defaults and validation', () => {
 
   it('names the file when a config file is missing or not JSON', () => {
     expect(errorOf(() => mergeConfig([join(dir, 'missing.json')]))).to.match(/config file .*missing.json cannot be read \(ENOENT\)/);
-    expect(errorOf(() => mergeConfig([file('bad.json', '{"api_key": ')]))).to.match(/config file .*bad.json is not valid JSON/);
+    expect(errorOf(() => mergeConfig([file('bad.json', '{"api_key": ')]))).to.match(/config file .*bad.json is not valid JSON \(it ends too early\)/);
+    // The parser's own message would quote the file, API key included: only the place is given.
+    const leaky = errorOf(() => mergeConfig([file('leaky.json', '{\n  "api_key": k-123-secret-value\n}')]));
+    expect(leaky).to.match(/leaky.json is not valid JSON( \(at line 2, column \d+\))?: fix or regenerate it/);
+    expect(leaky).not.to.include('secret-value');
     expect(errorOf(() => mergeConfig([file('list.json', '[1]')]))).to.match(/must hold a JSON object of settings/);
   });
 });

@@ -17,18 +17,19 @@ function slowSink(highWaterMark: number) {
 }
 
 describe('writer: Singer messages on stdout', () => {
-  it('writes SCHEMA, RECORD and STATE lines in the Singer format', async () => {
+  it('writes SCHEMA, RECORD lines, ACTIVATE_VERSION and STATE in the Singer format', async () => {
     const chunks: string[] = [];
     const stream = new Writable({ write: (chunk: Buffer, _enc, callback) => (chunks.push(chunk.toString()), callback()) });
     const writer = new MessageWriter(stream);
     await writer.schema('leads', { type: 'object', properties: { id: { type: 'integer' } } }, ['id']);
-    await writer.records('leads', [{ id: 1, name: 'Zoë "Z"' }, { id: 2 }], '2026-01-01T00:00:00.000Z');
+    await writer.lines(Buffer.from('{"type":"RECORD","stream":"leads","record":{"id":1,"name":"Zoë \\"Z\\""},"time_extracted":"2026-01-01T00:00:00.000Z"}\n'));
+    await writer.activateVersion('leads', 7);
     await writer.state({ bookmarks: {} });
     const lines = chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).to.deep.equal([
       { type: 'SCHEMA', stream: 'leads', schema: { type: 'object', properties: { id: { type: 'integer' } } }, key_properties: ['id'] },
       { type: 'RECORD', stream: 'leads', record: { id: 1, name: 'Zoë "Z"' }, time_extracted: '2026-01-01T00:00:00.000Z' },
-      { type: 'RECORD', stream: 'leads', record: { id: 2 }, time_extracted: '2026-01-01T00:00:00.000Z' },
+      { type: 'ACTIVATE_VERSION', stream: 'leads', version: 7 },
       { type: 'STATE', value: { bookmarks: {} } },
     ]);
   });
@@ -37,7 +38,7 @@ describe('writer: Singer messages on stdout', () => {
     const sink = slowSink(64);
     const writer = new MessageWriter(sink.stream);
     let done = false;
-    const write = writer.records('s', [{ id: 1, padding: 'x'.repeat(200) }], 'T').then(() => (done = true));
+    const write = writer.lines(Buffer.from('x'.repeat(200) + '\n')).then(() => (done = true));
     await new Promise((r) => setTimeout(r, 20));
     expect(done, 'resolved before the consumer read').to.equal(false);
     sink.release();
