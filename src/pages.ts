@@ -6,7 +6,7 @@
  */
 import type { JsonSchema } from './catalog.js';
 import { IdSet } from './idset.js';
-import { recordShaper, type RecordShaper } from './records.js';
+import { recordShaper, unwrap, type RecordShaper } from './records.js';
 
 /** What a processor must know of a stream, sent once. */
 export interface StreamSpec {
@@ -100,7 +100,8 @@ export class PageProcessor {
     let lines = '';
     for (const element of elements) {
       const record = shaper.shape(element);
-      result.identities.push(identity(element, spec.wrapperKey));
+      const unwrapped = unwrap(element, spec.wrapperKey);
+      result.identities.push(unwrapped ? unwrapped.id : element);
       if (!record) {
         result.withoutId++;
         continue;
@@ -140,9 +141,3 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
-function identity(element: unknown, wrapperKey: string | undefined): unknown {
-  if (typeof element !== 'object' || element === null) return element;
-  const record = element as Record<string, unknown>;
-  if (record.id !== undefined || !wrapperKey) return record.id;
-  return (record[wrapperKey] as Record<string, unknown> | undefined)?.id;
-}

@@ -7,6 +7,15 @@ import type { JsonSchema } from './catalog.js';
 
 export type ApiRecord = Record<string, unknown> & { id: number | string };
 
+/** The record of an element: the element, or the object under `wrapperKey` when it has no id of its own. */
+export function unwrap(element: unknown, wrapperKey: string | undefined): Record<string, unknown> | undefined {
+  if (typeof element !== 'object' || element === null) return undefined;
+  const record = element as Record<string, unknown>;
+  if (!wrapperKey || record.id !== undefined) return record;
+  const inner = record[wrapperKey];
+  return typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : record;
+}
+
 export interface RecordShaper {
   /** The record of an element, or undefined when the element is not a record with an id. */
   shape(element: unknown): ApiRecord | undefined;
@@ -32,12 +41,8 @@ export function recordShaper(schema: JsonSchema, wrapperKey: string | undefined,
 
   return {
     shape(element) {
-      let record = element as Record<string, unknown> | null;
-      if (typeof record !== 'object' || record === null) return undefined;
-      if (wrapperKey && record.id === undefined) {
-        const inner = record[wrapperKey];
-        if (typeof inner === 'object' && inner !== null) record = inner as Record<string, unknown>;
-      }
+      const record = unwrap(element, wrapperKey);
+      if (!record) return undefined;
       const id = record.id;
       if (typeof id !== 'number' && typeof id !== 'string') return undefined;
       for (const name of stringProps) {
