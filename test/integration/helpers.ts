@@ -227,3 +227,12 @@ export function writeJson(dir: string, name: string, value: unknown): string {
   writeFileSync(path, JSON.stringify(value, null, 2));
   return path;
 }
+
+/**
+ * Waits until the clock has passed into the next whole second. The tap caps its bookmarks at the sync's
+ * start as the server's Date header gives it, in whole seconds: a record changed in the second the next
+ * sync starts is read again by the sync after (safe, but not the exact bookmark a test expects).
+ */
+export async function untilNextSecond(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+}

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
 import { startSimulator, STREAM_NAMES, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, Pg, sh, TAP_BIN, tempDir, truthIds, uniqueSchema, type ShResult } from './helpers.js';
+import { binDir, explain, Pg, sh, TAP_BIN, tempDir, truthIds, uniqueSchema, untilNextSecond, type ShResult } from './helpers.js';
 
 interface MeltanoSetting {
   name: string;
@@ -206,6 +206,7 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
       renameSync(output(), join(project, 'output-run-1'));
       const change = sim.mutate({ stream: 'tickets', update: 3, insert: 2 });
       sim.resetStats();
+      await untilNextSecond();
 
       const second = await meltano('run --no-install tap-crm target-jsonl');
       expect(second.code, explain(second)).to.equal(0);
@@ -268,14 +269,15 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
   });
 
   it('meltano config test tap-crm: Meltano stops the tap with SIGTERM after its first RECORD; it exits 143 at once, cleanly', async () => {
-    // Slow answers, so that the tap is still syncing when Meltano's SIGTERM comes (a fast sync of this
-    // small account could end first, with exit code 0).
-    sim.configure({ latencyMs: 200 });
+    // Slow answers, so that the tap is still syncing when Meltano's SIGTERM comes. Meltano buffers up to
+    // 10 MiB of the tap's output (elt.buffer_size) and logs each line before it looks at the next: a fast
+    // sync of this small account can end, with exit code 0, before Meltano reaches the first RECORD.
+    sim.configure({ latencyMs: 1000 });
     const run = await meltano('--log-level=debug config test tap-crm').finally(() => sim.configure({ latencyMs: 0 }));
     expect(run.code, explain(run)).to.equal(0);
     expect(run.stdout).to.include('Plugin configuration is valid');
     // Meltano logs each line of the tap (stdout and stderr together) and the tap's exit code at debug level.
-    expect(run.stderr).to.include('Process return code: 143');
+    expect(run.stderr, explain(run)).to.include('Process return code: 143');
     expect(run.stderr).not.to.match(/CRITICAL|Traceback|EPIPE/);
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
 import { recordFor, startSimulator, STREAM_NAMES, type MutationResult, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, meltanoLabsColumn, Pg, sh, streamSchema, TAP_BIN, tempDir, truthIds, uniqueSchema, writeJson, type ShResult } from './helpers.js';
+import { binDir, explain, meltanoLabsColumn, Pg, sh, streamSchema, TAP_BIN, tempDir, truthIds, uniqueSchema, untilNextSecond, writeJson, type ShResult } from './helpers.js';
 
 const SEED = 21;
 
@@ -150,6 +150,7 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
       changed.set('products', { ...sim.mutate({ stream: 'products', update: 3, insert: 2 }), deleted: products.deleted });
       productRevisions = new Map(changed.get('products')!.updated.map((id) => [id, 1]));
       sim.resetStats();
+      await untilNextSecond();
       betweenRuns = Date.now();
       second = await pipe(NEXT_RUN);
     });
