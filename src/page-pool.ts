@@ -1,7 +1,9 @@
 /**
- * Page processing off the main thread: a small pool of worker threads, each stream bound to one of them
- * (its seen ids live there), jobs answered in the order sent. Where workers cannot be used (running from
- * TypeScript sources in tests, or a single core), pages are processed in this thread, the same way.
+ * Page processing off the main thread: a small pool of worker threads, every stream known to each, each
+ * page sent to the worker with the fewest pages in hand (streams differ in size by a factor of a hundred:
+ * binding a stream to a worker left one idle while the other worked). Where workers cannot be used
+ * (running from TypeScript sources in tests, or a single core), pages are processed in this thread, the
+ * same way.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -11,10 +13,14 @@ import type { WorkerReply, WorkerRequest } from './page-worker.js';
 
 export class PagePool {
   private readonly workers: Worker[] = [];
-  /** Why a worker stopped, by its index: its jobs, and any sent later, fail with it. */
+  /** Why a worker stopped, by its index: the pages it had fail with it, and no page is sent to it again. */
   private readonly dead = new Map<number, Error>();
   private readonly local = new PageProcessor();
   private readonly pending = new Map<number, { worker: number; resolve: (r: PageResult) => void; reject: (e: Error) => void }>();
+  /** Pages in hand, by worker. */
+  private readonly load: number[] = [];
+  /** Pages processed, by worker. */
+  readonly processed: number[] = [];
   private nextKey = 0;
   private nextJob = 0;
 
@@ -30,31 +36,32 @@ export class PagePool {
       worker.on('error', (error) => this.stopped(index, error));
       worker.on('exit', (code) => this.stopped(index, new Error(`it exited with code ${code}`)));
       this.workers.push(worker);
+      this.load.push(0);
+      this.processed.push(0);
     }
   }
 
   /** Registers a stream; returns its key for `process`. */
   configure(spec: StreamSpec): number {
     const key = this.nextKey++;
-    const worker = this.workerOf(key);
-    if (worker) worker.postMessage({ kind: 'configure', key, spec } satisfies WorkerRequest);
-    else this.local.configure(key, spec);
+    for (const worker of this.workers) worker.postMessage({ kind: 'configure', key, spec } satisfies WorkerRequest);
+    if (this.workers.length === 0) this.local.configure(key, spec);
     return key;
   }
 
   /** Processes a page; its body's memory is handed over to the worker. */
   process(job: PageJob): Promise<PageResult> {
-    const worker = this.workerOf(job.key);
-    if (!worker) {
+    if (this.workers.length === 0) {
       try {
         return Promise.resolve(this.local.process(job));
       } catch (error) {
         return Promise.reject(failure(error as Error));
       }
     }
-    const index = job.key % this.workers.length;
-    const death = this.dead.get(index);
-    if (death) return Promise.reject(death);
+    const index = this.leastLoaded();
+    if (index === undefined) return Promise.reject([...this.dead.values()][0]!);
+    const worker = this.workers[index]!;
+    this.load[index]! += 1;
     const id = this.nextJob++;
     return new Promise<PageResult>((resolve, reject) => {
       this.pending.set(id, { worker: index, resolve, reject });
@@ -70,19 +77,26 @@ export class PagePool {
 
   private closing = false;
 
-  private workerOf(key: number): Worker | undefined {
-    return this.workers.length ? this.workers[key % this.workers.length] : undefined;
+  /** The live worker with the fewest pages in hand; undefined when none is left. */
+  private leastLoaded(): number | undefined {
+    let best: number | undefined;
+    for (let i = 0; i < this.workers.length; i++) {
+      if (!this.dead.has(i) && (best === undefined || this.load[i]! < this.load[best]!)) best = i;
+    }
+    return best;
   }
 
   private settle(reply: WorkerReply): void {
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);
+    this.load[waiting.worker]! -= 1;
+    this.processed[waiting.worker]! += 1;
     if (reply.result) waiting.resolve(reply.result);
     else waiting.reject(failure(new Error(reply.error ?? 'unknown error')));
   }
 
-  /** A worker stopped (an error, its heap limit, or an exit): fail its jobs, now and later; not the others'. */
+  /** A worker stopped (an error, its heap limit, or an exit): fail the pages it had; the others take the next ones. */
   private stopped(index: number, error: Error): void {
     if (this.closing || this.dead.has(index)) return;
     const death = new TapError(`a page worker stopped (${error.message}); the streams it served cannot go on. Run again; report it if it persists.`);

@@ -1,11 +1,12 @@
 /**
  * Page processing, the CPU-heavy half of a sync: decode and parse a page's body, shape its records, drop
- * ids this stream already emitted and records older than the bookmark, and serialise the rest as RECORD
- * lines into one buffer. A PageProcessor keeps each stream's shaper and seen ids; it runs in a worker
- * thread (page-worker.ts) so that the main thread is free for the network and stdout.
+ * records older than the bookmark, and serialise the rest as RECORD lines into one buffer. A
+ * PageProcessor holds no state from page to page beyond each stream's shaper, so any worker thread
+ * (page-worker.ts) can take any page while the main thread is free for the network and stdout. Ids the
+ * stream already emitted are dropped in the main thread, in page order (`firstSeen`).
  */
 import type { JsonSchema } from './catalog.js';
-import { IdSet } from './idset.js';
+import type { IdSet } from './idset.js';
 import { recordShaper, unwrap, type RecordShaper } from './records.js';
 
 /** What a processor must know of a stream, sent once. */
@@ -30,8 +31,6 @@ export interface PageJob {
   timeExtracted: string;
   /** Records with an older replication key are not emitted. */
   sinceMs?: number;
-  /** At most this many records are emitted (`--test`). */
-  room?: number;
 }
 
 export interface PageResult {
@@ -43,22 +42,27 @@ export interface PageResult {
   identities: unknown[];
   totalPages?: number;
   totalEntries?: number;
-  /** RECORD lines of the emitted records. */
+  /** Ids of the page's records, in page order. */
+  ids: (number | string)[];
+  /** For each of `ids`: whether the record is new enough to emit; each such record has a line in `out`. */
+  emits: boolean[];
+  /** RECORD lines of the records to emit (none for a stream that is not written). */
   out: Uint8Array;
-  /** Ids of the emitted records, in page order. */
-  emitted: (number | string)[];
   /** The newest replication-key value on the page (emitted or not), ms. */
   newestMs?: number;
-  duplicates: number;
   withoutId: number;
-  /** Ids this stream has seen in the run so far. */
-  seen: number;
+}
+
+/** A page's records after `firstSeen`: what to write, and the ids written. */
+export interface PageOutput {
+  out: Uint8Array;
+  emitted: (number | string)[];
+  duplicates: number;
 }
 
 interface StreamState {
   spec: StreamSpec;
   shaper: RecordShaper;
-  seen: IdSet;
   prefix: string;
 }
 
@@ -69,7 +73,6 @@ export class PageProcessor {
     this.streams.set(key, {
       spec,
       shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null),
-      seen: new IdSet(),
       prefix: `{"type":"RECORD","stream":${JSON.stringify(spec.stream)},"record":`,
     });
   }
@@ -77,8 +80,8 @@ export class PageProcessor {
   process(job: PageJob): PageResult {
     const state = this.streams.get(job.key);
     if (!state) throw new Error(`page processor: stream ${job.key} was not configured`);
-    const { spec, shaper, seen } = state;
-    const result: PageResult = { page: job.page, count: 0, identities: [], out: EMPTY, emitted: [], duplicates: 0, withoutId: 0, seen: seen.size };
+    const { spec, shaper } = state;
+    const result: PageResult = { page: job.page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0 };
     let body: unknown;
     try {
       body = JSON.parse(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength).toString('utf8'));
@@ -106,25 +109,55 @@ export class PageProcessor {
         result.withoutId++;
         continue;
       }
-      if (!seen.add(record.id)) {
-        result.duplicates++;
-        continue;
-      }
+      let emits = true;
       if (spec.replicationKey) {
         const at = Date.parse(record[spec.replicationKey] as string);
         if (!Number.isNaN(at)) {
           if (result.newestMs === undefined || at > result.newestMs) result.newestMs = at;
-          if (job.sinceMs !== undefined && at < job.sinceMs) continue; // older than the bookmark
+          emits = job.sinceMs === undefined || at >= job.sinceMs; // not older than the bookmark
         }
       }
-      if (job.room !== undefined && result.emitted.length >= job.room) continue;
-      result.emitted.push(record.id);
-      if (spec.write) lines += state.prefix + JSON.stringify(record) + suffix;
+      result.ids.push(record.id);
+      result.emits.push(emits);
+      if (emits && spec.write) lines += state.prefix + JSON.stringify(record) + suffix;
     }
-    result.seen = seen.size;
     if (lines.length > 0) result.out = Buffer.from(lines, 'utf8');
     return result;
   }
+}
+
+/**
+ * Drops the records whose id the stream has already seen in this run (`seen`, which the page's ids join)
+ * and any beyond `room` (`--test`): a duplicate's line is cut out of the page's output. Called for the
+ * stream's pages in page order, so the first page to hold an id is the one that emits it.
+ */
+export function firstSeen(page: PageResult, seen: IdSet, room?: number): PageOutput {
+  const emitted: (number | string)[] = [];
+  let duplicates = 0;
+  let drop: Set<number> | undefined;
+  let line = 0;
+  for (let i = 0; i < page.ids.length; i++) {
+    const id = page.ids[i]!;
+    const fresh = seen.add(id);
+    if (!fresh) duplicates++;
+    if (!page.emits[i]) continue;
+    if (fresh && (room === undefined || emitted.length < room)) emitted.push(id);
+    else (drop ??= new Set()).add(line);
+    line++;
+  }
+  return { out: drop ? withoutLines(page.out, drop) : page.out, emitted, duplicates };
+}
+
+/** The lines of `out` (each ends with a newline, which JSON never holds unescaped) but those numbered in `drop`. */
+function withoutLines(out: Uint8Array, drop: Set<number>): Uint8Array {
+  const kept: Uint8Array[] = [];
+  for (let start = 0, line = 0; start < out.length; line++) {
+    const newline = out.indexOf(0x0a, start);
+    const end = newline < 0 ? out.length : newline + 1;
+    if (!drop.has(line)) kept.push(out.subarray(start, end));
+    start = end;
+  }
+  return Buffer.concat(kept);
 }
 
 /**

@@ -13,8 +13,9 @@ import { KEY_PROPERTIES, type SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
 import { ApiError, type HttpClient } from './http.js';
 import { log, metric } from './log.js';
+import { IdSet } from './idset.js';
 import { PagePool } from './page-pool.js';
-import type { PageResult } from './pages.js';
+import { firstSeen, type PageResult } from './pages.js';
 import type { ResolvedSettings } from './settings.js';
 import { bookmarkOf, setBookmark, type StateKeeper } from './state.js';
 import { walkPages, type PageInfo } from './walker.js';
@@ -53,6 +54,7 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
     try {
       return await runSync({ ...options, pool });
     } finally {
+      if (pool.processed.length > 0) log.debug(`pages processed by each page worker: ${pool.processed.join(', ')}`);
       await pool.close();
     }
   }
@@ -89,8 +91,8 @@ interface Emitter {
   selected: SelectedStream;
   key: number;
   result: StreamResult;
-  /** Ids the stream has seen in the run (reported by the page processor). */
-  seen: number;
+  /** Ids the stream has seen in the run. */
+  seen: IdSet;
 }
 
 type Sync = SyncOptions & { pool: PagePool };
@@ -107,7 +109,7 @@ function emitter(selected: SelectedStream, pool: PagePool, version?: number): Em
     version,
     write: !selected.walkOnly,
   });
-  return { selected, key, seen: 0, result: { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 } };
+  return { selected, key, seen: new IdSet(), result: { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 } };
 }
 
 /** Syncs a stream and its selected children; returns the stream's result first, then the children's. */
@@ -139,8 +141,8 @@ async function syncStream(selected: SelectedStream, children: readonly SelectedS
         if (writer.failed) throw writer.failed;
         if (page.number === 1) reportedTotal = page.totalEntries;
         if (page.newestMs !== undefined && (newestMs === undefined || page.newestMs > newestMs)) newestMs = page.newestMs;
-        await emit(writer, self, page);
-        if (kids.length > 0) await syncChildren(kids, page.emitted, options);
+        const emitted = await emit(writer, self, page, options.recordLimit);
+        if (kids.length > 0) await syncChildren(kids, emitted, options);
         if (options.recordLimit !== undefined && self.result.records >= options.recordLimit) return undefined;
       }
       return reportedTotal;
@@ -150,14 +152,14 @@ async function syncStream(selected: SelectedStream, children: readonly SelectedS
     // Records deleted during the walk shift later ones onto pages already read. Where the API reports
     // total_entries, fewer ids than it announced means some were passed over: walk once more (ids already
     // emitted are not emitted again).
-    if (reportedTotal !== undefined && self.seen < reportedTotal) {
-      log.warning(`stream ${def.name}: the API announced ${reportedTotal} records but the walk saw ${self.seen}; walking once more`);
-      metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen, tags: { stream: def.name, walk: 1 } });
+    if (reportedTotal !== undefined && self.seen.size < reportedTotal) {
+      log.warning(`stream ${def.name}: the API announced ${reportedTotal} records but the walk saw ${self.seen.size}; walking once more`);
+      metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen.size, tags: { stream: def.name, walk: 1 } });
       await walkOnce();
-      if (self.seen < reportedTotal) {
-        metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen, tags: { stream: def.name, walk: 2 } });
+      if (self.seen.size < reportedTotal) {
+        metric({ type: 'counter', metric: 'records_missing', value: reportedTotal - self.seen.size, tags: { stream: def.name, walk: 2 } });
         log.warning(
-          `stream ${def.name}: still ${reportedTotal - self.seen} fewer records than announced after a second walk ` +
+          `stream ${def.name}: still ${reportedTotal - self.seen.size} fewer records than announced after a second walk ` +
             '(records deleted during the sync are not listed any more; the rest will come with the next run)',
         );
       }
@@ -218,7 +220,7 @@ async function syncChildren(kids: Emitter[], parentIds: readonly (number | strin
         return pages;
       }),
     );
-    for (const pages of perParent) for (const page of pages) await emit(writer, kid, page);
+    for (const pages of perParent) for (const page of pages) await emit(writer, kid, page, options.recordLimit);
   }
 }
 
@@ -232,8 +234,7 @@ function walk(e: Emitter, path: string, params: Record<string, string | number |
   const fetchPage = async (page: number): Promise<PageResult & PageInfo> => {
     for (let attempt = 1; ; attempt++) {
       const body = await client.getBytes(path, { ...params, page }, { stream, page });
-      const room = recordLimit === undefined ? undefined : recordLimit - e.result.records;
-      const result = await pool.process({ key: e.key, page, body, timeExtracted: new Date().toISOString(), sinceMs, room });
+      const result = await pool.process({ key: e.key, page, body, timeExtracted: new Date().toISOString(), sinceMs });
       if (result.invalid === 'json' && attempt < 3) {
         log.warning(`stream ${stream}, GET ${path} page ${page}: HTTP 200 with an invalid JSON body; fetching it again`);
         continue;
@@ -253,13 +254,15 @@ function walk(e: Emitter, path: string, params: Record<string, string | number |
   return walkPages(fetchPage, { stream, path, prefetch });
 }
 
-async function emit(writer: MessageWriter, e: Emitter, page: PageResult): Promise<void> {
+/** Writes a page's records but those emitted before (and beyond `recordLimit`); returns the ids written. */
+async function emit(writer: MessageWriter, e: Emitter, page: PageResult, recordLimit?: number): Promise<(number | string)[]> {
+  const { out, emitted, duplicates } = firstSeen(page, e.seen, recordLimit === undefined ? undefined : recordLimit - e.result.records);
   e.result.pages++;
-  e.result.duplicates += page.duplicates;
-  e.seen = Math.max(e.seen, page.seen);
+  e.result.duplicates += duplicates;
   if (page.withoutId > 0) log.warning(`stream ${e.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped`);
-  await writer.lines(page.out);
-  e.result.records += page.emitted.length;
+  await writer.lines(out);
+  e.result.records += emitted.length;
+  return emitted;
 }
 
 /** Maps items with at most `limit` calls in flight, results in item order; the first error rejects. */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { loadSchema } from '../../src/catalog.js';
-import { PageProcessor, type StreamSpec } from '../../src/pages.js';
+import { IdSet } from '../../src/idset.js';
+import { firstSeen, PageProcessor, type StreamSpec } from '../../src/pages.js';
 import { PagePool } from '../../src/page-pool.js';
 
 const body = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -18,24 +19,17 @@ function processor(spec: Partial<StreamSpec> = {}) {
 }
 const job = (page: number, value: unknown, extra = {}) => ({ key: 0, page, body: body(value), timeExtracted: '2026-01-01T00:00:00.000Z', ...extra });
 
-describe('page processor: parse, shape, dedupe, filter, serialise', () => {
+describe('page processor: parse, shape, filter, serialise', () => {
   it('serialises the page’s records as RECORD lines and reports the page’s meta and ids', () => {
     const result = processor().process(job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2 }], meta: { total_pages: 3, total_entries: 7 } }));
-    expect(result).to.include({ count: 2, totalPages: 3, totalEntries: 7, duplicates: 0, seen: 2 });
-    expect(result.emitted).to.deep.equal([1, 2]);
+    expect(result).to.include({ count: 2, totalPages: 3, totalEntries: 7 });
+    expect(result.ids).to.deep.equal([1, 2]);
+    expect(result.emits).to.deep.equal([true, true]);
     expect(result.identities).to.deep.equal([1, 2]);
     expect(lines(result.out)).to.deep.equal([
       { type: 'RECORD', stream: 'leads', record: { id: 1, updated_at: '2024-01-01T00:00:00Z' }, time_extracted: '2026-01-01T00:00:00.000Z' },
       { type: 'RECORD', stream: 'leads', record: { id: 2 }, time_extracted: '2026-01-01T00:00:00.000Z' },
     ]);
-  });
-
-  it('drops ids already emitted by this stream in the run, across pages', () => {
-    const p = processor();
-    p.process(job(1, { leads: [{ id: 1 }, { id: 2 }] }));
-    const second = p.process(job(2, { leads: [{ id: 2 }, { id: 3 }] }));
-    expect(second.emitted).to.deep.equal([3]);
-    expect(second).to.include({ duplicates: 1, seen: 3 });
   });
 
   it('emits only records at or after the bookmark, and reports the newest timestamp seen', () => {
@@ -44,9 +38,10 @@ describe('page processor: parse, shape, dedupe, filter, serialise', () => {
         sinceMs: Date.parse('2024-03-01T00:00:00Z'),
       }),
     );
-    expect(result.emitted).to.deep.equal([2, 3]);
+    expect(result.ids).to.deep.equal([1, 2, 3]);
+    expect(result.emits).to.deep.equal([false, true, true]);
+    expect(lines(result.out).map((l) => l.record.id)).to.deep.equal([2, 3]);
     expect(result.newestMs).to.equal(Date.parse('2024-06-01T05:00:00Z'));
-    expect(result.seen, 'older records count as seen: the completeness check compares with total_entries').to.equal(3);
   });
 
   it('stamps the version, keeps only selected fields, unwraps wrapped elements', () => {
@@ -57,10 +52,9 @@ describe('page processor: parse, shape, dedupe, filter, serialise', () => {
     expect(result.identities).to.deep.equal([9]);
   });
 
-  it('emits at most `room` records, and nothing at all for a walk-only stream', () => {
-    expect(processor().process(job(1, { leads: [{ id: 1 }, { id: 2 }, { id: 3 }] }, { room: 2 })).emitted).to.deep.equal([1, 2]);
+  it('writes nothing for a walk-only stream, and still reports its ids', () => {
     const walkOnly = processor({ write: false }).process(job(1, { leads: [{ id: 1 }] }));
-    expect(walkOnly.emitted).to.deep.equal([1]);
+    expect(walkOnly.ids).to.deep.equal([1]);
     expect(walkOnly.out.byteLength).to.equal(0);
   });
 
@@ -72,7 +66,48 @@ describe('page processor: parse, shape, dedupe, filter, serialise', () => {
   it('counts elements without an id, and skips them', () => {
     const result = processor().process(job(1, { leads: [{ name: 'no id' }, { id: 4 }] }));
     expect(result).to.include({ count: 2, withoutId: 1 });
-    expect(result.emitted).to.deep.equal([4]);
+    expect(result.ids).to.deep.equal([4]);
+  });
+});
+
+describe('firstSeen: each id once per run, in page order', () => {
+  it('cuts the lines of ids seen on earlier pages or earlier on the same page, and counts them', () => {
+    const p = processor();
+    const seen = new IdSet();
+    const first = firstSeen(p.process(job(1, { leads: [{ id: 1 }, { id: 2 }] })), seen);
+    expect(first.emitted).to.deep.equal([1, 2]);
+    expect(first.duplicates).to.equal(0);
+    const second = firstSeen(p.process(job(2, { leads: [{ id: 2, name: 'é' }, { id: 3 }, { id: 3 }, { id: 4, name: 'ü' }] })), seen);
+    expect(second.emitted).to.deep.equal([3, 4]);
+    expect(second.duplicates).to.equal(2);
+    expect(lines(second.out).map((l) => l.record)).to.deep.equal([{ id: 3 }, { id: 4, name: 'ü' }]);
+    expect(seen.size).to.equal(4);
+  });
+
+  it('passes the page’s output through untouched when nothing is cut', () => {
+    const page = processor().process(job(1, { leads: [{ id: 1 }, { id: 2 }] }));
+    expect(firstSeen(page, new IdSet()).out).to.equal(page.out);
+  });
+
+  it('counts records older than the bookmark as seen (the completeness check compares with total_entries)', () => {
+    const seen = new IdSet();
+    const page = processor().process(job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2, updated_at: '2025-01-01T00:00:00Z' }] }, { sinceMs: Date.parse('2024-06-01T00:00:00Z') }));
+    expect(firstSeen(page, seen).emitted).to.deep.equal([2]);
+    expect(seen.size).to.equal(2);
+  });
+
+  it('emits at most `room` records', () => {
+    const out = firstSeen(processor().process(job(1, { leads: [{ id: 1 }, { id: 2 }, { id: 3 }] })), new IdSet(), 2);
+    expect(out.emitted).to.deep.equal([1, 2]);
+    expect(lines(out.out).map((l) => l.record.id)).to.deep.equal([1, 2]);
+  });
+
+  it('reports the ids of a walk-only stream, which has no lines to cut', () => {
+    const seen = new IdSet();
+    seen.add(1);
+    const out = firstSeen(processor({ write: false }).process(job(1, { leads: [{ id: 1 }, { id: 2 }] })), seen);
+    expect(out.emitted).to.deep.equal([2]);
+    expect(out.out.byteLength).to.equal(0);
   });
 });
 
@@ -82,7 +117,26 @@ describe('page pool', () => {
     try {
       const key = pool.configure({ stream: 'leads', schema: loadSchema('leads'), arrayKey: 'leads', fields: null, write: true });
       const result = await pool.process({ ...job(1, { leads: [{ id: 1 }] }), key });
-      expect(result.emitted).to.deep.equal([1]);
+      expect(result.ids).to.deep.equal([1]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('page pool, compiled, with its worker threads', () => {
+  it('shares one stream’s pages among the workers, answering each page with its own records', async () => {
+    // The compiled pool (npm test builds first): only compiled code can start the worker threads.
+    const { PagePool: CompiledPool } = (await import(new URL('../../dist/src/page-pool.js', import.meta.url).href)) as { PagePool: typeof PagePool };
+    const pool = new CompiledPool(2);
+    try {
+      const key = pool.configure({ stream: 'leads', schema: loadSchema('leads'), arrayKey: 'leads', fields: null, write: true });
+      const pages = Array.from({ length: 40 }, (_, i) => i + 1);
+      const results = await Promise.all(pages.map((n) => pool.process({ ...job(n, { leads: [{ id: n }, { id: 1000 + n }] }), key })));
+      expect(results.map((r) => r.ids)).to.deep.equal(pages.map((n) => [n, 1000 + n]));
+      expect(results.map((r) => lines(r.out).map((l) => l.record.id))).to.deep.equal(pages.map((n) => [n, 1000 + n]));
+      expect(pool.processed.reduce((a, b) => a + b, 0)).to.equal(40);
+      for (const [worker, count] of pool.processed.entries()) expect(count, `pages processed by worker ${worker}`).to.be.greaterThan(0);
     } finally {
       await pool.close();
     }
