@@ -4,11 +4,11 @@
  * Every mistake is a UsageError that names the setting or file and what to do, never the API key.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import { default as addFormats } from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { loadSchema, type JsonSchema } from './catalog.js';
 import { UsageError } from './errors.js';
 import type { Settings } from './generated/types.js';
+import { validateSettings } from './generated/validate-settings.js';
 import { PACKAGE } from './paths.js';
 
 export type { Settings };
@@ -106,11 +106,6 @@ export function mergeConfig(configArgs: readonly string[], env: NodeJS.ProcessEn
   }
   return merged;
 }
-
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
-ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
-addFormats.default(ajv, ['date-time']);
-const validateSettings = ajv.compile<Settings>(settingsSchema);
 
 /** Validates merged settings, applies defaults and checks what a schema cannot (URL, https). */
 export function resolveSettings(raw: Record<string, unknown>): ResolvedSettings {

@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG_FILE, renderCatalog, renderTypes, TYPES_FILE } from '../../src/generate.js';
+import { CATALOG_FILE, renderCatalog, renderSettingsValidator, renderTypes, TYPES_FILE, VALIDATOR_FILE } from '../../src/generate.js';
 import { ROOT } from '../../src/paths.js';
 
 describe('generated artefacts are in sync with schemas/ (run `npm run generate` when this fails)', () => {
   it(`${CATALOG_FILE} equals what --discover prints`, () => {
     expect(readFileSync(join(ROOT, CATALOG_FILE), 'utf8')).to.equal(renderCatalog());
+  });
+
+  it(`${VALIDATOR_FILE} equals what ajv compiles of schemas/settings.json`, () => {
+    expect(readFileSync(join(ROOT, VALIDATOR_FILE), 'utf8')).to.equal(renderSettingsValidator());
   });
 
   it(`${TYPES_FILE} equals what json-schema-to-typescript makes of schemas/`, async () => {
