@@ -13,6 +13,7 @@ import { TapError, UsageError } from './errors.js';
 import { ApiError, HttpClient } from './http.js';
 import { addSecret, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
 import { PACKAGE } from './paths.js';
+import { PagePool } from './page-pool.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
 import { EMPTY_STATE, parseState, stateKeeper, type StateKeeper, type TapState } from './state.js';
 import { runSync } from './sync.js';
@@ -94,18 +95,20 @@ async function main(argv: string[]): Promise<number> {
     maxConcurrency: settings.max_concurrency,
     requestsPerMinute: settings.requests_per_minute,
   });
+  const testMode = args.test !== undefined;
+  // Started now, the page workers load their code while GET /me is on its way.
+  const pool = testMode && args.test === 'schema' ? undefined : new PagePool();
   try {
     await checkConnection(client, settings);
     // The signpost, in the server's time (record timestamps are the server's): never later than the
     // server's now, whichever clock runs ahead.
     const startedAt = new Date(Date.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
-    const testMode = args.test !== undefined;
-    if (testMode && args.test === 'schema') {
+    if (!pool) {
       for (const s of streams.filter((x) => !x.walkOnly)) await writer.schema(s.def.name, s.schema, KEY_PROPERTIES);
     } else {
       const keeper = stateKeeper(state);
       if (!testMode) flushStateOnSignal = { writer, keeper };
-      const results = await runSync({ client, writer, streams, settings, state: keeper, recordLimit: testMode ? 1 : undefined, startedAt });
+      const results = await runSync({ client, writer, streams, settings, state: keeper, recordLimit: testMode ? 1 : undefined, startedAt, pool });
       const total = results.reduce((n, r) => n + r.records, 0);
       log.info(`sync complete: ${total} records from ${results.filter((r) => r.status === 'synced').length} stream(s)`);
     }
@@ -113,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     client.close();
+    await pool?.close();
   }
 }
 

@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TapError } from './errors.js';
+import { log } from './log.js';
 import { ownsItsMemory, PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
 import type { WorkerReply, WorkerRequest } from './page-worker.js';
 
@@ -71,6 +72,7 @@ export class PagePool {
   }
 
   async close(): Promise<void> {
+    if (this.workers.length > 0) log.debug(`pages processed by each page worker: ${this.processed.join(', ')}`);
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

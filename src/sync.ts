@@ -54,7 +54,6 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
     try {
       return await runSync({ ...options, pool });
     } finally {
-      if (pool.processed.length > 0) log.debug(`pages processed by each page worker: ${pool.processed.join(', ')}`);
       await pool.close();
     }
   }
