@@ -1,16 +1,19 @@
 /** What the benchmark scenarios share: the simulator and the tap as child processes, and their measures. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ROOT } from '../src/paths.js';
 import type { SimulatorStats } from '../src/simulator/server.js';
+import { STREAMS } from '../src/streams.js';
 
 export const TAP = join(ROOT, 'dist', 'src', 'cli.js');
 const SIMULATOR = join(ROOT, 'dist', 'src', 'simulator', 'cli.js');
 const FLOOR = join(ROOT, 'dist', 'bench', 'floor.js');
+const PEER_PYTHON = join(ROOT, '.venv', 'peer-singer-sdk', 'bin', 'python');
+const PEER = join(ROOT, 'bench', 'peers', 'tap_crm_sdk.py');
 
 export interface SimulatorProcess {
   baseUrl: string;
@@ -64,10 +67,13 @@ export interface ProcessRun {
  * Runs a script, its stdout to /dev/null or to `consume`; measures wall time and peak RSS. `asBin` runs
  * it as an executable (the tap's bin, with the node flags of its shebang), else with this node.
  */
-export async function runNode(script: string, args: string[], consume?: (stdout: Readable) => void, asBin = false): Promise<ProcessRun> {
+export function runNode(script: string, args: string[], consume?: (stdout: Readable) => void, asBin = false): Promise<ProcessRun> {
+  return asBin ? runProcess(script, args, consume) : runProcess(process.execPath, [script, ...args], consume);
+}
+
+async function runProcess(command: string, argv: string[], consume?: (stdout: Readable) => void, env?: NodeJS.ProcessEnv): Promise<ProcessRun> {
   const started = performance.now();
-  const [command, argv] = asBin ? [script, args] : [process.execPath, [script, ...args]];
-  const child = spawn(command, argv, { stdio: ['ignore', consume ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawn(command, argv, { stdio: ['ignore', consume ? 'pipe' : 'ignore', 'pipe'], env: env ?? process.env });
   if (consume) consume(child.stdout!);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
@@ -104,6 +110,19 @@ export function runTap(configFile: string, extraArgs: string[] = [], consume?: (
 export function runFloor(sim: SimulatorProcess, perPage: number | undefined, concurrency: number): Promise<ProcessRun> {
   return runNode(FLOOR, [sim.baseUrl, sim.apiKey, String(perPage ?? 0), String(concurrency)]).then((run) => {
     if (run.code !== 0) throw new Error(`floor exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
+    return run;
+  });
+}
+
+export function peerInstalled(): boolean {
+  return existsSync(PEER_PYTHON);
+}
+
+/** The Meltano-SDK peer (bench/peers), reading the stream table of src/streams.ts. */
+export function runPeer(configFile: string): Promise<ProcessRun> {
+  const streams = writeTemp('streams.json', STREAMS.filter((s) => !s.parent));
+  return runProcess(PEER_PYTHON, [PEER, '--config', configFile], undefined, { ...process.env, TAP_CRM_SDK_STREAMS: streams }).then((run) => {
+    if (run.code !== 0) throw new Error(`the singer-sdk peer exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
     return run;
   });
 }

@@ -13,7 +13,7 @@ import { runSync } from '../src/sync.js';
 import { stateKeeper } from '../src/state.js';
 import { startSimulator } from '../src/simulator/server.js';
 import { Writable } from 'node:stream';
-import { lastStateOf, runFloor, runTap, startSimulatorProcess, tapConfig, writeTemp } from './lib.js';
+import { lastStateOf, peerInstalled, runFloor, runPeer, runTap, startSimulatorProcess, tapConfig, writeTemp } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -213,7 +213,58 @@ async function incremental(): Promise<void> {
   }
 }
 
-const scenarios: Record<string, () => Promise<void>> = { cpu, latency, rate, memory, incremental };
+/**
+ * Side by side with a Meltano-SDK tap of the same API (bench/peers/tap_crm_sdk.py, the way the SDK's
+ * template writes one), on the same simulator: the cpu scenario's records at zero latency, then the same
+ * requests at 100 ms each (fewer than in the latency scenario: the peer reads one page at a time). The
+ * peer reads a page at a time, so the most tap-crm can gain on latency is max_concurrency times.
+ */
+async function peers(): Promise<void> {
+  if (!peerInstalled()) {
+    console.log('peers        not measured: run `bash bench/peers/setup.sh` first (a Python venv with singer-sdk)');
+    return;
+  }
+  const records = quick ? 3_000 : 300_000;
+  let sim = await startSimulatorProcess(['--records', String(records), '--seed', '6', '--cache-mb', '256']);
+  try {
+    const settings = { page_size: 100, max_concurrency: 4 };
+    await runFloor(sim, 100, 4); // every page rendered and cached by the simulator
+    const peer = await runPeer(tapConfig(sim, settings));
+    const taps: number[] = [];
+    for (let i = 0; i < 3; i++) taps.push((await runTap(tapConfig(sim, settings))).ms);
+    const tap = Math.min(...taps);
+    report({
+      scenario: 'peers',
+      figure: `singer-sdk tap time / tap-crm time (${records} records)`,
+      value: peer.ms / tap,
+      goal: '>= 10',
+      met: peer.ms / tap >= 10,
+      info: `singer-sdk ${Math.round(records / (peer.ms / 1000))} records/s, tap-crm ${Math.round(records / (tap / 1000))} records/s`,
+    });
+  } finally {
+    await sim.stop();
+  }
+  const latencyRecords = quick ? 300 : 5_000;
+  sim = await startSimulatorProcess(['--records', String(latencyRecords), '--seed', '7', '--latency-ms', '100']);
+  try {
+    const settings = { page_size: 25, max_concurrency: 4 };
+    const peer = await runPeer(tapConfig(sim, settings));
+    const tap = await runTap(tapConfig(sim, settings));
+    const gain = peer.ms / tap.ms / settings.max_concurrency;
+    report({
+      scenario: 'peers',
+      figure: `(singer-sdk wall / tap-crm wall) / ${settings.max_concurrency}, 100 ms`,
+      value: gain,
+      goal: '>= 0.9',
+      met: gain >= 0.9,
+      info: `${latencyRecords} records, page size 25, max_concurrency ${settings.max_concurrency}: singer-sdk ${(peer.ms / 1000).toFixed(1)} s, tap-crm ${(tap.ms / 1000).toFixed(1)} s`,
+    });
+  } finally {
+    await sim.stop();
+  }
+}
+
+const scenarios: Record<string, () => Promise<void>> = { cpu, latency, rate, memory, incremental, peers };
 console.log(`tap-crm benchmarks${quick ? ' (--quick: small sizes, figures not judged)' : ''}`);
 for (const [name, scenario] of Object.entries(scenarios)) {
   if (only && !only.has(name)) continue;
