@@ -17,7 +17,7 @@ import { PagePool } from './page-pool.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
 import { EMPTY_STATE, parseState, stateKeeper, type StateKeeper, type TapState } from './state.js';
 import { runSync } from './sync.js';
-import { MessageWriter } from './writer.js';
+import { allWritten, MessageWriter } from './writer.js';
 
 interface Args {
   config?: string[];
@@ -150,15 +150,7 @@ function writeStdout(text: string): Promise<void> {
  * process.exit() would cut off what is still buffered.
  */
 async function exit(code: number): Promise<never> {
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.writableLength > 0 && !stream.destroyed) {
-      await new Promise<void>((resolve) => {
-        stream.once('drain', resolve);
-        stream.once('error', resolve);
-        stream.once('close', resolve);
-      });
-    }
-  }
+  await Promise.all([allWritten(process.stdout), allWritten(process.stderr)]);
   process.exit(code);
 }
 

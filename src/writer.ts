@@ -47,7 +47,7 @@ export class MessageWriter {
   /** Resolves once everything written so far has been handed to the operating system. */
   async flush(): Promise<void> {
     this.check();
-    if (this.out.writableLength > 0) await this.waitForDrain();
+    await allWritten(this.out);
     this.check();
   }
 
@@ -77,3 +77,16 @@ export class MessageWriter {
     if (this.failure) throw this.failure;
   }
 }
+
+/**
+ * Resolves once every byte written to `out` so far has been handed to the operating system, or `out`
+ * has failed. Not 'drain': a stream emits it only after a write was refused, so a few bytes still
+ * queued behind a full pipe (the last STATE, a log line) would never resolve a wait for it.
+ */
+export function allWritten(out: Writable): Promise<void> {
+  if (out.writableLength === 0 || out.destroyed) return Promise.resolve();
+  // An empty write completes after those queued before it.
+  return new Promise((resolve) => out.write(NOTHING, () => resolve()));
+}
+
+const NOTHING = new Uint8Array(0);

@@ -46,6 +46,24 @@ describe('writer: Singer messages on stdout', () => {
     expect(done).to.equal(true);
   });
 
+  it('flush waits for bytes queued below the high-water mark, for which no drain ever comes', async () => {
+    // The last STATE behind a full pipe: the write is accepted (no drain owed), the bytes still queued.
+    const sink = slowSink(1024);
+    const writer = new MessageWriter(sink.stream);
+    const written = writer.state({ bookmarks: {} });
+    await written;
+    expect(sink.stream.writableLength, 'queued').to.be.greaterThan(0);
+    let flushed = false;
+    const flush = writer.flush().then(() => (flushed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(flushed, 'resolved before the consumer read').to.equal(false);
+    sink.release();
+    await new Promise((r) => setImmediate(r));
+    sink.release(); // the empty write flush queued behind the STATE
+    await flush;
+    expect(sink.stream.writableLength).to.equal(0);
+  });
+
   it('fails every write once stdout has failed (EPIPE: the target died)', async () => {
     const stream = new Writable({
       write(_chunk, _enc, callback) {
