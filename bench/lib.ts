@@ -73,7 +73,7 @@ export function runNode(script: string, args: string[], consume?: (stdout: Reada
 
 async function runProcess(command: string, argv: string[], consume?: (stdout: Readable) => void, env?: NodeJS.ProcessEnv): Promise<ProcessRun> {
   const started = performance.now();
-  const child = spawn(command, argv, { stdio: ['ignore', consume ? 'pipe' : 'ignore', 'pipe'], env: env ?? process.env });
+  const child = spawn(command, argv, { stdio: ['ignore', consume ? 'pipe' : 'ignore', 'pipe'], env });
   if (consume) consume(child.stdout!);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));

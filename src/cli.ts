@@ -96,14 +96,15 @@ async function main(argv: string[]): Promise<number> {
     requestsPerMinute: settings.requests_per_minute,
   });
   const testMode = args.test !== undefined;
+  const schemaOnly = args.test === 'schema';
   // Started now, the page workers load their code while GET /me is on its way.
-  const pool = testMode && args.test === 'schema' ? undefined : new PagePool();
+  const pool = schemaOnly ? undefined : new PagePool();
   try {
     await checkConnection(client, settings);
     // The signpost, in the server's time (record timestamps are the server's): never later than the
     // server's now, whichever clock runs ahead.
     const startedAt = new Date(Date.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
-    if (!pool) {
+    if (schemaOnly) {
       for (const s of streams.filter((x) => !x.walkOnly)) await writer.schema(s.def.name, s.schema, KEY_PROPERTIES);
     } else {
       const keeper = stateKeeper(state);
