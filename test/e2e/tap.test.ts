@@ -205,6 +205,14 @@ describe('tap-crm end to end against the simulator', function () {
     expect(counts).to.deep.equal(Object.fromEntries(STREAM_NAMES.map((s) => [s, 1])));
   });
 
+  it('--test=schema checks the connection, emits one SCHEMA per stream and no record, and reads no list', async () => {
+    sim.resetStats();
+    const run = await runTap(['--config', config(sim), '--test=schema']);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.messages.map((m) => `${m.type} ${(m as { stream?: string }).stream}`)).to.deep.equal(STREAM_NAMES.map((s) => `SCHEMA ${s}`));
+    expect(Object.keys(sim.stats().endpoints).filter((e) => e !== 'me')).to.deep.equal([]);
+  });
+
   it('sends page_size as per_page', async () => {
     sim.resetStats();
     const run = await runTap(['--config', config(sim, { page_size: 7 }), '--catalog', tempJson('c.json', selectOnly(['leads']))]);
