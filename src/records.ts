@@ -16,9 +16,15 @@ export function unwrap(element: unknown, wrapperKey: string | undefined): Record
   return typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : record;
 }
 
+export interface Shaped {
+  record: ApiRecord;
+  /** The record is the element itself, unchanged: the element's JSON text is the record's. */
+  asIs: boolean;
+}
+
 export interface RecordShaper {
   /** The record of an element, or undefined when the element is not a record with an id. */
-  shape(element: unknown): ApiRecord | undefined;
+  shape(element: unknown): Shaped | undefined;
 }
 
 /**
@@ -45,15 +51,24 @@ export function recordShaper(schema: JsonSchema, wrapperKey: string | undefined,
       if (!record) return undefined;
       const id = record.id;
       if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+      let asIs = record === element;
       for (const name of stringProps) {
         const value = record[name];
-        if (typeof value === 'number' || typeof value === 'boolean') record[name] = String(value);
+        if (typeof value === 'number' || typeof value === 'boolean') {
+          record[name] = String(value);
+          asIs = false;
+        }
       }
-      for (const name of dateTimeProps) if (record[name] === '') record[name] = null;
-      if (!keep) return record as ApiRecord;
+      for (const name of dateTimeProps) {
+        if (record[name] === '') {
+          record[name] = null;
+          asIs = false;
+        }
+      }
+      if (!keep) return { record: record as ApiRecord, asIs };
       const picked: Record<string, unknown> = {};
       for (const name of keep) if (name in record) picked[name] = record[name];
-      return picked as ApiRecord;
+      return { record: picked as ApiRecord, asIs: false };
     },
   };
 }

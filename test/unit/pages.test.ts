@@ -63,6 +63,40 @@ describe('page processor: parse, shape, filter, serialise', () => {
     expect(processor().process(job(1, { error: 'Not authorized' })).invalid).to.equal('no-array');
   });
 
+  it('copies the bytes of records that need no reshaping, so numbers keep their exact text', () => {
+    // JSON.parse + JSON.stringify would turn these into 12345678901234567000 and 1.5.
+    const text = '{"leads":[{"id":1,"big":12345678901234567890,"price":1.50,"name":"Zoë 😀"},{"id":2,"big":1}]}';
+    const out = Buffer.from(processor({ replicationKey: undefined }).process(job(1, text)).out).toString('utf8');
+    expect(out).to.equal(
+      '{"type":"RECORD","stream":"leads","record":{"id":1,"big":12345678901234567890,"price":1.50,"name":"Zoë 😀"},"time_extracted":"2026-01-01T00:00:00.000Z"}\n' +
+        '{"type":"RECORD","stream":"leads","record":{"id":2,"big":1},"time_extracted":"2026-01-01T00:00:00.000Z"}\n',
+    );
+  });
+
+  it('serialises the records it reshapes, between copied ones, in page order', () => {
+    const p = new PageProcessor();
+    p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true });
+    const text = '{"items":[{"id":1,"ticketnum":"7","cf_weight":1.50},{"id":2,"ticketnum":8,"cf_weight":1.50},{"id":3,"cf_weight":2.0}]}';
+    const out = Buffer.from(p.process(job(1, text)).out).toString('utf8').split('\n');
+    expect(out.map((l) => l.slice(l.indexOf('"record":'), l.indexOf(',"time_extracted"')))).to.deep.equal([
+      '"record":{"id":1,"ticketnum":"7","cf_weight":1.50}',
+      '"record":{"id":2,"ticketnum":"8","cf_weight":1.5}',
+      '"record":{"id":3,"cf_weight":2.0}',
+      '',
+    ]);
+  });
+
+  it('writes one line per record from a page printed over several lines, or not valid UTF-8', () => {
+    const pretty = JSON.stringify({ leads: [{ id: 1, a: [1, 2] }, { id: 2 }] }, null, 2);
+    expect(Buffer.from(processor().process(job(1, pretty)).out).toString('utf8').split('\n')).to.have.length(3);
+    expect(lines(processor().process(job(1, pretty)).out).map((l) => l.record)).to.deep.equal([{ id: 1, a: [1, 2] }, { id: 2 }]);
+
+    const invalid = Buffer.concat([Buffer.from('{"leads":[{"id":1,"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]);
+    const out = Buffer.from(processor().process({ ...job(1, {}), body: invalid }).out);
+    expect(out.toString('utf8')).to.include('"name":"\ufffd\ufffd"');
+    expect(Buffer.from(out.toString('utf8'), 'utf8').equals(out), 'the output is valid UTF-8').to.equal(true);
+  });
+
   it('counts elements without an id, and skips them', () => {
     const result = processor().process(job(1, { leads: [{ name: 'no id' }, { id: 4 }] }));
     expect(result).to.include({ count: 2, withoutId: 1 });

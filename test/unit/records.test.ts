@@ -5,19 +5,21 @@ import { recordShaper } from '../../src/records.js';
 describe('records: unwrap, normalise, select', () => {
   it('unwraps {"appointment": {...}} elements and accepts flat ones', () => {
     const shaper = recordShaper(loadSchema('appointments'), 'appointment', null);
-    expect(shaper.shape({ appointment: { id: 3, summary: 'a' } })).to.deep.equal({ id: 3, summary: 'a' });
-    expect(shaper.shape({ id: 4, summary: 'b' })).to.deep.equal({ id: 4, summary: 'b' });
+    expect(shaper.shape({ appointment: { id: 3, summary: 'a' } })).to.deep.equal({ record: { id: 3, summary: 'a' }, asIs: false });
+    expect(shaper.shape({ id: 4, summary: 'b' })).to.deep.equal({ record: { id: 4, summary: 'b' }, asIs: true });
   });
 
-  it('turns numbers and booleans in string fields into their JSON text, losslessly', () => {
-    expect(recordShaper(loadSchema('items'), undefined, null).shape({ id: 1, ticketnum: 123, price: 0.1 })).to.deep.include({
+  it('turns numbers and booleans in string fields into their JSON text, losslessly, and says the record changed', () => {
+    expect(recordShaper(loadSchema('items'), undefined, null).shape({ id: 1, ticketnum: 123 })?.asIs).to.equal(false);
+    expect(recordShaper(loadSchema('items'), undefined, null).shape({ id: 1, ticketnum: '123' })?.asIs).to.equal(true);
+    expect(recordShaper(loadSchema('items'), undefined, null).shape({ id: 1, ticketnum: 123, price: 0.1 })?.record).to.deep.include({
       ticketnum: '123',
       price: '0.1',
     });
-    expect(recordShaper(loadSchema('contracts'), undefined, null).shape({ id: 1, primary_contact: false })).to.deep.include({
+    expect(recordShaper(loadSchema('contracts'), undefined, null).shape({ id: 1, primary_contact: false })?.record).to.deep.include({
       primary_contact: 'false',
     });
-    expect(recordShaper(loadSchema('invoices'), undefined, null).shape({ id: 1, hardwarecost: 12.5, total: '9.99' })).to.deep.include({
+    expect(recordShaper(loadSchema('invoices'), undefined, null).shape({ id: 1, hardwarecost: 12.5, total: '9.99' })?.record).to.deep.include({
       hardwarecost: '12.5',
       total: '9.99',
     });
@@ -30,16 +32,16 @@ describe('records: unwrap, normalise, select', () => {
       customer: { id: 2, phone: 123 },
       cf_extra: 7,
     });
-    expect(record).to.deep.equal({ id: 1, payment_amount: 100, customer: { id: 2, phone: 123 }, cf_extra: 7 });
+    expect(record).to.deep.equal({ record: { id: 1, payment_amount: 100, customer: { id: 2, phone: 123 }, cf_extra: 7 }, asIs: true });
   });
 
   it('turns an empty date-time into null', () => {
-    expect(recordShaper(loadSchema('tickets'), undefined, null).shape({ id: 1, resolved_at: '' })).to.deep.equal({ id: 1, resolved_at: null });
+    expect(recordShaper(loadSchema('tickets'), undefined, null).shape({ id: 1, resolved_at: '' })).to.deep.equal({ record: { id: 1, resolved_at: null }, asIs: false });
   });
 
   it('keeps only the selected fields when a selection is given', () => {
     const shaper = recordShaper(loadSchema('leads'), undefined, new Set(['id', 'status']));
-    expect(shaper.shape({ id: 1, status: 'New', email: 'x@y', cf_extra: 1 })).to.deep.equal({ id: 1, status: 'New' });
+    expect(shaper.shape({ id: 1, status: 'New', email: 'x@y', cf_extra: 1 })).to.deep.equal({ record: { id: 1, status: 'New' }, asIs: false });
   });
 
   it('rejects elements without an id', () => {
