@@ -10,8 +10,15 @@
 import type { Clock } from './clock.js';
 
 export class RateLimiter {
-  /** When each slot frees: `windowMs` after its request's answer, or Infinity while it is in flight. */
+  /** Requests started and not yet answered: each holds a slot. */
+  private inFlight = 0;
+  /**
+   * When the slots of answered requests free (`windowMs` after each answer), oldest first; those before
+   * `head` have freed. A queue, not a list filtered on every request: a fast endpoint with a high limit
+   * has tens of thousands of requests in one window.
+   */
   private freesAt: number[] = [];
+  private head = 0;
   private current: number;
   private queue: Promise<void> = Promise.resolve();
   private wakeOnRelease: (() => void) | null = null;
@@ -45,26 +52,34 @@ export class RateLimiter {
   private async takeSlot(): Promise<() => void> {
     for (;;) {
       const now = this.clock.now();
-      this.freesAt = this.freesAt.filter((t) => t > now);
-      if (this.freesAt.length < this.current) {
-        this.freesAt.push(Infinity);
+      while (this.head < this.freesAt.length && this.freesAt[this.head]! <= now) this.head++;
+      if (this.head >= 1024 && this.head * 2 >= this.freesAt.length) {
+        this.freesAt = this.freesAt.slice(this.head);
+        this.head = 0;
+      }
+      const answered = this.freesAt.length - this.head;
+      const held = this.inFlight + answered;
+      if (held < this.current) {
+        this.inFlight++;
         let released = false;
         return () => {
           if (!released) this.release();
           released = true;
         };
       }
-      // Wait for the (limit)-th soonest slot to free, or for a request in flight to finish.
-      const soonest = [...this.freesAt].sort((a, b) => a - b)[this.freesAt.length - this.current]!;
-      if (Number.isFinite(soonest)) await this.clock.sleep(soonest - now);
+      // Wait for the slot whose freeing brings the count under the limit: the answered ones free in order
+      // (out of order only if the system clock stepped back: then no sooner than the oldest), those in
+      // flight only a window after their answer.
+      const needed = held - this.current;
+      if (needed < answered) await this.clock.sleep(Math.max(this.freesAt[this.head + needed]!, this.freesAt[this.head]!) - now);
       else await new Promise<void>((resolve) => (this.wakeOnRelease = resolve));
     }
   }
 
-  /** A request's answer is in: one in-flight slot (they are interchangeable) frees a window from now. */
+  /** A request's answer is in: its slot frees a window from now. */
   private release(): void {
-    const i = this.freesAt.indexOf(Infinity);
-    if (i >= 0) this.freesAt[i] = this.clock.now() + this.windowMs;
+    this.inFlight--;
+    this.freesAt.push(this.clock.now() + this.windowMs);
     const wake = this.wakeOnRelease;
     this.wakeOnRelease = null;
     wake?.();

@@ -36,6 +36,31 @@ describe('rate limiter (fake clock)', () => {
     }
   });
 
+  it('keeps the count over thousands of requests a window (the queue of freed slots is compacted as it goes)', async () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(1500, clock, 1000);
+    const starts: number[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const release = await limiter.acquire();
+      starts.push(clock.now());
+      release();
+    }
+    // 1500 at once, then each slot again a window after its (instant) answer: 1500 per window exactly.
+    expect([starts[0], starts[1499], starts[1500], starts[2999], starts[3000], starts[5999]]).to.deep.equal([0, 0, 1000, 1000, 2000, 3000]);
+  });
+
+  it('waits until the oldest answered slot frees, without spinning, when the system clock stepped back', async () => {
+    const clock = fakeClock(10_000);
+    const limiter = new RateLimiter(2, clock, 1000);
+    (await limiter.acquire())(); // frees at 11_000
+    clock.advance(-5000); // the system clock is set back
+    (await limiter.acquire())(); // frees at 6_000, queued after the one at 11_000
+    limiter.throttled(); // a 429: one slot now, two held
+    await limiter.acquire();
+    expect(clock.sleeps).to.deep.equal([6000]);
+    expect(clock.now()).to.equal(11_000);
+  });
+
   it('waits for an answer when every slot is held by a request in flight', async () => {
     const clock = fakeClock(0);
     const limiter = new RateLimiter(1, clock, 1000);
