@@ -83,17 +83,34 @@ export class PageProcessor {
   process(job: PageJob): PageResult {
     const state = this.streams.get(job.key);
     if (!state) throw new Error(`page processor: stream ${job.key} was not configured`);
+    const bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+    const copyable = state.spec.fields === null && bytes.indexOf(0x0a) < 0 && bytes.indexOf(0x0d) < 0 && isUtf8(bytes);
+    return (copyable && this.read(state, job, bytes, true)) || this.read(state, job, bytes, false)!;
+  }
+
+  /**
+   * One reading of a page. Copying, the page's RECORD lines copy the bytes of its unchanged records, and
+   * the page is parsed as Latin-1, twice as fast as UTF-8 (whose decoding makes two-byte strings of a
+   * page with one accented name): strings other than ASCII then read wrong, but ids, timestamps, numbers,
+   * booleans and empty strings, all that the processor reads or changes, read right. A record that the
+   * shaper changes, or whose id or replication key is a string beyond ASCII, is parsed again from its own
+   * bytes as UTF-8. Copying needs the page to be UTF-8 on one line (a line feed inside a record would
+   * split its message), every field written, and the elements found in the bytes; undefined otherwise.
+   */
+  private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
     const { spec, shaper } = state;
     const result: PageResult = { page: job.page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0 };
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength).toString('utf8'));
+      body = JSON.parse(bytes.toString(copying ? 'latin1' : 'utf8'));
     } catch {
-      return { ...result, invalid: 'json' };
+      return copying ? undefined : { ...result, invalid: 'json' };
     }
     const object = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const elements = object[spec.arrayKey];
-    if (!Array.isArray(elements)) return { ...result, invalid: 'no-array' };
+    if (!Array.isArray(elements)) return copying ? undefined : { ...result, invalid: 'no-array' };
+    const slices = copying ? arraySlices(bytes, spec.arrayKey) : undefined;
+    if (copying && slices?.starts.length !== elements.length) return undefined;
     const meta = object.meta;
     if (typeof meta === 'object' && meta !== null) {
       const { total_pages: pages, total_entries: entries } = meta as Record<string, unknown>;
@@ -103,10 +120,19 @@ export class PageProcessor {
     result.count = elements.length;
 
     const suffix = `,"time_extracted":"${job.timeExtracted}"${spec.version === undefined ? '' : `,"version":${spec.version}`}}\n`;
-    const toWrite: ToWrite[] = [];
+    const prefixBytes = Buffer.from(state.prefix, 'utf8');
+    const suffixBytes = Buffer.from(suffix, 'utf8');
+    const pieces: Uint8Array[] = [];
+    let serialised = '';
+    const misread = ({ asIs, record }: Shaped) =>
+      !asIs || beyondAscii(record.id) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]));
     for (let position = 0; position < elements.length; position++) {
-      const element = elements[position];
-      const shaped = shaper.shape(element);
+      let element: unknown = elements[position];
+      let shaped = shaper.shape(element);
+      if (slices && shaped && misread(shaped)) {
+        element = JSON.parse(bytes.toString('utf8', slices.starts[position], slices.ends[position]));
+        shaped = shaper.shape(element);
+      }
       const unwrapped = unwrap(element, spec.wrapperKey);
       result.identities.push(unwrapped ? unwrapped.id : element);
       if (!shaped) {
@@ -124,44 +150,24 @@ export class PageProcessor {
       }
       result.ids.push(record.id);
       result.emits.push(emits);
-      if (emits && spec.write) toWrite.push({ ...shaped, position });
+      if (!emits || !spec.write) continue;
+      if (slices && shaped.asIs) {
+        if (serialised) pieces.push(Buffer.from(serialised, 'utf8'));
+        serialised = '';
+        pieces.push(prefixBytes, bytes.subarray(slices.starts[position], slices.ends[position]), suffixBytes);
+      } else {
+        serialised += state.prefix + JSON.stringify(record) + suffix;
+      }
     }
-    if (toWrite.length > 0) result.out = recordLines(job.body, spec.arrayKey, elements.length, toWrite, state.prefix, suffix);
+    if (serialised) pieces.push(Buffer.from(serialised, 'utf8'));
+    if (pieces.length > 0) result.out = Buffer.concat(pieces);
     return result;
   }
 }
 
-/** A record to write, and the position of its element in the page's array. */
-type ToWrite = Shaped & { position: number };
-
-/**
- * The RECORD lines of a page's records. A record that is its element unchanged (most are) is copied from
- * the page's bytes: half the cost of serialising it again, and numbers keep their exact text. Copying
- * needs the page to be UTF-8 (its bytes then say what was parsed) on one line (a line feed inside a record
- * would split its message), and as many elements found in the bytes as parsed; else every record is
- * serialised.
- */
-function recordLines(body: Uint8Array, arrayKey: string, elementCount: number, records: ToWrite[], prefix: string, suffix: string): Uint8Array {
-  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const copyable = records.some((r) => r.asIs) && bytes.indexOf(0x0a) < 0 && bytes.indexOf(0x0d) < 0 && isUtf8(bytes);
-  const found = copyable ? arraySlices(bytes, arrayKey) : undefined;
-  const slices = found?.starts.length === elementCount ? found : undefined;
-  const prefixBytes = Buffer.from(prefix, 'utf8');
-  const suffixBytes = Buffer.from(suffix, 'utf8');
-  const pieces: Uint8Array[] = [];
-  let serialised = '';
-  for (const { record, asIs, position } of records) {
-    const start = slices && asIs ? slices.starts[position]! : -1;
-    if (start >= 0 && bytes[start] === 0x7b /* the record's opening brace */) {
-      if (serialised) pieces.push(Buffer.from(serialised, 'utf8'));
-      serialised = '';
-      pieces.push(prefixBytes, bytes.subarray(start, slices!.ends[position]), suffixBytes);
-    } else {
-      serialised += prefix + JSON.stringify(record) + suffix;
-    }
-  }
-  if (serialised) pieces.push(Buffer.from(serialised, 'utf8'));
-  return Buffer.concat(pieces);
+/** A string with characters beyond ASCII, which a Latin-1 reading of UTF-8 gets wrong. */
+function beyondAscii(value: unknown): boolean {
+  return typeof value === 'string' && !/^[\x00-\x7f]*$/.test(value);
 }
 
 /**

@@ -86,6 +86,21 @@ describe('page processor: parse, shape, filter, serialise', () => {
     ]);
   });
 
+  it('reads text beyond ASCII right where it reshapes a record, and in ids', () => {
+    const p = new PageProcessor();
+    p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true });
+    const text = '{"items":[{"id":"ñ-1","name":"Zoë"},{"id":2,"ticketnum":8,"name":"Zoë 😀"}]}';
+    const result = p.process(job(1, text));
+    expect(result.ids).to.deep.equal(['ñ-1', 2]);
+    expect(result.identities).to.deep.equal(['ñ-1', 2]);
+    expect(lines(result.out).map((l) => l.record)).to.deep.equal([
+      { id: 'ñ-1', name: 'Zoë' },
+      { id: 2, ticketnum: '8', name: 'Zoë 😀' },
+    ]);
+    const selected = processor({ fields: ['id', 'name'] }).process(job(1, '{"leads":[{"id":1,"name":"Zoë","email":"z@x"}]}'));
+    expect(lines(selected.out).map((l) => l.record)).to.deep.equal([{ id: 1, name: 'Zoë' }]);
+  });
+
   it('writes one line per record from a page printed over several lines, or not valid UTF-8', () => {
     const pretty = JSON.stringify({ leads: [{ id: 1, a: [1, 2] }, { id: 2 }] }, null, 2);
     expect(Buffer.from(processor().process(job(1, pretty)).out).toString('utf8').split('\n')).to.have.length(3);
