@@ -166,11 +166,9 @@ export class HttpClient {
 
   private async attempt(path: string, params: Params, parse: boolean): Promise<Attempt> {
     const started = this.clock.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
     let status = 0;
     try {
-      const response = await get(this.buildUrl(path, params), this.headers(), this.agent, controller.signal);
+      const response = await get(this.buildUrl(path, params), this.headers(), this.agent, this.options.timeoutMs);
       status = response.status;
       const date = Date.parse(String(response.headers.date ?? ''));
       if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
@@ -181,12 +179,10 @@ export class HttpClient {
       if (/^ERR_(INVALID|HTTP_INVALID|UNESCAPED)/.test(code)) {
         return { ok: false, retry: false, reason: `the request could not be sent (${code}): check "api_key", "user_agent" and "base_url"` };
       }
-      const reason = controller.signal.aborted
-        ? `no complete answer within ${this.options.timeoutMs / 1000} s`
-        : `connection failed (${networkReason(error)})`;
+      const reason =
+        code === TIMED_OUT ? `no complete answer within ${this.options.timeoutMs / 1000} s` : `connection failed (${networkReason(error)})`;
       return { ok: false, retry: true, reason };
     } finally {
-      clearTimeout(timer);
       const ms = this.clock.now() - started;
       metric({
         type: 'timer',
@@ -205,11 +201,26 @@ interface RawResponse {
   body: Buffer;
 }
 
-/** One GET over the given agent: status, headers and the decoded body, aborted by `signal`. */
-function get(url: string, headers: Record<string, string>, agent: HttpAgent | HttpsAgent, signal: AbortSignal): Promise<RawResponse> {
+const TIMED_OUT = 'ERR_TAP_TIMED_OUT';
+
+/**
+ * One GET over the given agent: status, headers and the decoded body, given up after `timeoutMs` (from
+ * the start: connection, headers and body). A timer that destroys the request costs less than an
+ * AbortSignal per request, which showed in the main thread's profile.
+ */
+function get(url: string, headers: Record<string, string>, agent: HttpAgent | HttpsAgent, timeoutMs: number): Promise<RawResponse> {
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(url, { headers: { ...headers, 'Accept-Encoding': 'gzip, deflate, br' }, agent, signal }, (res) => {
+  return new Promise((resolveGet, rejectGet) => {
+    let timer: NodeJS.Timeout | undefined;
+    const resolve = (response: RawResponse) => {
+      clearTimeout(timer);
+      resolveGet(response);
+    };
+    const reject = (error: unknown) => {
+      clearTimeout(timer);
+      rejectGet(error);
+    };
+    const req = send(url, { headers: { ...headers, 'Accept-Encoding': 'gzip, deflate, br' }, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -233,6 +244,11 @@ function get(url: string, headers: Record<string, string>, agent: HttpAgent | Ht
       });
     });
     req.on('error', reject);
+    timer = setTimeout(() => {
+      const error = Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: TIMED_OUT });
+      rejectGet(error);
+      req.destroy(error);
+    }, timeoutMs);
     req.end();
   });
 }
