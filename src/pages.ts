@@ -100,16 +100,17 @@ export class PageProcessor {
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
     const { spec, shaper } = state;
     const result: PageResult = { page: job.page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0 };
+    const text = bytes.toString(copying ? 'latin1' : 'utf8');
     let body: unknown;
     try {
-      body = JSON.parse(bytes.toString(copying ? 'latin1' : 'utf8'));
+      body = JSON.parse(text);
     } catch {
       return copying ? undefined : { ...result, invalid: 'json' };
     }
     const object = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const elements = object[spec.arrayKey];
     if (!Array.isArray(elements)) return copying ? undefined : { ...result, invalid: 'no-array' };
-    const slices = copying ? arraySlices(bytes, spec.arrayKey) : undefined;
+    const slices = copying ? arraySlices(text, spec.arrayKey) : undefined;
     if (copying && slices?.starts.length !== elements.length) return undefined;
     const meta = object.meta;
     if (typeof meta === 'object' && meta !== null) {
