@@ -14,6 +14,8 @@ const SIMULATOR = join(ROOT, 'dist', 'src', 'simulator', 'cli.js');
 const FLOOR = join(ROOT, 'dist', 'bench', 'floor.js');
 const PEER_PYTHON = join(ROOT, '.venv', 'peer-singer-sdk', 'bin', 'python');
 const PEER = join(ROOT, 'bench', 'peers', 'tap_crm_sdk.py');
+const AIRBYTE_PYTHON = join(ROOT, '.venv', 'peer-airbyte', 'bin', 'python');
+const AIRBYTE = join(ROOT, 'bench', 'peers', 'airbyte');
 
 export interface SimulatorProcess {
   baseUrl: string;
@@ -123,6 +125,24 @@ export function runPeer(configFile: string): Promise<ProcessRun> {
   const streams = writeTemp('streams.json', STREAMS.filter((s) => !s.parent));
   return runProcess(PEER_PYTHON, [PEER, '--config', configFile], undefined, { ...process.env, TAP_CRM_SDK_STREAMS: streams }).then((run) => {
     if (run.code !== 0) throw new Error(`the singer-sdk peer exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
+    return run;
+  });
+}
+
+export function airbyteInstalled(): boolean {
+  return existsSync(AIRBYTE_PYTHON);
+}
+
+/**
+ * Airbyte's low-code connector for this API (bench/peers/airbyte: its manifest, pointed at `base_url`),
+ * reading every stream in full refresh, as its manifest has it: the API's own page sizes, one page at a
+ * time per stream.
+ */
+export function runAirbyte(sim: SimulatorProcess): Promise<ProcessRun> {
+  const config = writeTemp('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl });
+  const args = [join(AIRBYTE, 'run_manifest.py'), 'read', '--config', config, '--catalog', join(AIRBYTE, 'catalog.json')];
+  return runProcess(AIRBYTE_PYTHON, args).then((run) => {
+    if (run.code !== 0) throw new Error(`the Airbyte peer exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
     return run;
   });
 }
