@@ -214,16 +214,12 @@ async function incremental(): Promise<void> {
 }
 
 /**
- * Side by side with a Meltano-SDK tap of the same API (bench/peers/tap_crm_sdk.py, the way the SDK's
- * template writes one), on the same simulator: the cpu scenario's records at zero latency, then the same
- * requests at 100 ms each (fewer than in the latency scenario: the peer reads one page at a time). The
- * peer reads a page at a time, so the most tap-crm can gain on latency is max_concurrency times.
- */
-/**
  * The peers users pick today, side by side with tap-crm on the same simulator: a Meltano-SDK tap and
- * Airbyte's low-code connector (bench/peers; `bash bench/peers/setup.sh` installs both). Each reads as
- * it can: the SDK tap with tap-crm's settings; the Airbyte manifest sends no `per_page` and reads one
- * page at a time per stream, so tap-crm is measured with its defaults beside it.
+ * Airbyte's low-code connector (bench/peers; `bash bench/peers/setup.sh` installs both), on the cpu
+ * scenario's records at zero latency, then on fewer at 100 ms an answer. Each reads as it can: the SDK
+ * tap with tap-crm's settings, one page at a time (so the most tap-crm can gain at 100 ms is
+ * max_concurrency times); the Airbyte manifest sends no `per_page`, so tap-crm is measured with its
+ * defaults beside it.
  */
 async function peers(): Promise<void> {
   if (!peerInstalled() || !airbyteInstalled()) {

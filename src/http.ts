@@ -85,7 +85,8 @@ export class HttpClient {
     // Settings made sure that base_url is a URL without credentials, query or fragment.
     const base = new URL(options.baseUrl);
     const { protocol, hostname, port } = urlToHttpOptions(base);
-    this.base = { protocol, hostname, port, agent: this.agent, basePath: base.pathname };
+    // A URL without a path has the pathname "/": requests to it go to "/me", not "//me".
+    this.base = { protocol, hostname, port, agent: this.agent, basePath: base.pathname.replace(/\/$/, '') };
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;

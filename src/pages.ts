@@ -67,16 +67,19 @@ interface StreamState {
   spec: StreamSpec;
   shaper: RecordShaper;
   prefix: string;
+  prefixBytes: Buffer;
 }
 
 export class PageProcessor {
   private readonly streams = new Map<number, StreamState>();
 
   configure(key: number, spec: StreamSpec): void {
+    const prefix = `{"type":"RECORD","stream":${JSON.stringify(spec.stream)},"record":`;
     this.streams.set(key, {
       spec,
       shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null),
-      prefix: `{"type":"RECORD","stream":${JSON.stringify(spec.stream)},"record":`,
+      prefix,
+      prefixBytes: Buffer.from(prefix, 'utf8'),
     });
   }
 
@@ -121,7 +124,7 @@ export class PageProcessor {
     result.count = elements.length;
 
     const suffix = `,"time_extracted":"${job.timeExtracted}"${spec.version === undefined ? '' : `,"version":${spec.version}`}}\n`;
-    const prefixBytes = Buffer.from(state.prefix, 'utf8');
+    const { prefixBytes } = state;
     const suffixBytes = Buffer.from(suffix, 'utf8');
     const pieces: Uint8Array[] = [];
     let serialised = '';

@@ -45,6 +45,13 @@ describe('http client (nock)', () => {
     scope.done();
   });
 
+  it('puts each path under base_url’s own path, or at the root when base_url has none', async () => {
+    const scope = nock('https://crm.example.com').get('/me').reply(200, {}).get('/api/v1/me').reply(200, {});
+    await captureLog(() => client({ baseUrl: 'https://crm.example.com' }).client.getJson('/me', {}, ctx));
+    await captureLog(() => client({ baseUrl: 'https://crm.example.com/api/v1' }).client.getJson('/me', {}, ctx));
+    scope.done();
+  });
+
   it('sends Authorization: Bearer <key> with the bearer method', async () => {
     const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } }).get('/me').reply(200, {});
     await captureLog(() => client({ authMethod: 'bearer' }).client.getJson('/me', {}, ctx));

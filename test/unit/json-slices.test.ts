@@ -39,6 +39,8 @@ describe('json slices: where an array’s elements are in a document’s bytes',
     expect(texts('{"leads":{"id":1}}', 'leads')).to.equal(undefined);
     expect(texts('[{"leads":[1]}]', 'leads')).to.equal(undefined);
     expect(texts('{"le\\u0061ds":[{"id":1}]}', 'leads')).to.equal(undefined);
+    // The same key, written plainly then with an escape: JSON.parse keeps the second array.
+    expect(texts('{"leads":[{"id":1}],"le\\u0061ds":[{"id":2}]}', 'leads')).to.equal(undefined);
   });
 
   it('finds the elements of random documents with random whitespace, each slice parsing to its element', () => {

@@ -101,6 +101,12 @@ describe('page processor: parse, shape, filter, serialise', () => {
     expect(lines(selected.out).map((l) => l.record)).to.deep.equal([{ id: 1, name: 'Zoë' }]);
   });
 
+  it('writes the records JSON.parse kept when the array key is repeated, once with escapes', () => {
+    const result = processor().process(job(1, '{"leads":[{"id":1},{"id":2}],"le\\u0061ds":[{"id":3},{"id":4}]}'));
+    expect(result.ids).to.deep.equal([3, 4]);
+    expect(lines(result.out).map((l) => l.record)).to.deep.equal([{ id: 3 }, { id: 4 }]);
+  });
+
   it('writes one line per record from a page printed over several lines, or not valid UTF-8', () => {
     const pretty = JSON.stringify({ leads: [{ id: 1, a: [1, 2] }, { id: 2 }] }, null, 2);
     expect(Buffer.from(processor().process(job(1, pretty)).out).toString('utf8').split('\n')).to.have.length(3);
