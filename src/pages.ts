@@ -1,10 +1,10 @@
 /**
  * Page processing, the CPU-heavy half of a sync: decode and parse a page's body, shape its records, drop
  * records older than the bookmark, and write the rest as RECORD lines into one buffer (copying the bytes
- * of records that need no reshaping). A
- * PageProcessor holds no state from page to page beyond each stream's shaper, so any worker thread
- * (page-worker.ts) can take any page while the main thread is free for the network and stdout. Ids the
- * stream already emitted are dropped in the main thread, in page order (`firstSeen`).
+ * of records that need no reshaping). A PageProcessor holds no state from page to page beyond each
+ * stream's shaper, so any worker thread (page-worker.ts) can take any page while the main thread is free
+ * for the network and stdout. Ids the stream already emitted are dropped in the main thread, in page
+ * order (`firstSeen`).
  */
 import { isUtf8 } from 'node:buffer';
 import type { JsonSchema } from './catalog.js';
