@@ -11,7 +11,7 @@ import { about, aboutMarkdown } from './about.js';
 import { discover, KEY_PROPERTIES, parseCatalog, selectStreams, type Catalog } from './catalog.js';
 import { TapError, UsageError } from './errors.js';
 import { ApiError, HttpClient } from './http.js';
-import { addSecret, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
+import { addSecret, flushLog, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
 import { PACKAGE } from './paths.js';
 import { PagePool } from './page-pool.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
@@ -151,6 +151,7 @@ function writeStdout(text: string): Promise<void> {
  * process.exit() would cut off what is still buffered.
  */
 async function exit(code: number): Promise<never> {
+  flushLog();
   await Promise.all([allWritten(process.stdout), allWritten(process.stderr)]);
   process.exit(code);
 }
