@@ -66,7 +66,8 @@ type Attempt =
 export class HttpClient {
   private readonly agent: HttpAgent | HttpsAgent;
   /** base_url parsed once, as request options: each request adds its path and query to `basePath`. */
-  private readonly base: RequestOptions & { basePath: string };
+  private readonly base: RequestOptions;
+  private readonly basePath: string;
   private readonly limiter: RateLimiter;
   private readonly backoff: BackoffPolicy;
   private readonly clock: Clock;
@@ -86,7 +87,8 @@ export class HttpClient {
     const base = new URL(options.baseUrl);
     const { protocol, hostname, port } = urlToHttpOptions(base);
     // A URL without a path has the pathname "/": requests to it go to "/me", not "//me".
-    this.base = { protocol, hostname, port, agent: this.agent, basePath: base.pathname.replace(/\/$/, '') };
+    this.base = { protocol, hostname, port, agent: this.agent };
+    this.basePath = base.pathname.replace(/\/$/, '');
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -164,12 +166,15 @@ export class HttpClient {
     for (const [key, value] of Object.entries(params)) if (value !== undefined) query.append(key, String(value));
     if (this.options.authMethod === 'query') query.append('api_key', this.options.apiKey);
     const search = query.toString();
-    const { basePath, ...base } = this.base;
-    return { ...base, path: basePath + path + (search ? `?${search}` : ''), headers: this.headers() };
+    return { ...this.base, path: this.basePath + path + (search ? `?${search}` : ''), headers: this.headers() };
   }
 
   private headers(): Record<string, string> {
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.options.userAgent };
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'Accept-Encoding': 'gzip, deflate, br',
+      'User-Agent': this.options.userAgent,
+    };
     if (this.options.authMethod === 'header') headers.Authorization = this.options.apiKey;
     if (this.options.authMethod === 'bearer') headers.Authorization = `Bearer ${this.options.apiKey}`;
     return headers;
@@ -231,7 +236,7 @@ function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
       clearTimeout(timer);
       rejectGet(error);
     };
-    const req = send({ ...options, headers: { ...options.headers, 'Accept-Encoding': 'gzip, deflate, br' } }, (res) => {
+    const req = send(options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
