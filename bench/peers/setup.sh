@@ -7,19 +7,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHON=${PYTHON:-python3}
+say() { echo "[peers setup] $*"; }
+# shellcheck source=../../test/integration/make-venv.sh
+source "$ROOT/test/integration/make-venv.sh"
 
-install() { # <venv name> <requirements file>
-  local dir=$ROOT/.venv/$1 req=$2 stamp
-  stamp="$("$PYTHON" -c 'import sys; print(sys.version)' | head -n 1) $(sha256sum "$req" | cut -d' ' -f1)"
-  if [ -f "$dir/.tap-crm-stamp" ] && [ "$(cat "$dir/.tap-crm-stamp")" = "$stamp" ]; then
-    echo "[peers setup] .venv/$1 is up to date"
-    return
-  fi
-  echo "[peers setup] creating .venv/$1 from ${req#"$ROOT"/}"
-  "$PYTHON" -m venv --clear "$dir"
-  "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-input -r "$req"
-  echo "$stamp" > "$dir/.tap-crm-stamp"
-}
-
-install peer-singer-sdk "$ROOT/bench/peers/requirements.txt"
-install peer-airbyte "$ROOT/bench/peers/airbyte/requirements.txt"
+make_venv peer-singer-sdk "$ROOT/bench/peers/requirements.txt"
+make_venv peer-airbyte "$ROOT/bench/peers/airbyte/requirements.txt"
