@@ -1,6 +1,6 @@
 /**
- * Retry timing: exponential backoff with full jitter (a delay drawn uniformly from 0 to
- * min(cap, base * 2^attempt)), or the server's Retry-After when it gives one.
+ * Retry timing: exponential backoff with full jitter (before retry number n, a delay drawn uniformly from
+ * 0 to min(cap, base * 2^(n-1))), or the server's Retry-After when it gives one.
  */
 
 export interface BackoffPolicy {

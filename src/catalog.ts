@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
+import { isPlainObject as isObject } from './json.js';
 import { SCHEMAS_DIR } from './paths.js';
 import { STREAMS, streamByName, type StreamDef } from './streams.js';
 
@@ -198,8 +199,4 @@ function isSelected(meta: Record<string, unknown>, entrySelected: boolean | unde
 
 function pick<T>(object: Record<string, T>, keys: string[]): Record<string, T> {
   return Object.fromEntries(keys.map((k) => [k, object[k]!]));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

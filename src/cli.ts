@@ -8,13 +8,14 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { about, aboutMarkdown } from './about.js';
-import { discover, KEY_PROPERTIES, parseCatalog, selectStreams, type Catalog } from './catalog.js';
+import { discover, parseCatalog, selectStreams, type Catalog, type SelectedStream } from './catalog.js';
 import { TapError, UsageError } from './errors.js';
 import { ApiError, HttpClient } from './http.js';
 import { addSecret, flushLog, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
 import { PACKAGE } from './paths.js';
 import { PagePool } from './page-pool.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
+import { syncMode, TEST_MODE } from './run-mode.js';
 import { EMPTY_STATE, parseState, stateKeeper, type StateKeeper, type TapState } from './state.js';
 import { runSync } from './sync.js';
 import { allWritten, MessageWriter } from './writer.js';
@@ -54,13 +55,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const envLevel = process.env.TAP_CRM_LOG_LEVEL?.toUpperCase();
-  const levelFromEnv = envLevel !== undefined && (LEVELS as readonly string[]).includes(envLevel);
-  if (levelFromEnv) setLevel(envLevel as Level);
-
+  const levelFromEnv = applyEnvLogLevel();
   const args = parseArgs(argv);
-  const writer = new MessageWriter(process.stdout);
-
   if (args.about) {
     const info = about();
     await writeStdout(args.format === 'markdown' ? aboutMarkdown(info) : JSON.stringify(info, null, 2) + '\n');
@@ -70,10 +66,30 @@ async function main(argv: string[]): Promise<number> {
     await writeStdout(JSON.stringify(discover(), null, 2) + '\n');
     return 0;
   }
+  const input = readInput(args, levelFromEnv);
+  await runTap(input, args.test);
+  return 0;
+}
+
+/** TAP_CRM_LOG_LEVEL, when set to a level: applied before anything is logged. Returns whether it was. */
+function applyEnvLogLevel(): boolean {
+  const envLevel = process.env.TAP_CRM_LOG_LEVEL?.toUpperCase();
+  const valid = envLevel !== undefined && (LEVELS as readonly string[]).includes(envLevel);
+  if (valid) setLevel(envLevel as Level);
+  return valid;
+}
+
+interface TapInput {
+  settings: ResolvedSettings;
+  streams: SelectedStream[];
+  state: TapState;
+}
+
+/** The run's settings, selected streams and state, every file checked before any request. */
+function readInput(args: Args, levelFromEnv: boolean): TapInput {
   if (!args.config?.length) {
     throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
   }
-
   const raw = mergeConfig(args.config);
   if (typeof raw.api_key === 'string') addSecret(raw.api_key);
   const settings = resolveSettings(raw);
@@ -85,7 +101,11 @@ async function main(argv: string[]): Promise<number> {
   const state: TapState = args.state ? parseState(readJsonFile(args.state, 'state'), args.state) : EMPTY_STATE;
   const streams = selectStreams(catalog);
   if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync');
+  return { settings, streams, state };
+}
 
+/** The connection check, then the sync (or, with `--test`, a connection test). */
+async function runTap({ settings, streams, state }: TapInput, test: string | undefined): Promise<void> {
   const client = new HttpClient({
     baseUrl: settings.base_url,
     apiKey: settings.api_key,
@@ -95,8 +115,9 @@ async function main(argv: string[]): Promise<number> {
     maxConcurrency: settings.max_concurrency,
     requestsPerMinute: settings.requests_per_minute,
   });
-  const testMode = args.test !== undefined;
-  const schemaOnly = args.test === 'schema';
+  const writer = new MessageWriter(process.stdout);
+  const schemaOnly = test === 'schema';
+  const mode = test === undefined ? syncMode(settings.max_concurrency) : TEST_MODE;
   // Started now, the page workers load their code while GET /me is on its way.
   const pool = schemaOnly ? undefined : new PagePool();
   try {
@@ -104,17 +125,17 @@ async function main(argv: string[]): Promise<number> {
     // The signpost, in the server's time (record timestamps are the server's): never later than the
     // server's now, whichever clock runs ahead.
     const startedAt = new Date(Date.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
-    if (schemaOnly) {
-      for (const s of streams.filter((x) => !x.walkOnly)) await writer.schema(s.def.name, s.schema, KEY_PROPERTIES);
-    } else {
+    if (pool) {
       const keeper = stateKeeper(state);
-      if (!testMode) flushStateOnSignal = { writer, keeper };
-      const results = await runSync({ client, writer, streams, settings, state: keeper, recordLimit: testMode ? 1 : undefined, startedAt, pool });
+      if (mode.checkpoints) flushStateOnSignal = { writer, keeper };
+      const results = await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool });
       const total = results.reduce((n, r) => n + r.records, 0);
       log.info(`sync complete: ${total} records from ${results.filter((r) => r.status === 'synced').length} stream(s)`);
+    } else {
+      // --test=schema: the streams' SCHEMA messages only; no list endpoint is read.
+      for (const selected of streams.filter((s) => !s.walkOnly)) await writer.schema(selected);
     }
     await writer.flush();
-    return 0;
   } finally {
     client.close();
     await pool?.close();

@@ -1,8 +1,10 @@
 /**
  * The HTTP client: authentication, keep-alive connections, a bound on requests in flight, the shared rate
- * limiter, a timeout covering connection and body, and retries of what is worth retrying (429, 408, 5xx,
- * resets, timeouts, truncated or non-JSON bodies). It returns parsed JSON or throws an ApiError that says
- * what went wrong without echoing the server's body, URL query or headers.
+ * limiter, a timeout covering connection and body, and the one retry loop of the tap. A request is retried
+ * (with the same backoff, jitter, attempt count and WARNING) when the transport fails (429, 408, 5xx,
+ * resets, timeouts, bodies cut short or not JSON) and when the caller's check of the body says so (a page
+ * whose JSON does not parse). `get` returns what the check made of the body, or throws an ApiError that
+ * says what went wrong without echoing the server's body, URL query or headers.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -35,6 +37,7 @@ export type ApiErrorKind =
   | 'unauthorized' // 401: bad token, or a permission the token lacks
   | 'not_found' // 404
   | 'client' // other 4xx: a request the API refuses
+  | 'unreadable' // a 2xx whose body the caller's check refused for good
   | 'exhausted'; // retriable failures until the retries ran out
 
 export class ApiError extends Error {
@@ -56,12 +59,28 @@ export interface RequestContext {
   page?: number;
 }
 
-type Params = Record<string, string | number | undefined>;
+export type Params = Record<string, string | number | undefined>;
 
-/** One attempt's outcome: the body (parsed JSON, or its bytes when the caller parses), or a reason to retry or to fail. */
-type Attempt =
-  | { ok: true; status: number; body: unknown }
-  | { ok: false; retry: boolean; status?: number; reason: string; retryAfterMs?: number | null; detail?: string };
+/** What a caller's check made of a 2xx body: its value, or why the body cannot serve (retry: worth another request). */
+export type Checked<T> = { ok: true; value: T } | { ok: false; retry: boolean; reason: string };
+
+/** The caller's reading of a 2xx body (parse it, process it in a worker...). */
+export type BodyCheck<T> = (body: Buffer) => Checked<T> | Promise<Checked<T>>;
+
+/** A body that must be JSON: parsed here. */
+export const parseJsonBody: BodyCheck<unknown> = (body) => {
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+  } catch {
+    return { ok: false, retry: true, reason: 'an incomplete or invalid JSON body' };
+  }
+};
+
+/** A failed attempt: why, and whether another attempt may succeed. */
+type Failure = { ok: false; retry: boolean; status?: number; reason: string; retryAfterMs?: number | null; detail?: string };
+
+/** One attempt's outcome: the 2xx body's bytes, or a failure. */
+type Attempt = { ok: true; status: number; body: Buffer } | Failure;
 
 export class HttpClient {
   private readonly agent: HttpAgent | HttpsAgent;
@@ -95,43 +114,38 @@ export class HttpClient {
     this.limiter = new RateLimiter(options.requestsPerMinute, this.clock, options.rateWindowMs ?? 60_000);
   }
 
-  /** GET base_url + path with params, as JSON, retried as needed (at most maxAttempts attempts in all). */
+  /** GET base_url + path with params, parsed as JSON (at most maxAttempts attempts in all). */
   getJson(path: string, params: Params, context: RequestContext, maxAttempts = this.backoff.maxAttempts): Promise<unknown> {
-    return this.get(path, params, context, maxAttempts, true);
+    return this.get(path, params, context, parseJsonBody, maxAttempts);
   }
 
   /**
-   * Like getJson, but returns the body's bytes, for the caller to parse (in a worker thread). Its checks
-   * are getJson's but the parse: a body that turns out not to be JSON is the caller's to fetch again.
+   * GET base_url + path with params; a 2xx body goes through `check`, whose value is returned. Every failure
+   * that may pass (the transport's, or the check's) is retried the same way, up to maxAttempts attempts.
    */
-  async getBytes(path: string, params: Params, context: RequestContext): Promise<Buffer> {
-    return (await this.get(path, params, context, this.backoff.maxAttempts, false)) as Buffer;
-  }
-
-  private async get(path: string, params: Params, context: RequestContext, maxAttempts: number, parse: boolean): Promise<unknown> {
+  async get<T>(path: string, params: Params, context: RequestContext, check: BodyCheck<T>, maxAttempts = this.backoff.maxAttempts): Promise<T> {
     const where = describe(path, context);
     for (let attempt = 1; ; attempt++) {
-      const result = await this.withSlot(() => this.attempt(path, params, parse));
-      if (result.ok) {
-        this.limiter.succeeded();
-        return result.body;
-      }
-      if (result.status === 429) this.limiter.throttled();
-      if (!result.retry) throw toApiError(result, where);
+      const outcome = await this.withSlot(() => this.attempt(path, params));
+      if (outcome.ok) this.limiter.succeeded();
+      else if (outcome.status === 429) this.limiter.throttled();
+      const result: Checked<T> | Failure = outcome.ok ? await check(outcome.body) : outcome;
+      if (result.ok) return result.value;
+      const failure: Failure = outcome.ok ? { ...result, status: outcome.status, reason: `HTTP ${outcome.status} with ${result.reason}` } : outcome;
+      if (!failure.retry) throw toApiError(failure, where, outcome.ok);
       if (attempt >= maxAttempts) {
-        throw new ApiError(
-          'exhausted',
-          `${where}: ${result.reason}, still failing after ${attempt} attempts`,
-          result.status,
-          result.detail,
-        );
+        throw new ApiError('exhausted', `${where}: ${failure.reason}, still failing after ${attempt} attempts`, failure.status, failure.detail);
       }
-      const retryAfter = result.retryAfterMs;
-      const delay =
-        retryAfter != null ? Math.min(retryAfter, this.backoff.maxRetryAfterMs) : backoffDelay(this.backoff, attempt, this.random);
-      log.warning(`${where}: ${result.reason}; retry ${attempt} of ${maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
+      const delay = this.retryDelay(failure, attempt);
+      log.warning(`${where}: ${failure.reason}; retry ${attempt} of ${maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
       await this.clock.sleep(delay);
     }
+  }
+
+  /** The server's Retry-After (within bounds) when it gave one, else backoff with full jitter. */
+  private retryDelay(failure: Failure, attempt: number): number {
+    const retryAfter = failure.retryAfterMs;
+    return retryAfter != null ? Math.min(retryAfter, this.backoff.maxRetryAfterMs) : backoffDelay(this.backoff, attempt, this.random);
   }
 
   /** Closes kept-alive connections, so that the process can exit. */
@@ -180,7 +194,7 @@ export class HttpClient {
     return headers;
   }
 
-  private async attempt(path: string, params: Params, parse: boolean): Promise<Attempt> {
+  private async attempt(path: string, params: Params): Promise<Attempt> {
     const started = this.clock.now();
     let status = 0;
     try {
@@ -188,7 +202,7 @@ export class HttpClient {
       status = response.status;
       const date = Date.parse(String(response.headers.date ?? ''));
       if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
-      return interpret(response, parse, this.clock.now());
+      return interpret(response, this.clock.now());
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       // The request could not even be built (a header or URL Node refuses): retrying cannot help.
@@ -269,7 +283,7 @@ function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
   });
 }
 
-function interpret(response: RawResponse, parse: boolean, now: number): Attempt {
+function interpret(response: RawResponse, now: number): Attempt {
   const status = response.status;
   const header = (name: string) => {
     const value = response.headers[name];
@@ -280,12 +294,7 @@ function interpret(response: RawResponse, parse: boolean, now: number): Attempt 
     if (contentType && !/json/i.test(contentType)) {
       return { ok: false, retry: true, status, reason: `HTTP ${status} with a ${contentType.split(';')[0]} body instead of JSON` };
     }
-    if (!parse) return { ok: true, status, body: response.body };
-    try {
-      return { ok: true, status, body: JSON.parse(response.body.toString('utf8')) };
-    } catch {
-      return { ok: false, retry: true, status, reason: `HTTP ${status} with an incomplete or invalid JSON body` };
-    }
+    return { ok: true, status, body: response.body };
   }
   const detail = errorDetail(response.body.toString('utf8'));
   const retryAfterMs = parseRetryAfter(header('retry-after'), now);
@@ -297,10 +306,11 @@ function interpret(response: RawResponse, parse: boolean, now: number): Attempt 
   return { ok: false, retry: false, status, reason: `HTTP ${status}`, detail };
 }
 
-function toApiError(result: Extract<Attempt, { ok: false }>, where: string): ApiError {
-  const detail = result.detail ? ` (${result.detail})` : '';
-  const kind: ApiErrorKind = result.status === 401 ? 'unauthorized' : result.status === 404 ? 'not_found' : 'client';
-  return new ApiError(kind, `${where}: ${result.reason}${detail}`, result.status, result.detail);
+/** The error of a failure not worth retrying: an HTTP status the API refused with, or a body the check refused. */
+function toApiError(failure: Failure, where: string, answered: boolean): ApiError {
+  const detail = failure.detail ? ` (${failure.detail})` : '';
+  const kind: ApiErrorKind = answered ? 'unreadable' : failure.status === 401 ? 'unauthorized' : failure.status === 404 ? 'not_found' : 'client';
+  return new ApiError(kind, `${where}: ${failure.reason}${detail}`, failure.status, failure.detail);
 }
 
 /** The `error` / `message` / `errors` text of a JSON error body, redacted and at most 200 characters. */

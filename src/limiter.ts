@@ -5,7 +5,7 @@
  * `windowMs` after its answer, and the server can never see more than `limit` in one window, whatever
  * the latency and its jitter (the cost: one latency per window, well under 1% at a minute).
  * A 429 from the server anyway (its limit is per IP, and other clients may share it) lowers the limit;
- * successes raise it back step by step to the configured one.
+ * each success raises it back by one, up to the configured one.
  */
 import type { Clock } from './clock.js';
 
@@ -31,7 +31,7 @@ export class RateLimiter {
     this.current = limit;
   }
 
-  /** The limit in force now (lower than the configured one after a 429). */
+  /** The limit in force now: lower than the configured one after a 429 (the progress display shows it). */
   get effectiveLimit(): number {
     return this.current;
   }
@@ -98,7 +98,7 @@ export class RateLimiter {
 
   private lastThrottle = -Infinity;
 
-  /** A request succeeded: recover by one request per window, up to the configured limit. */
+  /** A request succeeded: the limit climbs back by one request per success, up to the configured one. */
   succeeded(): void {
     if (this.current < this.limit) this.current++;
   }

@@ -9,7 +9,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { JsonSchema } from './catalog.js';
 import type { IdSet } from './idset.js';
+import { isPlainObject } from './json.js';
 import { arraySlices } from './json-slices.js';
+import { recordFraming, type RecordFraming } from './messages.js';
 import { recordShaper, unwrap, type RecordShaper, type Shaped } from './records.js';
 
 /** What a processor must know of a stream, sent once. */
@@ -31,7 +33,8 @@ export interface PageJob {
   key: number;
   page: number;
   body: Uint8Array;
-  timeExtracted: string;
+  /** When the page's body arrived, ms since the epoch (RECORD's time_extracted). */
+  extractedAt: number;
   /** Records with an older replication key are not emitted. */
   sinceMs?: number;
 }
@@ -66,7 +69,7 @@ export interface PageOutput {
 interface StreamState {
   spec: StreamSpec;
   shaper: RecordShaper;
-  prefix: string;
+  framing: RecordFraming;
   prefixBytes: Buffer;
 }
 
@@ -74,12 +77,12 @@ export class PageProcessor {
   private readonly streams = new Map<number, StreamState>();
 
   configure(key: number, spec: StreamSpec): void {
-    const prefix = `{"type":"RECORD","stream":${JSON.stringify(spec.stream)},"record":`;
+    const framing = recordFraming(spec.stream, spec.version);
     this.streams.set(key, {
       spec,
       shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null),
-      prefix,
-      prefixBytes: Buffer.from(prefix, 'utf8'),
+      framing,
+      prefixBytes: Buffer.from(framing.prefix, 'utf8'),
     });
   }
 
@@ -110,21 +113,21 @@ export class PageProcessor {
     } catch {
       return copying ? undefined : { ...result, invalid: 'json' };
     }
-    const object = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const object = isPlainObject(body) ? body : {};
     const elements = object[spec.arrayKey];
     if (!Array.isArray(elements)) return copying ? undefined : { ...result, invalid: 'no-array' };
     const slices = copying ? arraySlices(text, spec.arrayKey) : undefined;
     if (copying && slices?.starts.length !== elements.length) return undefined;
     const meta = object.meta;
-    if (typeof meta === 'object' && meta !== null) {
-      const { total_pages: pages, total_entries: entries } = meta as Record<string, unknown>;
+    if (isPlainObject(meta)) {
+      const { total_pages: pages, total_entries: entries } = meta;
       if (isCount(pages)) result.totalPages = pages;
       if (isCount(entries)) result.totalEntries = entries;
     }
     result.count = elements.length;
 
-    const suffix = `,"time_extracted":"${job.timeExtracted}"${spec.version === undefined ? '' : `,"version":${spec.version}`}}\n`;
-    const { prefixBytes } = state;
+    const { framing, prefixBytes } = state;
+    const suffix = framing.suffix(job.extractedAt);
     const suffixBytes = Buffer.from(suffix, 'utf8');
     const pieces: Uint8Array[] = [];
     let serialised = '';
@@ -160,7 +163,7 @@ export class PageProcessor {
         serialised = '';
         pieces.push(prefixBytes, bytes.subarray(slices.starts[position], slices.ends[position]), suffixBytes);
       } else {
-        serialised += state.prefix + JSON.stringify(record) + suffix;
+        serialised += framing.prefix + JSON.stringify(record) + suffix;
       }
     }
     if (serialised) pieces.push(Buffer.from(serialised, 'utf8'));

@@ -4,16 +4,16 @@
  * catalog deselects.
  */
 import type { JsonSchema } from './catalog.js';
+import { isPlainObject } from './json.js';
 
 export type ApiRecord = Record<string, unknown> & { id: number | string };
 
 /** The record of an element: the element, or the object under `wrapperKey` when it has no id of its own. */
 export function unwrap(element: unknown, wrapperKey: string | undefined): Record<string, unknown> | undefined {
-  if (typeof element !== 'object' || element === null) return undefined;
-  const record = element as Record<string, unknown>;
-  if (!wrapperKey || record.id !== undefined) return record;
-  const inner = record[wrapperKey];
-  return typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : record;
+  if (!isPlainObject(element)) return undefined;
+  if (!wrapperKey || element.id !== undefined) return element;
+  const inner = element[wrapperKey];
+  return isPlainObject(inner) ? inner : element;
 }
 
 export interface Shaped {

@@ -3,6 +3,7 @@
  * {"bookmarks": {"<stream>": {"replication_key": "updated_at", "replication_key_value": "<RFC 3339>"}}}.
  */
 import { UsageError } from './errors.js';
+import { isPlainObject as isObject } from './json.js';
 import { streamByName } from './streams.js';
 
 export interface Bookmark {
@@ -45,10 +46,6 @@ export function parseState(value: unknown, file: string): TapState {
   return inner as TapState;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The run's current state: what a STATE message says now. Streams update it as they finish. */
 export interface StateKeeper {
   value: TapState;
@@ -64,10 +61,17 @@ export function bookmarkOf(state: TapState, stream: string): string | undefined 
   return typeof value === 'string' ? value : undefined;
 }
 
-export function setBookmark(keeper: StateKeeper, stream: string, value: string): void {
+/** Moves a stream's bookmark: its replication key and the value reached. */
+export function setBookmark(keeper: StateKeeper, stream: string, replicationKey: string, value: string): void {
   keeper.value.bookmarks[stream] = {
     ...keeper.value.bookmarks[stream],
-    replication_key: 'updated_at',
+    replication_key: replicationKey,
     replication_key_value: value,
   };
+}
+
+/** The later of two RFC 3339 times (either may be missing), as an ISO string in UTC. */
+export function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+  const times = [a, b].filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+  return times.length ? new Date(Math.max(...times)).toISOString() : undefined;
 }

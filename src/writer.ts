@@ -1,12 +1,13 @@
 /**
- * The Singer message writer: the only code that writes to stdout. One line per message; a page of
- * RECORD lines (serialised by the page workers) goes out as one write; when the stream's buffer is full, writers wait for 'drain', so a slow
- * target slows the tap down instead of filling its memory. A closed stdout (the target died) fails every
- * later write at once.
+ * The message writer: the only code that writes to stdout. One line per message (shapes in messages.ts);
+ * a page of RECORD lines (framed by the page workers) goes out as one write; when the stream's buffer is
+ * full, writers wait for 'drain', so a slow target slows the tap down instead of filling its memory. A
+ * closed stdout (the target died) fails every later write at once.
  */
 import type { Writable } from 'node:stream';
-import type { JsonSchema } from './catalog.js';
+import type { SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
+import { activateVersionMessage, schemaMessage, stateMessage } from './messages.js';
 
 export class MessageWriter {
   private drained: Promise<void> | null = null;
@@ -20,19 +21,18 @@ export class MessageWriter {
     });
   }
 
-  schema(stream: string, schema: JsonSchema, keyProperties: string[], bookmarkProperties?: string[]): Promise<void> {
-    const message: Record<string, unknown> = { type: 'SCHEMA', stream, schema, key_properties: keyProperties };
-    if (bookmarkProperties?.length) message.bookmark_properties = bookmarkProperties;
-    return this.write(JSON.stringify(message) + '\n');
+  schema(selected: SelectedStream): Promise<void> {
+    return this.write(schemaMessage(selected));
   }
 
   /** Lines already serialised (RECORDs made by a page worker), written as they are. */
-  lines(chunk: Uint8Array): Promise<void> {
-    return chunk.byteLength === 0 ? Promise.resolve() : this.write(chunk);
+  async lines(chunk: Uint8Array): Promise<void> {
+    if (chunk.byteLength > 0) await this.write(chunk);
+    else this.check();
   }
 
   activateVersion(stream: string, version: number): Promise<void> {
-    return this.write(JSON.stringify({ type: 'ACTIVATE_VERSION', stream, version }) + '\n');
+    return this.write(activateVersionMessage(stream, version));
   }
 
   /** The error that closed stdout, if it is closed: the run cannot go on. */
@@ -41,7 +41,7 @@ export class MessageWriter {
   }
 
   state(value: unknown): Promise<void> {
-    return this.write(JSON.stringify({ type: 'STATE', value }) + '\n');
+    return this.write(stateMessage(value));
   }
 
   /** Resolves once everything written so far has been handed to the operating system. */

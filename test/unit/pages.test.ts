@@ -17,7 +17,7 @@ function processor(spec: Partial<StreamSpec> = {}) {
   p.configure(0, { stream: 'leads', schema: loadSchema('leads'), arrayKey: 'leads', fields: null, write: true, replicationKey: 'updated_at', ...spec });
   return p;
 }
-const job = (page: number, value: unknown, extra = {}) => ({ key: 0, page, body: body(value), timeExtracted: '2026-01-01T00:00:00.000Z', ...extra });
+const job = (page: number, value: unknown, extra = {}) => ({ key: 0, page, body: body(value), extractedAt: Date.parse('2026-01-01T00:00:00.000Z'), ...extra });
 
 describe('page processor: parse, shape, filter, serialise', () => {
   it('serialises the page’s records as RECORD lines and reports the page’s meta and ids', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
+import { streamByName } from '../../src/streams.js';
 import { MessageWriter } from '../../src/writer.js';
 
 /** A Writable that takes a chunk only when `release()` is called, like a target that reads slowly. */
@@ -21,13 +22,16 @@ describe('writer: Singer messages on stdout', () => {
     const chunks: string[] = [];
     const stream = new Writable({ write: (chunk: Buffer, _enc, callback) => (chunks.push(chunk.toString()), callback()) });
     const writer = new MessageWriter(stream);
-    await writer.schema('leads', { type: 'object', properties: { id: { type: 'integer' } } }, ['id']);
+    const schema = { type: 'object', properties: { id: { type: 'integer' } } };
+    await writer.schema({ def: streamByName('leads')!, schema, fields: null, method: 'FULL_TABLE' });
+    await writer.schema({ def: streamByName('leads')!, schema, fields: null, method: 'INCREMENTAL' });
     await writer.lines(Buffer.from('{"type":"RECORD","stream":"leads","record":{"id":1,"name":"Zoë \\"Z\\""},"time_extracted":"2026-01-01T00:00:00.000Z"}\n'));
     await writer.activateVersion('leads', 7);
     await writer.state({ bookmarks: {} });
     const lines = chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).to.deep.equal([
-      { type: 'SCHEMA', stream: 'leads', schema: { type: 'object', properties: { id: { type: 'integer' } } }, key_properties: ['id'] },
+      { type: 'SCHEMA', stream: 'leads', schema, key_properties: ['id'] },
+      { type: 'SCHEMA', stream: 'leads', schema, key_properties: ['id'], bookmark_properties: ['updated_at'] },
       { type: 'RECORD', stream: 'leads', record: { id: 1, name: 'Zoë "Z"' }, time_extracted: '2026-01-01T00:00:00.000Z' },
       { type: 'ACTIVATE_VERSION', stream: 'leads', version: 7 },
       { type: 'STATE', value: { bookmarks: {} } },

@@ -1,0 +1,283 @@
+/**
+ * One stream's run, in named phases (as the Meltano SDK's Stream.sync reads):
+ *   open    the SCHEMA of the stream and of its selected children; ACTIVATE_VERSION before a full-table
+ *           stream's first sync
+ *   walk    every page, records emitted in page order and the children's records after each page; walked
+ *           once more when the API announced more records than the walk saw
+ *   finish  the bookmark moves (never past the sync's start), ACTIVATE_VERSION ends a full-table stream, and
+ *           a STATE message says so
+ * and `settle`, the one place that decides what an error means: the stream skipped, failed, or the run over.
+ *
+ * A bookmark moves only once its stream's walk has finished: the API lists records in an undocumented
+ * order (docs/api.md#ordering-and-moving-data), so a bookmark taken mid-walk could skip records on pages
+ * not read yet.
+ */
+import type { SelectedStream } from './catalog.js';
+import { TapError } from './errors.js';
+import { ApiError, type Checked, type HttpClient, type Params } from './http.js';
+import { IdSet } from './idset.js';
+import { log, metric } from './log.js';
+import type { PagePool } from './page-pool.js';
+import { firstSeen, type PageResult } from './pages.js';
+import { limitReached, type RunMode } from './run-mode.js';
+import type { ResolvedSettings } from './settings.js';
+import { bookmarkOf, laterOf, setBookmark, type StateKeeper } from './state.js';
+import { walkPages } from './walker.js';
+import type { MessageWriter } from './writer.js';
+
+/** What every stream's run shares. */
+export interface SyncContext {
+  client: HttpClient;
+  writer: MessageWriter;
+  settings: ResolvedSettings;
+  /** The run's current state, updated as streams finish (read by the signal handler too). */
+  state: StateKeeper;
+  mode: RunMode;
+  /** The signpost: no bookmark moves past it. */
+  startedAt: Date;
+  /** Where pages are parsed and serialised. */
+  pool: PagePool;
+}
+
+export interface StreamResult {
+  stream: string;
+  status: 'synced' | 'skipped' | 'failed';
+  records: number;
+  pages: number;
+  duplicates: number;
+  error?: string;
+}
+
+/** A stream as the run writes it: its selection, its key in the page pool, its counters, the ids it has seen. */
+interface StreamOutput {
+  selected: SelectedStream;
+  poolKey: number;
+  result: StreamResult;
+  seen: IdSet;
+}
+
+interface StreamRun {
+  sync: SyncContext;
+  stream: StreamOutput;
+  children: StreamOutput[];
+  /** Set when the stream is read incrementally. */
+  replicationKey?: string;
+  /** Records updated before this are not emitted: the later of the bookmark and start_date. */
+  since?: string;
+  sinceMs?: number;
+  /** The table version of a full-table stream whose deletions propagate (activate_version). */
+  version?: number;
+  /** The newest replication-key value the walk saw, ms. */
+  newestMs?: number;
+}
+
+/** Runs a stream and its selected children; returns the results of those it emits (a walk-only parent emits none). */
+export async function syncStream(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): Promise<StreamResult[]> {
+  const run = prepare(selected, children, sync);
+  const started = Date.now();
+  try {
+    await open(run);
+    await walk(run);
+    await finish(run);
+  } catch (error) {
+    settle(run, error);
+  } finally {
+    report(run, started);
+  }
+  return emittedOutputs(run).map((output) => output.result);
+}
+
+function prepare(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): StreamRun {
+  const { def } = selected;
+  const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
+  const since = replicationKey ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
+  const version = !replicationKey && sync.settings.activate_version && !selected.walkOnly ? sync.startedAt.getTime() : undefined;
+  return {
+    sync,
+    stream: streamOutput(selected, sync.pool, version),
+    children: children.map((child) => streamOutput(child, sync.pool)),
+    replicationKey,
+    since,
+    sinceMs: since === undefined ? undefined : Date.parse(since),
+    version,
+  };
+}
+
+function streamOutput(selected: SelectedStream, pool: PagePool, version?: number): StreamOutput {
+  const { def } = selected;
+  const poolKey = pool.configure({
+    stream: def.name,
+    schema: selected.schema,
+    arrayKey: def.arrayKey,
+    wrapperKey: def.wrapperKey,
+    fields: selected.fields ? [...selected.fields] : null,
+    replicationKey: selected.method === 'INCREMENTAL' ? def.replicationKey : undefined,
+    version,
+    write: !selected.walkOnly,
+  });
+  return { selected, poolKey, seen: new IdSet(), result: { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 } };
+}
+
+/** The outputs whose records the run writes: a parent walked only for its children writes none. */
+function emittedOutputs(run: StreamRun): StreamOutput[] {
+  return run.stream.selected.walkOnly ? run.children : [run.stream, ...run.children];
+}
+
+async function open(run: StreamRun): Promise<void> {
+  const { writer, state } = run.sync;
+  const { selected } = run.stream;
+  for (const output of emittedOutputs(run)) await writer.schema(output.selected);
+  // At the start only on the stream's first sync: there is no table yet to empty.
+  if (run.version !== undefined && !(selected.def.name in state.value.bookmarks)) await writer.activateVersion(selected.def.name, run.version);
+  if (run.since !== undefined) {
+    const where = selected.def.serverFilter ? '' : ' (filtered here: the API cannot)';
+    log.info(`stream ${selected.def.name}: records updated since ${run.since}${where}`);
+  }
+}
+
+/**
+ * Records deleted during a walk shift later ones onto pages already read. Where the API reports
+ * total_entries, fewer ids than it announced means some were passed over: walk once more (ids already
+ * emitted are not emitted again).
+ */
+async function walk(run: StreamRun): Promise<void> {
+  const { stream } = run;
+  const name = stream.result.stream;
+  const announced = await walkOnce(run);
+  if (announced === undefined || stream.seen.size >= announced) return;
+  log.warning(`stream ${name}: the API announced ${announced} records but the walk saw ${stream.seen.size}; walking once more`);
+  metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 1 } });
+  await walkOnce(run);
+  if (stream.seen.size >= announced) return;
+  metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 2 } });
+  log.warning(
+    `stream ${name}: still ${announced - stream.seen.size} fewer records than announced after a second walk ` +
+      '(records deleted during the sync are not listed any more; the rest will come with the next run)',
+  );
+}
+
+/** One walk of the stream's pages; returns the total_entries that its first page announced, if any. */
+async function walkOnce(run: StreamRun): Promise<number | undefined> {
+  const { sync, stream } = run;
+  let announced: number | undefined;
+  for await (const page of readPages(stream, stream.selected.def.path, listParams(run), sync, run.sinceMs)) {
+    if (page.number === 1) announced = page.totalEntries;
+    if (page.newestMs !== undefined && (run.newestMs === undefined || page.newestMs > run.newestMs)) run.newestMs = page.newestMs;
+    const emitted = await emitPage(sync, stream, page);
+    await syncChildren(run, emitted);
+    // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
+    if (limitReached(sync.mode, stream.result.records)) return undefined;
+  }
+  return announced;
+}
+
+function listParams(run: StreamRun): Params {
+  const { def } = run.stream.selected;
+  const filter = def.serverFilter && run.since ? { [def.serverFilter]: run.since } : {};
+  return { per_page: run.sync.settings.page_size, ...def.params, ...filter };
+}
+
+/** The selected children's records of the parent records just emitted: every page of each, in parent order. */
+async function syncChildren(run: StreamRun, parentIds: readonly (number | string)[]): Promise<void> {
+  for (const child of run.children) {
+    const { def } = child.selected;
+    const params = { per_page: run.sync.settings.page_size, ...def.params };
+    const perParent = await Promise.all(
+      parentIds.map(async (id) => {
+        const pages: PageResult[] = [];
+        for await (const page of readPages(child, def.path.replace('{id}', encodeURIComponent(String(id))), params, run.sync)) pages.push(page);
+        return pages;
+      }),
+    );
+    for (const pages of perParent) for (const page of pages) await emitPage(run.sync, child, page);
+  }
+}
+
+async function finish(run: StreamRun): Promise<void> {
+  const { mode, writer, state, startedAt } = run.sync;
+  if (!mode.checkpoints) return;
+  const { name } = run.stream.selected.def;
+  // A parent walked only for its children emitted nothing: its bookmark must not move.
+  if (run.replicationKey && !run.stream.selected.walkOnly) {
+    // Never past the sync's start: records changed during the walk are read again next time.
+    const reached = run.newestMs === undefined ? undefined : new Date(Math.min(run.newestMs, startedAt.getTime())).toISOString();
+    const next = laterOf(run.since, reached);
+    if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
+  }
+  if (run.version !== undefined) {
+    await writer.activateVersion(name, run.version);
+    state.value.bookmarks[name] = { ...state.value.bookmarks[name], version: run.version };
+  }
+  await writer.state(state.value);
+}
+
+/**
+ * What an error means. A 401 before the stream's first page is a permission the token lacks: the stream is
+ * skipped. Other errors of the API or of the tap fail the stream (and its children), and the other streams
+ * go on. A closed stdout ends the run; so does an error of any other kind (a bug).
+ */
+function settle(run: StreamRun, error: unknown): void {
+  const { def } = run.stream.selected;
+  const outputs = [run.stream, ...run.children];
+  if (error instanceof ApiError && error.kind === 'unauthorized' && run.stream.result.pages === 0) {
+    const needs = def.permission ? ` (this stream needs ${def.permission})` : '';
+    log.warning(
+      `stream ${def.name} skipped: the API refused the token on ${def.path} with HTTP 401${needs}. ` +
+        `Grant the permission to the token's user, or deselect the stream. ${error.detail ?? ''}`.trim(),
+    );
+    for (const output of outputs) output.result.status = 'skipped';
+    return;
+  }
+  if (run.sync.writer.failed) throw run.sync.writer.failed;
+  if (!(error instanceof TapError || error instanceof ApiError)) throw error;
+  for (const output of outputs) {
+    output.result.status = 'failed';
+    output.result.error = error.message;
+  }
+  log.error(error.message);
+}
+
+function report(run: StreamRun, startedMs: number): void {
+  const name = run.stream.selected.def.name;
+  for (const { result } of emittedOutputs(run)) {
+    metric({ type: 'counter', metric: 'record_count', value: result.records, tags: { stream: result.stream } });
+    if (result.duplicates > 0) {
+      log.info(`stream ${result.stream}: ${result.duplicates} duplicate record(s) dropped (same id seen earlier in this run)`);
+    }
+  }
+  metric({ type: 'timer', metric: 'sync_duration', value: (Date.now() - startedMs) / 1000, tags: { stream: name } });
+}
+
+/**
+ * The pages of one walk: each fetched as bytes and handed to the page pool (parsed, filtered and framed
+ * as RECORD lines in a worker as soon as it arrives), yielded in page order. A page the pool cannot read
+ * goes back to the HTTP client's retry loop: fetched again when its JSON does not parse, a failure when
+ * it holds no record array.
+ */
+function readPages(output: StreamOutput, path: string, params: Params, sync: SyncContext, sinceMs?: number) {
+  const { def } = output.selected;
+  const processPage = async (page: number, body: Buffer): Promise<Checked<PageResult>> => {
+    const result = await sync.pool.process({ key: output.poolKey, page, body, extractedAt: Date.now(), sinceMs });
+    if (result.invalid === 'json') return { ok: false, retry: true, reason: 'an invalid JSON body' };
+    if (result.invalid === 'no-array') {
+      const reason = `a body without a "${def.arrayKey}" array; check that base_url points at the API root (…/api/v1)`;
+      return { ok: false, retry: false, reason };
+    }
+    return { ok: true, value: result };
+  };
+  const fetchPage = (page: number) => sync.client.get(path, { ...params, page }, { stream: def.name, page }, (body) => processPage(page, body));
+  return walkPages(fetchPage, { stream: def.name, path, prefetch: sync.mode.prefetch });
+}
+
+/** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
+async function emitPage(sync: SyncContext, output: StreamOutput, page: PageResult): Promise<(number | string)[]> {
+  const { recordLimit } = sync.mode;
+  const room = recordLimit === undefined ? undefined : recordLimit - output.result.records;
+  const { out, emitted, duplicates } = firstSeen(page, output.seen, room);
+  output.result.pages++;
+  output.result.duplicates += duplicates;
+  if (page.withoutId > 0) log.warning(`stream ${output.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped`);
+  await sync.writer.lines(out);
+  output.result.records += emitted.length;
+  return emitted;
+}
