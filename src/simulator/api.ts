@@ -1,8 +1,8 @@
 /** The API proper: routes a request to a list page, ticket comments or /me, and renders the answer. */
 import type { IncomingHttpHeaders } from 'node:http';
-import { STREAMS } from '../streams.js';
-import { ADMIN_ONLY, NOT_AUTHORIZED, NO_PERMISSION, classify, presentedKeys } from './auth.js';
+import { NOT_AUTHORIZED, NO_PERMISSION, classify, presentedKeys } from './auth.js';
 import type { PageCache } from './cache.js';
+import { endpoint, endpointAt } from './endpoints.js';
 import { renderComments, renderListPage, renderMe } from './render.js';
 import type { Store } from './store.js';
 import type { StreamName } from './types.js';
@@ -24,8 +24,6 @@ export type Route =
   | { kind: 'me'; endpoint: 'me' }
   | { kind: 'notfound'; endpoint: 'other' };
 
-const BY_PATH = new Map(STREAMS.filter((s) => !s.parent).map((s) => [s.path, s.name as StreamName]));
-
 export function route(method: string, pathname: string): Route {
   const notFound: Route = { kind: 'notfound', endpoint: 'other' };
   if (method !== 'GET' && method !== 'HEAD') return notFound;
@@ -34,7 +32,7 @@ export function route(method: string, pathname: string): Route {
   if (p === '/me') return { kind: 'me', endpoint: 'me' };
   const m = /^\/tickets\/(\d+)\/comments$/.exec(p);
   if (m) return { kind: 'comments', endpoint: 'ticket_comments', ticketId: Number(m[1]) };
-  const stream = BY_PATH.get(p);
+  const stream = endpointAt(p);
   return stream ? { kind: 'list', endpoint: stream, stream } : notFound;
 }
 
@@ -88,7 +86,7 @@ export class Api {
     if (!who) return json(401, NOT_AUTHORIZED);
     if (r.kind === 'me') return { status: 200, contentType: JSON_TYPE, body: renderMe(who.key, who.kind === 'full') };
     if (r.kind === 'comments') return this.comments(r.ticketId, query);
-    if (who.kind === 'limited' && ADMIN_ONLY.has(r.stream)) return json(401, NO_PERMISSION);
+    if (who.kind === 'limited' && endpoint(r.stream).adminOnly) return json(401, NO_PERMISSION);
     return this.list(r.stream, query);
   }
 
@@ -101,29 +99,30 @@ export class Api {
   }
 
   private list(stream: StreamName, query: URLSearchParams): ApiReply {
+    const quirks = endpoint(stream);
     let ids = this.store.ids(stream);
     let filterKey = '';
-    if (stream === 'customers') {
+    if (quirks.hidesDisabled) {
       const all = ['true', '1'].includes(query.get('include_disabled') ?? '');
       if (!all) ids = this.store.enabledCustomers();
       filterKey = all ? 'all' : 'enabled';
     }
     const since = query.get('since_updated_at');
-    if ((stream === 'tickets' || stream === 'invoices') && since) {
+    if (quirks.sinceFilter && since) {
       const ms = parseInstant(since);
       if (ms === null) return json(422, { errors: [`since_updated_at is not a valid date-time: ${since}`] });
       ids = this.store.updatedSince(stream, ms);
       filterKey = `since:${ms}`;
     }
-    // appointment_types has no paging: the whole list, whatever page is asked.
-    const paged = stream !== 'appointment_types';
+    // An endpoint without paging (page size 0) answers the whole list, whatever page is asked.
+    const paged = this.config.pageSizes[stream] > 0;
     const page = paged ? Math.max(1, toInt(query.get('page'))) : 1;
     const asked = toInt(query.get('per_page'));
     const perPage = !paged ? 0 : asked < 1 ? this.config.pageSizes[stream] : Math.min(MAX_PER_PAGE, asked);
     const key = `${stream}|${this.store.version(stream)}|${page}|${perPage}|${filterKey}`;
     let body = this.cache.get(key);
     if (!body) {
-      body = renderListPage(this.store, { stream, ids, page, perPage, wrapAppointments: this.config.appointmentsWrapped });
+      body = renderListPage(this.store, { stream, ids, page, perPage, wrap: this.config.appointmentsWrapped });
       this.cache.set(key, body);
     }
     return { status: 200, contentType: JSON_TYPE, body };

@@ -6,9 +6,6 @@ export type KeyKind = 'full' | 'limited';
 export const NOT_AUTHORIZED = { error: 'Not authorized' };
 export const NO_PERMISSION = { error: 'Not authorized. Please ask account admin to update your group permissions.' };
 
-/** Streams that need Global Admin, which the limited key lacks. */
-export const ADMIN_ONLY: ReadonlySet<string> = new Set(['appointment_types', 'line_items']);
-
 /** The key the caller sent (Authorization: <key>, Authorization: Bearer <key> or ?api_key=<key>), if any. */
 export function presentedKeys(headers: IncomingHttpHeaders, query: URLSearchParams): string[] {
   const keys: string[] = [];

@@ -1,23 +1,9 @@
 /** Defaults and validation of the simulator's options, shared by startSimulator, configure() and the CLI. */
+import { ENDPOINTS } from './endpoints.js';
 import { FAULT_KINDS, STREAM_NAMES, type FaultKind, type RetryAfterMode, type RuntimeOptions, type SimulatorOptions, type StreamName } from './types.js';
 
-/** Page sizes seen live (shared/crm-api.md); appointment_types has no paging and returns everything. */
-export const LIVE_PAGE_SIZES: Record<StreamName, number> = {
-  appointment_types: 0,
-  appointments: 25,
-  customer_assets: 50,
-  contacts: 50,
-  contracts: 50,
-  customers: 100,
-  estimates: 25,
-  invoices: 25,
-  items: 50,
-  line_items: 100,
-  leads: 25,
-  payments: 25,
-  products: 20,
-  tickets: 50,
-};
+/** Page sizes seen live (endpoints.ts); 0 where the endpoint has no paging and returns everything. */
+export const LIVE_PAGE_SIZES = Object.fromEntries(ENDPOINTS.map((e) => [e.name, e.pageSize])) as Record<StreamName, number>;
 
 export interface Runtime {
   rpm: number;

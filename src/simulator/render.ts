@@ -1,28 +1,8 @@
 /** Rendering of API bodies: list pages (with their meta variant), ticket comments, /me. */
-import { STREAMS } from '../streams.js';
 import { ticketComments } from './data.js';
+import { endpoint } from './endpoints.js';
 import type { Store } from './store.js';
 import type { StreamName } from './types.js';
-
-/** Which `meta` each endpoint sends (shared/crm-api.md): full, short, or none. */
-export const META: Record<StreamName, 'full' | 'short' | 'none'> = {
-  appointment_types: 'none',
-  appointments: 'none',
-  customer_assets: 'full',
-  contacts: 'full',
-  contracts: 'full',
-  customers: 'full',
-  estimates: 'short',
-  invoices: 'short',
-  items: 'short',
-  line_items: 'full',
-  leads: 'full',
-  payments: 'short',
-  products: 'none',
-  tickets: 'short',
-};
-
-export const ARRAY_KEYS = Object.fromEntries(STREAMS.filter((s) => !s.parent).map((s) => [s.name, s.arrayKey])) as Record<StreamName, string>;
 
 export interface PageRequest {
   stream: StreamName;
@@ -31,7 +11,8 @@ export interface PageRequest {
   page: number;
   /** 0 = everything on one page (appointment_types). */
   perPage: number;
-  wrapAppointments: boolean;
+  /** Whether an endpoint with a wrapper (appointments) wraps its elements. */
+  wrap: boolean;
 }
 
 export function renderListPage(store: Store, r: PageRequest): Buffer {
@@ -39,15 +20,15 @@ export function renderListPage(store: Store, r: PageRequest): Buffer {
   const perPage = r.perPage > 0 ? r.perPage : Math.max(1, total);
   const from = r.perPage > 0 ? (r.page - 1) * perPage : 0;
   const to = Math.min(total, from + perPage);
+  const { arrayKey, wrapper, meta: kind } = endpoint(r.stream);
   const parts: string[] = [];
   for (let i = from; i < to; i++) {
     const rec = store.record(r.stream, r.ids[i] as number);
-    parts.push(JSON.stringify(r.stream === 'appointments' && r.wrapAppointments ? { appointment: rec } : rec));
+    parts.push(JSON.stringify(wrapper && r.wrap ? { [wrapper]: rec } : rec));
   }
   // Pages are big; joining pre-stringified records avoids building one large object graph.
-  let body = `{${JSON.stringify(ARRAY_KEYS[r.stream])}:[${parts.join(',')}]`;
+  let body = `{${JSON.stringify(arrayKey)}:[${parts.join(',')}]`;
   const totalPages = Math.ceil(total / perPage);
-  const kind = META[r.stream];
   if (kind === 'full') body += `,"meta":${JSON.stringify({ total_pages: totalPages, total_entries: total, per_page: perPage, page: r.page })}`;
   else if (kind === 'short') body += `,"meta":${JSON.stringify({ total_pages: totalPages, page: r.page })}`;
   return Buffer.from(body + '}');

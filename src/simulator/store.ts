@@ -3,6 +3,7 @@
  * (revision, updated_at, created_at). Records are built from these on demand, never stored.
  */
 import { baseTimes, initialIds, isDisabledCustomer, recordFor, type JsonObject } from './data.js';
+import { endpoint } from './endpoints.js';
 import { Gen, formatTime } from './gen.js';
 import { mix } from './prng.js';
 import { streamHash } from './record-context.js';
@@ -122,7 +123,7 @@ export class Store {
 
   /** updated_at exactly as the record renders it. */
   updatedAt(stream: StreamName, id: number): string | null {
-    if (stream === 'products') return null;
+    if (!endpoint(stream).timestamps) return null;
     const o = this.state(stream).updatedMs.get(id);
     if (o !== undefined) return formatTime(o);
     const t = baseTimes(this.seed, stream, id);
@@ -180,20 +181,20 @@ export class Store {
     const updated = this.pick(s, m.update, g);
     for (const id of updated) {
       s.revisions.set(id, (s.revisions.get(id) ?? 0) + 1);
-      if (m.stream !== 'products') s.updatedMs.set(id, now as number);
+      if (endpoint(m.stream).timestamps) s.updatedMs.set(id, now as number);
     }
     const inserted: number[] = [];
     for (let i = 0; i < Math.max(0, Math.floor(m.insert ?? 0)); i++) {
       const id = ++s.maxId;
       s.ids.append(id);
-      if (m.stream !== 'products') {
+      if (endpoint(m.stream).timestamps) {
         s.updatedMs.set(id, now as number);
         s.createdMs.set(id, now as number);
       }
       inserted.push(id);
     }
     if (deleted.length + updated.length + inserted.length > 0) s.version += 1;
-    const stampText = now !== undefined && m.stream !== 'products' && updated.length + inserted.length > 0 ? formatTime(now) : null;
+    const stampText = now !== undefined && endpoint(m.stream).timestamps && updated.length + inserted.length > 0 ? formatTime(now) : null;
     return { stream: m.stream, updated, inserted, deleted, updated_at: stampText };
   }
 

@@ -1,30 +1,8 @@
 /** Public types of the simulator: its options, its handle, mutations and statistics. */
-import type { StreamRecords } from '../generated/types.js';
+import type { StreamName } from './endpoints.js';
 
-/** The 14 list endpoints, named as the streams of src/streams.ts (ticket_comments is served per ticket). */
-export type StreamName = Exclude<keyof StreamRecords, 'ticket_comments'>;
-
-export const STREAM_NAMES = [
-  'appointment_types',
-  'appointments',
-  'customer_assets',
-  'contacts',
-  'contracts',
-  'customers',
-  'estimates',
-  'invoices',
-  'items',
-  'line_items',
-  'leads',
-  'payments',
-  'products',
-  'tickets',
-] as const satisfies readonly StreamName[];
-
-// Compile-time check that the list above names every stream of the generated types.
-type Missing = Exclude<StreamName, (typeof STREAM_NAMES)[number]>;
-const _allStreamsListed: Missing extends never ? true : never = true;
-void _allStreamsListed;
+export type { StreamName } from './endpoints.js';
+export { STREAM_NAMES } from './endpoints.js';
 
 export type FaultKind = '500' | '502' | '503' | '504' | 'reset' | 'truncated' | 'stall' | 'html200';
 export const FAULT_KINDS: readonly FaultKind[] = ['500', '502', '503', '504', 'reset', 'truncated', 'stall', 'html200'];
@@ -38,7 +16,7 @@ export interface SimulatorOptions {
   port?: number;
   /** Default 1. */
   seed?: number;
-  /** Total records over the 14 streams, split by fixed weights; default 5000. */
+  /** Total records over the list endpoints, split by fixed weights; default 5000. */
   records?: number;
   /** Exact per-stream counts, overriding the split for the streams named. */
   counts?: Partial<Record<StreamName, number>>;

@@ -1,0 +1,31 @@
+/**
+ * The tap's stream table (src/streams.ts) against the simulator's own endpoint table
+ * (src/simulator/endpoints.ts), row by row. The simulator serves what its table says, not what the tap
+ * expects: a wrong path, array key or quirk in the tap's row fails here, and in the end-to-end tests.
+ */
+import { expect } from 'chai';
+import { ENDPOINTS } from '../../src/simulator/endpoints.js';
+import { STREAMS } from '../../src/streams.js';
+
+const listStreams = STREAMS.filter((s) => !s.parent);
+
+describe('stream table: the tap’s rows match the simulator’s endpoints', () => {
+  it('has one list stream per simulated endpoint, and no other', () => {
+    expect(listStreams.map((s) => s.name).sort()).to.deep.equal(ENDPOINTS.map((e) => e.name).sort());
+  });
+
+  for (const endpoint of ENDPOINTS) {
+    it(`${endpoint.name}: path, array key, replication and quirks`, () => {
+      const row = listStreams.find((s) => s.name === endpoint.name);
+      expect(row, 'row').to.not.equal(undefined);
+      if (!row) return;
+      expect(row.path).to.equal(endpoint.path);
+      expect(row.arrayKey).to.equal(endpoint.arrayKey);
+      expect(row.replicationKey, 'replicated on updated_at exactly when records carry it').to.equal(endpoint.timestamps ? 'updated_at' : undefined);
+      expect(row.serverFilter, 'server-side updated-since filter').to.equal(endpoint.sinceFilter ? 'since_updated_at' : undefined);
+      expect(row.params?.include_disabled, 'disabled customers asked for').to.equal(endpoint.hidesDisabled ? 'true' : undefined);
+      expect(row.wrapperKey, 'wrapper of each element').to.equal(endpoint.wrapper);
+      expect(row.permission, 'permission named on a 401').to.equal(endpoint.adminOnly ? 'Global Admin' : undefined);
+    });
+  }
+});
