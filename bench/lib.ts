@@ -41,7 +41,10 @@ export async function startSimulatorProcess(args: string[]): Promise<SimulatorPr
   const apiKey = /api_key=(\S+)/.exec(line)![1]!;
   const origin = new URL(baseUrl).origin;
   const admin = async (path: string, body?: unknown) => {
-    const response = await fetch(origin + path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const response = await fetch(
+      origin + path,
+      body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+    );
     return response.json() as Promise<unknown>;
   };
   return {
@@ -73,7 +76,12 @@ export function runNode(script: string, args: string[], consume?: (stdout: Reada
   return asBin ? runProcess(script, args, consume) : runProcess(process.execPath, [script, ...args], consume);
 }
 
-async function runProcess(command: string, argv: string[], consume?: (stdout: Readable) => void, env?: NodeJS.ProcessEnv): Promise<ProcessRun> {
+async function runProcess(
+  command: string,
+  argv: string[],
+  consume?: (stdout: Readable) => void,
+  env?: NodeJS.ProcessEnv,
+): Promise<ProcessRun> {
   const started = performance.now();
   const child = spawn(command, argv, { stdio: ['ignore', consume ? 'pipe' : 'ignore', 'pipe'], env });
   if (consume) consume(child.stdout!);
@@ -122,11 +130,16 @@ export function peerInstalled(): boolean {
 
 /** The Meltano-SDK peer (bench/peers), reading the stream table of src/streams.ts. */
 export function runPeer(configFile: string): Promise<ProcessRun> {
-  const streams = writeTemp('streams.json', STREAMS.filter((s) => !s.parent));
-  return runProcess(PEER_PYTHON, [PEER, '--config', configFile], undefined, { ...process.env, TAP_CRM_SDK_STREAMS: streams }).then((run) => {
-    if (run.code !== 0) throw new Error(`the singer-sdk peer exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
-    return run;
-  });
+  const streams = writeTemp(
+    'streams.json',
+    STREAMS.filter((s) => !s.parent),
+  );
+  return runProcess(PEER_PYTHON, [PEER, '--config', configFile], undefined, { ...process.env, TAP_CRM_SDK_STREAMS: streams }).then(
+    (run) => {
+      if (run.code !== 0) throw new Error(`the singer-sdk peer exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
+      return run;
+    },
+  );
 }
 
 export function airbyteInstalled(): boolean {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only cpu,latency,...]`: the scenarios of shared/design.md, each
+ * `npm run bench [-- --quick] [-- --only cpu,latency,...]`: the scenarios of the README's Benchmarks section, each
  * against the bundled simulator, printing ratios measured in the same run (the machine is shared and
  * noisy: absolute times are for information only). --quick runs each scenario small: CI checks that the
  * suite runs, never its figures. A full run exits 1 when a goal is missed.
@@ -13,7 +13,18 @@ import { runSync } from '../src/sync.js';
 import { stateKeeper } from '../src/state.js';
 import { startSimulator } from '../src/simulator/server.js';
 import { Writable } from 'node:stream';
-import { airbyteInstalled, lastStateOf, peerInstalled, runAirbyte, runFloor, runPeer, runTap, startSimulatorProcess, tapConfig, writeTemp } from './lib.js';
+import {
+  airbyteInstalled,
+  lastStateOf,
+  peerInstalled,
+  runAirbyte,
+  runFloor,
+  runPeer,
+  runTap,
+  startSimulatorProcess,
+  tapConfig,
+  writeTemp,
+} from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -31,7 +42,9 @@ const rows: Row[] = [];
 
 function report(row: Row): void {
   rows.push(row);
-  console.log(`${row.scenario.padEnd(12)} ${row.figure.padEnd(44)} ${row.value.toFixed(3).padStart(9)}  goal ${row.goal.padEnd(8)} ${row.met ? 'met ' : 'MISSED'}  ${row.info}`);
+  console.log(
+    `${row.scenario.padEnd(12)} ${row.figure.padEnd(44)} ${row.value.toFixed(3).padStart(9)}  goal ${row.goal.padEnd(8)} ${row.met ? 'met ' : 'MISSED'}  ${row.info}`,
+  );
 }
 
 const mb = (n: number) => `${n.toFixed(0)} MB`;
@@ -111,7 +124,13 @@ async function rate(): Promise<void> {
   const started = performance.now();
   try {
     const devNull = new Writable({ write: (_c, _e, cb) => cb() });
-    await runSync({ client, writer: new MessageWriter(devNull), streams: selectStreams(undefined), settings, state: stateKeeper({ bookmarks: {} }) });
+    await runSync({
+      client,
+      writer: new MessageWriter(devNull),
+      streams: selectStreams(undefined),
+      settings,
+      state: stateKeeper({ bookmarks: {} }),
+    });
   } finally {
     setSink(previous);
     client.close();

@@ -102,9 +102,7 @@ export interface SelectedStream {
 /** Checks the shape of a user's catalog file (already parsed) and names the first problem found. */
 export function parseCatalog(value: unknown, file: string): Catalog {
   const fail = (what: string): never => {
-    throw new UsageError(
-      `catalog file ${file}: ${what}. Regenerate it with \`tap-crm --discover > ${file}\` and select streams in it.`,
-    );
+    throw new UsageError(`catalog file ${file}: ${what}. Regenerate it with \`tap-crm --discover > ${file}\` and select streams in it.`);
   };
   if (!isObject(value) || !Array.isArray(value.streams)) return fail('expected an object with a "streams" array');
   value.streams.forEach((entry: unknown, i: number) => {

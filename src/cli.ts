@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=128
-// The heap flags keep the resident size flat and small: the tap's live data is ~10 MB (pages in flight),
-// and without a bound V8 lets garbage from parsing and serialising pile up to 180 MB on a long sync.
+// The heap flags keep the resident size flat and small: the tap's live data is small (the pages in
+// flight), and without a bound V8 lets the garbage of parsing and serialising pile up on a long sync.
 /**
  * The command line: `tap-crm --about | --discover | --config FILE... [--catalog FILE] [--state FILE] [--test]`.
  * Every failure ends here in one CRITICAL line and a non-zero exit code (2: usage, 1: run time).
@@ -35,7 +35,11 @@ function parseArgs(argv: string[]): Args {
   return yargs(argv)
     .scriptName('tap-crm')
     .usage('$0 [options]\n\nSinger tap for the Syncro MSP / RepairShopr REST API v1. Messages go to stdout, logs to stderr.')
-    .option('config', { type: 'string', array: true, describe: 'Settings file (JSON); repeat to merge, later wins; ENV reads TAP_CRM_* variables' })
+    .option('config', {
+      type: 'string',
+      array: true,
+      describe: 'Settings file (JSON); repeat to merge, later wins; ENV reads TAP_CRM_* variables',
+    })
     .option('catalog', { type: 'string', describe: 'Catalog file selecting streams and fields' })
     .option('properties', { type: 'string', describe: 'Legacy name of --catalog' })
     .option('state', { type: 'string', describe: 'State file from a previous run' })
@@ -142,7 +146,7 @@ async function runTap({ settings, streams, state }: TapInput, test: string | und
   }
 }
 
-/** GET /me: proves the base URL and the token before any stream is read. */
+/** GET /me: proves the base URL and the token before any stream is read (docs/api.md#connection-check). */
 async function checkConnection(client: HttpClient, settings: ResolvedSettings): Promise<void> {
   try {
     // Three attempts: enough for a passing fault, short when the URL or the network is wrong.

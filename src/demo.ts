@@ -40,7 +40,12 @@ async function main(): Promise<number> {
   const truth = sim.truth();
   await sim.close();
   if (code !== 0) {
-    process.stderr.write(stderr.split('\n').filter((l) => !l.startsWith('INFO METRIC')).join('\n'));
+    process.stderr.write(
+      stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('INFO METRIC'))
+        .join('\n'),
+    );
     console.error(`The sync failed with exit code ${code}.`);
     return 1;
   }
@@ -62,12 +67,24 @@ async function main(): Promise<number> {
     const expected = truth[def.name as keyof typeof truth].map((r) => r.id);
     const got = emitted.get(def.name) ?? new Set<number>();
     const complete = expected.length === got.size && expected.every((id) => got.has(id));
-    return { stream: def.name, simulator: expected.length, emitted: got.size, requests: stats.endpoints[def.name as keyof typeof stats.endpoints]?.requests ?? 0, complete };
+    return {
+      stream: def.name,
+      simulator: expected.length,
+      emitted: got.size,
+      requests: stats.endpoints[def.name as keyof typeof stats.endpoints]?.requests ?? 0,
+      complete,
+    };
   });
   const total = rows.reduce((n, r) => n + r.emitted, 0);
   const header = ['stream', 'records in simulator', 'records emitted', 'requests', 'complete'];
   const body = rows.map((r) => [r.stream, String(r.simulator), String(r.emitted), String(r.requests), r.complete ? 'yes' : 'NO']);
-  body.push(['total', String(rows.reduce((n, r) => n + r.simulator, 0)), String(total), String(stats.total), rows.every((r) => r.complete) ? 'yes' : 'NO']);
+  body.push([
+    'total',
+    String(rows.reduce((n, r) => n + r.simulator, 0)),
+    String(total),
+    String(stats.total),
+    rows.every((r) => r.complete) ? 'yes' : 'NO',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const format = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   console.log('');
@@ -79,8 +96,9 @@ async function main(): Promise<number> {
   });
   console.log('');
   console.log(
-    `${total} records in ${seconds.toFixed(1)} s; messages: ${Object.entries(messages).map(([t, n]) => `${n} ${t}`).join(', ')}; ` +
-      `429 answers: ${stats.rateLimited}.`,
+    `${total} records in ${seconds.toFixed(1)} s; messages: ${Object.entries(messages)
+      .map(([t, n]) => `${n} ${t}`)
+      .join(', ')}; ` + `429 answers: ${stats.rateLimited}.`,
   );
   console.log(`Output: ${outputFile}`);
   return rows.every((r) => r.complete) ? 0 : 1;

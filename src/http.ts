@@ -123,7 +123,13 @@ export class HttpClient {
    * GET base_url + path with params; a 2xx body goes through `check`, whose value is returned. Every failure
    * that may pass (the transport's, or the check's) is retried the same way, up to maxAttempts attempts.
    */
-  async get<T>(path: string, params: Params, context: RequestContext, check: BodyCheck<T>, maxAttempts = this.backoff.maxAttempts): Promise<T> {
+  async get<T>(
+    path: string,
+    params: Params,
+    context: RequestContext,
+    check: BodyCheck<T>,
+    maxAttempts = this.backoff.maxAttempts,
+  ): Promise<T> {
     const where = describe(path, context);
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.withSlot(() => this.attempt(path, params));
@@ -131,10 +137,17 @@ export class HttpClient {
       else if (outcome.status === 429) this.limiter.throttled();
       const result: Checked<T> | Failure = outcome.ok ? await check(outcome.body) : outcome;
       if (result.ok) return result.value;
-      const failure: Failure = outcome.ok ? { ...result, status: outcome.status, reason: `HTTP ${outcome.status} with ${result.reason}` } : outcome;
+      const failure: Failure = outcome.ok
+        ? { ...result, status: outcome.status, reason: `HTTP ${outcome.status} with ${result.reason}` }
+        : outcome;
       if (!failure.retry) throw toApiError(failure, where, outcome.ok);
       if (attempt >= maxAttempts) {
-        throw new ApiError('exhausted', `${where}: ${failure.reason}, still failing after ${attempt} attempts`, failure.status, failure.detail);
+        throw new ApiError(
+          'exhausted',
+          `${where}: ${failure.reason}, still failing after ${attempt} attempts`,
+          failure.status,
+          failure.detail,
+        );
       }
       const delay = this.retryDelay(failure, attempt);
       log.warning(`${where}: ${failure.reason}; retry ${attempt} of ${maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
@@ -260,12 +273,17 @@ function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
         try {
           let body = Buffer.concat(chunks);
           // Encodings apply in the order listed: undo them from the last.
-          const encodings = (res.headers['content-encoding'] ?? '').toLowerCase().split(',').map((e) => e.trim()).filter(Boolean);
+          const encodings = (res.headers['content-encoding'] ?? '')
+            .toLowerCase()
+            .split(',')
+            .map((e) => e.trim())
+            .filter(Boolean);
           for (const encoding of encodings.reverse()) {
             if (encoding === 'gzip' || encoding === 'x-gzip') body = gunzipSync(body);
             else if (encoding === 'deflate') body = inflateSync(body);
             else if (encoding === 'br') body = brotliDecompressSync(body);
-            else if (encoding !== 'identity') throw Object.assign(new Error(`unknown content-encoding ${encoding}`), { code: 'ERR_CONTENT_ENCODING' });
+            else if (encoding !== 'identity')
+              throw Object.assign(new Error(`unknown content-encoding ${encoding}`), { code: 'ERR_CONTENT_ENCODING' });
           }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         } catch (error) {
@@ -309,7 +327,13 @@ function interpret(response: RawResponse, now: number): Attempt {
 /** The error of a failure not worth retrying: an HTTP status the API refused with, or a body the check refused. */
 function toApiError(failure: Failure, where: string, answered: boolean): ApiError {
   const detail = failure.detail ? ` (${failure.detail})` : '';
-  const kind: ApiErrorKind = answered ? 'unreadable' : failure.status === 401 ? 'unauthorized' : failure.status === 404 ? 'not_found' : 'client';
+  const kind: ApiErrorKind = answered
+    ? 'unreadable'
+    : failure.status === 401
+      ? 'unauthorized'
+      : failure.status === 404
+        ? 'not_found'
+        : 'client';
   return new ApiError(kind, `${where}: ${failure.reason}${detail}`, failure.status, failure.detail);
 }
 

@@ -4,7 +4,8 @@
  * after we start it and before its answer is back; so a request holds its slot from its start until
  * `windowMs` after its answer, and the server can never see more than `limit` in one window, whatever
  * the latency and its jitter (the cost: one latency per window, well under 1% at a minute).
- * A 429 from the server anyway (its limit is per IP, and other clients may share it) lowers the limit;
+ * A 429 from the server anyway (its limit is per IP, and other clients may share it:
+ * docs/api.md#rate-limit-and-failures) lowers the limit;
  * each success raises it back by one, up to the configured one.
  */
 import type { Clock } from './clock.js';

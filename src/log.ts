@@ -12,7 +12,7 @@ const secrets = new Set<string>();
 
 /**
  * DEBUG and INFO lines (METRIC lines among them: one per request) are held for up to HOLD_MS and written
- * together: a write to a pipe per line took ~8% of a sync's time at the API's page sizes. A WARNING or
+ * together: a write to a pipe per line was a sizeable part of a sync at the API's page sizes. A WARNING or
  * worse is written at once, after what was held.
  */
 const HOLD_MS = 100;

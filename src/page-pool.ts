@@ -26,9 +26,8 @@ export class PagePool {
   private nextKey = 0;
   private nextJob = 0;
   /**
-   * This thread's full collections (see gc.ts), every 8 MiB of page bodies through it: the memory
-   * benchmark's peak at 1M records went from 131-134 MB to 121-123 MB (116-121 MB at 100k), for ~3%
-   * more CPU in the cpu benchmark.
+   * This thread's full collections (see gc.ts), every 8 MiB of page bodies through it: they lower the
+   * memory benchmark's peak for a few percent more CPU (figures in the README).
    */
   private readonly collect = collectorEvery(8 * 1024 * 1024);
 
@@ -109,7 +108,9 @@ export class PagePool {
   /** A worker stopped (an error, its heap limit, or an exit): fail the pages it had; the others take the next ones. */
   private stopped(index: number, error: Error): void {
     if (this.closing || this.dead.has(index)) return;
-    const death = new TapError(`a page worker stopped (${error.message}); the streams it served cannot go on. Run again; report it if it persists.`);
+    const death = new TapError(
+      `a page worker stopped (${error.message}); the streams it served cannot go on. Run again; report it if it persists.`,
+    );
     this.dead.set(index, death);
     for (const [id, waiting] of this.pending) {
       if (waiting.worker !== index) continue;

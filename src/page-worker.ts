@@ -7,8 +7,8 @@ export type WorkerRequest = { kind: 'configure'; key: number; spec: StreamSpec }
 export type WorkerReply = { id: number; result?: import('./pages.js').PageResult; error?: string };
 
 /**
- * A full collection after every 16 MiB of pages: 1M peak 137-151 MB without, 127 MB with, for ~3% more
- * time in the cpu benchmark (see gc.ts).
+ * A full collection after every 16 MiB of pages keeps the resident size flat, for a few percent more
+ * CPU (see gc.ts; the README's memory benchmark has the figures).
  */
 const collect = collectorEvery(16 * 1024 * 1024);
 

@@ -96,7 +96,7 @@ export class PageProcessor {
 
   /**
    * One reading of a page. Copying, the page's RECORD lines copy the bytes of its unchanged records, and
-   * the page is parsed as Latin-1, twice as fast as UTF-8 (whose decoding makes two-byte strings of a
+   * the page is parsed as Latin-1, much faster than UTF-8 (whose decoding makes two-byte strings of a
    * page with one accented name): strings other than ASCII then read wrong, but ids, timestamps, numbers,
    * booleans and empty strings, all that the processor reads or changes, read right. A record that the
    * shaper changes, or whose id or replication key is a string beyond ASCII, is parsed again from its own
@@ -224,4 +224,3 @@ const EMPTY = new Uint8Array(0);
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
-

@@ -1,7 +1,7 @@
 /**
  * From API elements to records: unwrap ({"appointment": {...}} and flat forms alike), normalise the
  * fields whose type varies between accounts to the one type the schema declares, drop fields that the
- * catalog deselects.
+ * catalog deselects. The shapes are those of docs/api.md#record-shapes.
  */
 import type { JsonSchema } from './catalog.js';
 import { isPlainObject } from './json.js';

@@ -16,7 +16,10 @@ export type { Settings };
 /** Settings after defaults: what the rest of the tap reads. */
 export type ResolvedSettings = Settings &
   Required<
-    Pick<Settings, 'auth_method' | 'requests_per_minute' | 'max_concurrency' | 'request_timeout' | 'user_agent' | 'log_level' | 'activate_version'>
+    Pick<
+      Settings,
+      'auth_method' | 'requests_per_minute' | 'max_concurrency' | 'request_timeout' | 'user_agent' | 'log_level' | 'activate_version'
+    >
   >;
 
 export const ENV_PREFIX = 'TAP_CRM_';

@@ -72,7 +72,11 @@ interface StreamRun {
 }
 
 /** Runs a stream and its selected children; returns the results of those it emits (a walk-only parent emits none). */
-export async function syncStream(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): Promise<StreamResult[]> {
+export async function syncStream(
+  selected: SelectedStream,
+  children: readonly SelectedStream[],
+  sync: SyncContext,
+): Promise<StreamResult[]> {
   const run = prepare(selected, children, sync);
   const started = Date.now();
   try {
@@ -128,7 +132,8 @@ async function open(run: StreamRun): Promise<void> {
   const { selected } = run.stream;
   for (const output of emittedOutputs(run)) await writer.schema(output.selected);
   // At the start only on the stream's first sync: there is no table yet to empty.
-  if (run.version !== undefined && !(selected.def.name in state.value.bookmarks)) await writer.activateVersion(selected.def.name, run.version);
+  if (run.version !== undefined && !(selected.def.name in state.value.bookmarks))
+    await writer.activateVersion(selected.def.name, run.version);
   if (run.since !== undefined) {
     const where = selected.def.serverFilter ? '' : ' (filtered here: the API cannot)';
     log.info(`stream ${selected.def.name}: records updated since ${run.since}${where}`);
@@ -185,7 +190,8 @@ async function syncChildren(run: StreamRun, parentIds: readonly (number | string
     const perParent = await Promise.all(
       parentIds.map(async (id) => {
         const pages: PageResult[] = [];
-        for await (const page of readPages(child, def.path.replace('{id}', encodeURIComponent(String(id))), params, run.sync)) pages.push(page);
+        for await (const page of readPages(child, def.path.replace('{id}', encodeURIComponent(String(id))), params, run.sync))
+          pages.push(page);
         return pages;
       }),
     );
@@ -212,9 +218,10 @@ async function finish(run: StreamRun): Promise<void> {
 }
 
 /**
- * What an error means. A 401 before the stream's first page is a permission the token lacks: the stream is
- * skipped. Other errors of the API or of the tap fail the stream (and its children), and the other streams
- * go on. A closed stdout ends the run; so does an error of any other kind (a bug).
+ * What an error means. A 401 before the stream's first page is a permission the token lacks (the token
+ * passed GET /me: docs/api.md#errors): the stream is skipped. Other errors of the API or of the tap fail
+ * the stream (and its children), and the other streams go on. A closed stdout ends the run; so does an
+ * error of any other kind (a bug).
  */
 function settle(run: StreamRun, error: unknown): void {
   const { def } = run.stream.selected;
@@ -265,7 +272,8 @@ function readPages(output: StreamOutput, path: string, params: Params, sync: Syn
     }
     return { ok: true, value: result };
   };
-  const fetchPage = (page: number) => sync.client.get(path, { ...params, page }, { stream: def.name, page }, (body) => processPage(page, body));
+  const fetchPage = (page: number) =>
+    sync.client.get(path, { ...params, page }, { stream: def.name, page }, (body) => processPage(page, body));
   return walkPages(fetchPage, { stream: def.name, path, prefetch: sync.mode.prefetch });
 }
 
@@ -276,7 +284,8 @@ async function emitPage(sync: SyncContext, output: StreamOutput, page: PageResul
   const { out, emitted, duplicates } = firstSeen(page, output.seen, room);
   output.result.pages++;
   output.result.duplicates += duplicates;
-  if (page.withoutId > 0) log.warning(`stream ${output.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped`);
+  if (page.withoutId > 0)
+    log.warning(`stream ${output.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped`);
   await sync.writer.lines(out);
   output.result.records += emitted.length;
   return emitted;

@@ -1,6 +1,6 @@
 /**
  * The streams of tap-crm, as data: one row per API list endpoint. Adding a stream of the same API is
- * adding a row here and a schema file in schemas/. The facts behind each row are in shared/crm-api.md.
+ * adding a row here and a schema file in schemas/. The facts behind each row are in docs/api.md.
  */
 
 export interface StreamDef {

@@ -2,7 +2,8 @@
  * The page walker: page 1, then pages 2..total_pages fetched ahead (up to `prefetch` at once) and yielded
  * in page order when `meta.total_pages` is known; otherwise page after page until an empty one, or until a
  * page holds only records already seen (an endpoint that ignores `page`, such as appointment_types,
- * returns the same full list for every page number). Walks that cannot end fail with a clear error.
+ * returns the same full list for every page number: docs/api.md#pagination). Walks that cannot end fail
+ * with a clear error.
  * It only steers: fetching and reading a page is the caller's `fetchPage`.
  */
 import { TapError } from './errors.js';

@@ -50,7 +50,8 @@ export function checkMutation(v: unknown): Mutation {
   if (typeof m['stream'] !== 'string' || !(STREAM_NAMES as readonly string[]).includes(m['stream'])) {
     throw new TypeError(`mutation.stream must be one of ${STREAM_NAMES.join(', ')}`);
   }
-  for (const k of Object.keys(m)) if (!['stream', 'update', 'insert', 'delete'].includes(k)) throw new TypeError(`unknown mutation field ${k}`);
+  for (const k of Object.keys(m))
+    if (!['stream', 'update', 'insert', 'delete'].includes(k)) throw new TypeError(`unknown mutation field ${k}`);
   if (!isIdSpec(m['update'])) throw new TypeError('mutation.update must be a count or a list of ids');
   if (!isIdSpec(m['delete'])) throw new TypeError('mutation.delete must be a count or a list of ids');
   if (m['insert'] !== undefined && !(typeof m['insert'] === 'number' && Number.isInteger(m['insert']) && m['insert'] >= 0)) {
@@ -63,7 +64,8 @@ const RUNTIME_KEYS = ['rpm', 'windowMs', 'retryAfter', 'failRate', 'faults', 'la
 
 function checkRuntime(v: unknown): RuntimeOptions {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError('configure body must be an object');
-  for (const k of Object.keys(v)) if (!RUNTIME_KEYS.includes(k)) throw new TypeError(`cannot configure ${k} (one of ${RUNTIME_KEYS.join(', ')})`);
+  for (const k of Object.keys(v))
+    if (!RUNTIME_KEYS.includes(k)) throw new TypeError(`cannot configure ${k} (one of ${RUNTIME_KEYS.join(', ')})`);
   return v as RuntimeOptions;
 }
 

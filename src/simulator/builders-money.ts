@@ -210,7 +210,9 @@ export function product(c: Ctx): JsonObject {
     physical_location: g.chance(0.7) ? null : `Shelf ${g.pick(['A', 'B', 'C'])}${g.between(1, 9)}`,
     serialized: g.chance(0.2),
     vendor_ids: g.chance(0.6) ? [] : [g.between(1, 20)],
-    product_skus: g.chance(0.4) ? [] : [{ id: id * 3, vendor_name: g.pick(['ExampleString', 'Ingram Micro', 'Müller GmbH']), sku: `SKU${g.digits(6)}` }],
+    product_skus: g.chance(0.4)
+      ? []
+      : [{ id: id * 3, vendor_name: g.pick(['ExampleString', 'Ingram Micro', 'Müller GmbH']), sku: `SKU${g.digits(6)}` }],
     long_description: g.chance(0.8) ? null : `${g.pick(W.NOTES)} ${g.pick(W.NOTES)}`,
     location_quantities: g.chance(0.5) ? [] : [{ id: id * 5, product_id: id, location_id: g.between(1, 5), quantity: g.between(0, 50) }],
     photos: g.chance(0.8) ? [] : [{ id: id * 7, file_name: `product-${id}.jpg`, photo_url: `https://sim.example.com/photos/${id}.jpg` }],

@@ -20,7 +20,11 @@ function emailFor(g: Gen, name: string, id: number): string {
   let local = localParts.get(name);
   if (local === undefined) {
     // "Zoë" -> "zoe"; names with no Latin letters fall back to "user".
-    local = name.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase() || 'user';
+    local =
+      name
+        .normalize('NFD')
+        .replace(/[^A-Za-z]/g, '')
+        .toLowerCase() || 'user';
     localParts.set(name, local);
   }
   return `${local}${id}@${g.pick(['example.com', 'example.org', 'mail.example.net'])}`;
@@ -59,7 +63,9 @@ export function customer(c: Ctx): JsonObject {
     no_email: g.chance(0.2),
     location_name: g.chance(0.7) ? null : g.pick(['Main Shop', 'Downtown', 'Filiale Nord']),
     location_id: g.chance(0.7) ? null : g.between(1, 5),
-    properties: g.chance(0.5) ? {} : { Type: g.pick(['Residential', 'Business']), 'Contract #': g.between(1, 999), Notification: g.chance(0.5) ? '1' : null },
+    properties: g.chance(0.5)
+      ? {}
+      : { Type: g.pick(['Residential', 'Business']), 'Contract #': g.between(1, 999), Notification: g.chance(0.5) ? '1' : null },
     online_profile_url: `https://sim.example.com/my_profile/v2/index?portal_key=${g.digits(8)}`,
     tax_rate_id: g.chance(0.8) ? null : g.between(1, 4),
     notification_email: g.chance(0.8) ? null : emailFor(g, 'billing', id),
@@ -71,7 +77,11 @@ export function customer(c: Ctx): JsonObject {
     business_then_name: thenName,
     contacts: g.chance(0.6)
       ? []
-      : Array.from({ length: g.between(1, 3) }, (_, i) => ({ id: id * 10 + i, name: `${g.pick(W.FIRST_NAMES)} ${g.pick(W.LAST_NAMES)}`, email: emailFor(g, 'contact', id * 10 + i) })),
+      : Array.from({ length: g.between(1, 3) }, (_, i) => ({
+          id: id * 10 + i,
+          name: `${g.pick(W.FIRST_NAMES)} ${g.pick(W.LAST_NAMES)}`,
+          email: emailFor(g, 'contact', id * 10 + i),
+        })),
   };
 }
 
@@ -165,7 +175,11 @@ export function customerAsset(c: Ctx): JsonObject {
         id: id + 100000,
         asset_id: id,
         account_id: 1,
-        triggers: { bsod_triggered: g.chance(0.1) ? 'true' : 'false', low_hd_space_triggered: g.chance(0.2) ? 'true' : 'false', agent_offline_triggered: 'false' },
+        triggers: {
+          bsod_triggered: g.chance(0.1) ? 'true' : 'false',
+          low_hd_space_triggered: g.chance(0.2) ? 'true' : 'false',
+          agent_offline_triggered: 'false',
+        },
         windows_updates: g.chance(0.5) ? {} : { pending: g.between(0, 12), last_checked: c.ts(c.createdMs + 86_400_000) },
         emsisoft: {},
         general: g.chance(0.5) ? {} : { os: g.pick(['Windows 11', 'Windows 10', 'macOS 14', 'Ubuntu 22.04']), ram_gb: g.pick([8, 16, 32]) },
@@ -245,7 +259,15 @@ export function appointment(c: Ctx): JsonObject {
   const hours = g.pick([0.5, 1, 1.5, 2, 4]);
   const ticket = g.chance(0.5)
     ? null
-    : { id: g.between(1, 5000), number: g.between(1000, 9999), subject: g.pick(W.SUBJECTS), status: g.pick(W.TICKET_STATUSES), customer_id: customerId, created_at: c.created_at, updated_at: c.updated_at };
+    : {
+        id: g.between(1, 5000),
+        number: g.between(1000, 9999),
+        subject: g.pick(W.SUBJECTS),
+        status: g.pick(W.TICKET_STATUSES),
+        customer_id: customerId,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+      };
   const cust = nestedCustomer(seed, customerId);
   return {
     id,
@@ -277,4 +299,3 @@ export const PEOPLE_BUILDERS = {
   customers: customer,
   leads: lead,
 } as const;
-

@@ -7,7 +7,12 @@ import type { FaultKind, RetryAfterMode } from './types.js';
 
 /** One line on stderr, then exit: 2 for bad flags or option values, 1 for anything else (a port in use). */
 function fail(message: string, code = 2): never {
-  process.stderr.write(`crm-simulator: ${message.replace(/^crm-simulator: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`);
+  process.stderr.write(
+    `crm-simulator: ${message
+      .replace(/^crm-simulator: /, '')
+      .replace(/\s*\n\s*/g, ' ')
+      .trim()}\n`,
+  );
   process.exit(code);
 }
 
@@ -39,7 +44,13 @@ async function main(): Promise<void> {
   for (const k of ['port', 'records', 'seed', 'rpm', 'window-ms', 'fail-rate', 'latency-ms', 'stall-ms', 'cache-mb'] as const) {
     if (Number.isNaN(argv[k])) fail(`--${k} must be a number`);
   }
-  const faults = argv.faults === undefined ? undefined : (argv.faults.split(',').map((f) => f.trim()).filter(Boolean) as FaultKind[]);
+  const faults =
+    argv.faults === undefined
+      ? undefined
+      : (argv.faults
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean) as FaultKind[]);
   let sim;
   try {
     sim = await startSimulator({
@@ -60,7 +71,9 @@ async function main(): Promise<void> {
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e), e instanceof RangeError ? 2 : 1);
   }
-  process.stdout.write(`crm-simulator: base_url=${sim.baseUrl} api_key=${sim.apiKey} limited_api_key=${sim.limitedApiKey} records=${argv.records} seed=${argv.seed}\n`);
+  process.stdout.write(
+    `crm-simulator: base_url=${sim.baseUrl} api_key=${sim.apiKey} limited_api_key=${sim.limitedApiKey} records=${argv.records} seed=${argv.seed}\n`,
+  );
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
   };

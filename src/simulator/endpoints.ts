@@ -27,8 +27,24 @@ export interface Endpoint {
 }
 
 const TABLE = [
-  { name: 'appointment_types', path: '/appointment_types', arrayKey: 'appointment_types', pageSize: 0, meta: 'none', timestamps: true, adminOnly: true },
-  { name: 'appointments', path: '/appointments', arrayKey: 'appointments', pageSize: 25, meta: 'none', timestamps: true, wrapper: 'appointment' },
+  {
+    name: 'appointment_types',
+    path: '/appointment_types',
+    arrayKey: 'appointment_types',
+    pageSize: 0,
+    meta: 'none',
+    timestamps: true,
+    adminOnly: true,
+  },
+  {
+    name: 'appointments',
+    path: '/appointments',
+    arrayKey: 'appointments',
+    pageSize: 25,
+    meta: 'none',
+    timestamps: true,
+    wrapper: 'appointment',
+  },
   { name: 'customer_assets', path: '/customer_assets', arrayKey: 'assets', pageSize: 50, meta: 'full', timestamps: true },
   { name: 'contacts', path: '/contacts', arrayKey: 'contacts', pageSize: 50, meta: 'full', timestamps: true },
   { name: 'contracts', path: '/contracts', arrayKey: 'contracts', pageSize: 50, meta: 'full', timestamps: true },

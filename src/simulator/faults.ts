@@ -26,7 +26,9 @@ function requestDump(req: IncomingMessage): string {
 export function errorPage(kind: '500' | '502' | '503' | '504', req: IncomingMessage, echo: boolean): Buffer {
   const title = `${kind} ${REASONS[kind]}`;
   const dump = echo ? `<pre>${escapeHtml(requestDump(req))}</pre>\n` : '';
-  return Buffer.from(`<html><head><title>${title}</title></head><body><h1>${title}</h1>\n<p>The server encountered a temporary error.</p>\n${dump}<hr><center>nginx</center></body></html>\n`);
+  return Buffer.from(
+    `<html><head><title>${title}</title></head><body><h1>${title}</h1>\n<p>The server encountered a temporary error.</p>\n${dump}<hr><center>nginx</center></body></html>\n`,
+  );
 }
 
 export const MAINTENANCE_PAGE = Buffer.from(

@@ -1,6 +1,14 @@
 /** Defaults and validation of the simulator's options, shared by startSimulator, configure() and the CLI. */
 import { ENDPOINTS } from './endpoints.js';
-import { FAULT_KINDS, STREAM_NAMES, type FaultKind, type RetryAfterMode, type RuntimeOptions, type SimulatorOptions, type StreamName } from './types.js';
+import {
+  FAULT_KINDS,
+  STREAM_NAMES,
+  type FaultKind,
+  type RetryAfterMode,
+  type RuntimeOptions,
+  type SimulatorOptions,
+  type StreamName,
+} from './types.js';
 
 /** Page sizes seen live (endpoints.ts); 0 where the endpoint has no paging and returns everything. */
 export const LIVE_PAGE_SIZES = Object.fromEntries(ENDPOINTS.map((e) => [e.name, e.pageSize])) as Record<StreamName, number>;
@@ -77,7 +85,16 @@ export function applyRuntime(base: Runtime, o: RuntimeOptions): Runtime {
 
 export function resolveOptions(o: SimulatorOptions = {}): Resolved {
   const runtime = applyRuntime(
-    { rpm: 180, windowMs: 60_000, retryAfter: 'mixed', failRate: 0, faults: [...FAULT_KINDS], stallMs: 120_000, latencyMs: 0, echoRequest: false },
+    {
+      rpm: 180,
+      windowMs: 60_000,
+      retryAfter: 'mixed',
+      failRate: 0,
+      faults: [...FAULT_KINDS],
+      stallMs: 120_000,
+      latencyMs: 0,
+      echoRequest: false,
+    },
     o,
   );
   const port = o.port ?? 0;
@@ -98,7 +115,10 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
   }
   const apiKey = o.apiKey ?? 'sim-key-full-0123456789abcdef';
   const limitedApiKey = o.limitedApiKey ?? 'sim-key-limited-0123456789abcdef';
-  check(apiKey.length > 0 && limitedApiKey.length > 0 && apiKey !== limitedApiKey, 'apiKey and limitedApiKey must be distinct non-empty strings');
+  check(
+    apiKey.length > 0 && limitedApiKey.length > 0 && apiKey !== limitedApiKey,
+    'apiKey and limitedApiKey must be distinct non-empty strings',
+  );
   const cacheBytes = o.cacheBytes ?? 256 * 1024 * 1024;
   check(nonNegInt(cacheBytes), `cacheBytes must be an integer >= 0, got ${cacheBytes}`);
   return {

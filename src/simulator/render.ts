@@ -29,7 +29,8 @@ export function renderListPage(store: Store, r: PageRequest): Buffer {
   // Pages are big; joining pre-stringified records avoids building one large object graph.
   let body = `{${JSON.stringify(arrayKey)}:[${parts.join(',')}]`;
   const totalPages = Math.ceil(total / perPage);
-  if (kind === 'full') body += `,"meta":${JSON.stringify({ total_pages: totalPages, total_entries: total, per_page: perPage, page: r.page })}`;
+  if (kind === 'full')
+    body += `,"meta":${JSON.stringify({ total_pages: totalPages, total_entries: total, per_page: perPage, page: r.page })}`;
   else if (kind === 'short') body += `,"meta":${JSON.stringify({ total_pages: totalPages, page: r.page })}`;
   return Buffer.from(body + '}');
 }

@@ -1,5 +1,5 @@
 /**
- * The API simulator: a Node http server faithful to shared/crm-api.md (quirks included), with a rate limit,
+ * The API simulator: a Node http server faithful to docs/api.md (quirks included), with a rate limit,
  * injected faults, and an admin API for ground truth, statistics and mutations.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -33,7 +33,12 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   const o = resolveOptions(options);
   const store = new Store(o.seed, splitCounts(o.records, o.counts));
   const cache = new PageCache(o.cacheBytes);
-  const api = new Api(store, cache, { apiKey: o.apiKey, limitedApiKey: o.limitedApiKey, pageSizes: o.pageSizes, appointmentsWrapped: o.appointmentsWrapped });
+  const api = new Api(store, cache, {
+    apiKey: o.apiKey,
+    limitedApiKey: o.limitedApiKey,
+    pageSizes: o.pageSizes,
+    appointmentsWrapped: o.appointmentsWrapped,
+  });
   const stats = new Stats();
   let runtime = o.runtime;
   const window = new SlidingWindow(runtime.windowMs);
@@ -78,7 +83,9 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     if (runtime.rpm > 0 && window.count(now) >= runtime.rpm) {
       rejected += 1;
       const withHeader = runtime.retryAfter === 'always' || (runtime.retryAfter === 'mixed' && rejected % 2 === 1);
-      const extra: Record<string, string> = withHeader ? { 'retry-after': String(Math.max(1, Math.ceil(window.msUntilSlot(now) / 1000))) } : {};
+      const extra: Record<string, string> = withHeader
+        ? { 'retry-after': String(Math.max(1, Math.ceil(window.msUntilSlot(now) / 1000))) }
+        : {};
       stats.record({ ...facts, status: 429 });
       later(runtime.latencyMs, () => send(res, 429, JSON_TYPE, Buffer.from(JSON.stringify({ error: 'Too many requests' })), extra));
       return;

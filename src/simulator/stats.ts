@@ -41,7 +41,13 @@ export class Stats {
     if (f.status === 429) this.rateLimited += 1;
     let e = this.endpoints.get(f.endpoint);
     if (!e) {
-      e = { requests: 0, byStatus: {}, byFault: {}, params: new Set(), values: { since_updated_at: new Set(), per_page: new Set(), include_disabled: new Set() } };
+      e = {
+        requests: 0,
+        byStatus: {},
+        byFault: {},
+        params: new Set(),
+        values: { since_updated_at: new Set(), per_page: new Set(), include_disabled: new Set() },
+      };
       this.endpoints.set(f.endpoint, e);
     }
     e.requests += 1;
@@ -70,7 +76,11 @@ export class Stats {
         byStatus: { ...e.byStatus },
         byFault: { ...e.byFault },
         params: [...e.params].sort(),
-        values: { since_updated_at: [...e.values.since_updated_at], per_page: [...e.values.per_page], include_disabled: [...e.values.include_disabled] },
+        values: {
+          since_updated_at: [...e.values.since_updated_at],
+          per_page: [...e.values.per_page],
+          include_disabled: [...e.values.include_disabled],
+        },
       };
       endpoints[name] = s;
     }

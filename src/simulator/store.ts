@@ -84,7 +84,15 @@ export class Store {
   ) {
     for (const name of STREAM_NAMES) {
       const ids = new IdList(initialIds(seed, name, counts[name]));
-      this.streams.set(name, { ids, maxId: ids.max(), revisions: new Map(), updatedMs: new Map(), createdMs: new Map(), version: 0, mutations: 0 });
+      this.streams.set(name, {
+        ids,
+        maxId: ids.max(),
+        revisions: new Map(),
+        updatedMs: new Map(),
+        createdMs: new Map(),
+        version: 0,
+        mutations: 0,
+      });
     }
   }
 
@@ -108,7 +116,14 @@ export class Store {
     const s = this.state(stream);
     const upd = s.updatedMs.get(id);
     const cre = s.createdMs.get(id);
-    return recordFor(this.seed, stream, id, s.revisions.get(id) ?? 0, upd === undefined ? undefined : formatTime(upd), cre === undefined ? undefined : formatTime(cre));
+    return recordFor(
+      this.seed,
+      stream,
+      id,
+      s.revisions.get(id) ?? 0,
+      upd === undefined ? undefined : formatTime(upd),
+      cre === undefined ? undefined : formatTime(cre),
+    );
   }
 
   /** created_at (ms) and the render offset of a record, for its ticket comments. */

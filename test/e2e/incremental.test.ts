@@ -91,7 +91,9 @@ describe('incremental sync, state and deletions (end to end)', function () {
       // Equal-timestamp re-sends: records whose updated_at is exactly the bookmark (comparison is >=).
       const resent = sim
         .truth()
-        [stream].filter((r) => bookmarks[stream] && r.updated_at && Date.parse(r.updated_at) === Date.parse(bookmarks[stream]!.replication_key_value!))
+        [stream].filter(
+          (r) => bookmarks[stream] && r.updated_at && Date.parse(r.updated_at) === Date.parse(bookmarks[stream]!.replication_key_value!),
+        )
         .map((r) => r.id);
       const expected = stream === 'products' ? truthIds(sim, 'products') : sortedIds(new Set([...(changed[stream] ?? []), ...resent]));
       expect(sortedIds(emitted[stream]), stream).to.deep.equal(expected);
@@ -99,7 +101,9 @@ describe('incremental sync, state and deletions (end to end)', function () {
     for (const stream of SERVER_FILTERED) {
       const endpoint = stats.endpoints[stream as StreamName]!;
       expect(endpoint.requests, stream).to.be.within(1, 2);
-      expect(endpoint.values.since_updated_at, stream).to.deep.equal([new Date(Date.parse(bookmarks[stream]!.replication_key_value!)).toISOString()]);
+      expect(endpoint.values.since_updated_at, stream).to.deep.equal([
+        new Date(Date.parse(bookmarks[stream]!.replication_key_value!)).toISOString(),
+      ]);
     }
     // The others cannot be filtered by the API: every page is read again, only changed records emitted.
     expect(stats.endpoints.customers!.values.since_updated_at).to.deep.equal([]);
@@ -108,7 +112,12 @@ describe('incremental sync, state and deletions (end to end)', function () {
   it('picks up records changed during a sync in the next run (the bookmark stops at the sync start)', async () => {
     const slow = await startSimulator({ records: 2000, seed: SEED + 1, rpm: 0, latencyMs: 20 });
     try {
-      const config = tempJson('config.json', { api_key: slow.apiKey, base_url: slow.baseUrl, requests_per_minute: 100_000, max_concurrency: 2 });
+      const config = tempJson('config.json', {
+        api_key: slow.apiKey,
+        base_url: slow.baseUrl,
+        requests_per_minute: 100_000,
+        max_concurrency: 2,
+      });
       const tickets = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'tickets')));
       let behind: number | undefined;
       let ahead: number | undefined;
@@ -134,15 +143,28 @@ describe('incremental sync, state and deletions (end to end)', function () {
   });
 
   it('starts from start_date on a first run, and from the later of bookmark and start_date after', async () => {
-    const updatedAt = sim.truth().leads.map((r) => Date.parse(r.updated_at!)).sort((a, b) => a - b);
+    const updatedAt = sim
+      .truth()
+      .leads.map((r) => Date.parse(r.updated_at!))
+      .sort((a, b) => a - b);
     const startDate = new Date(updatedAt[Math.floor(updatedAt.length / 2)]!).toISOString();
-    const config = tempJson('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, start_date: startDate });
+    const config = tempJson('config.json', {
+      api_key: sim.apiKey,
+      base_url: sim.baseUrl,
+      requests_per_minute: 100_000,
+      start_date: startDate,
+    });
     const only = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'leads')));
     const run = await runTap(['--config', config, '--catalog', only]);
     expect(run.code, run.stderr).to.equal(0);
-    const expected = sim.truth().leads.filter((r) => Date.parse(r.updated_at!) >= Date.parse(startDate)).map((r) => r.id);
+    const expected = sim
+      .truth()
+      .leads.filter((r) => Date.parse(r.updated_at!) >= Date.parse(startDate))
+      .map((r) => r.id);
     expect(sortedIds(idsByStream(run.messages).leads)).to.deep.equal(sortedIds(expected));
-    const old = tempJson('state.json', { bookmarks: { leads: { replication_key: 'updated_at', replication_key_value: '2000-01-01T00:00:00Z' } } });
+    const old = tempJson('state.json', {
+      bookmarks: { leads: { replication_key: 'updated_at', replication_key_value: '2000-01-01T00:00:00Z' } },
+    });
     const withOldBookmark = await runTap(['--config', config, '--catalog', only, '--state', old]);
     expect(sortedIds(idsByStream(withOldBookmark.messages).leads)).to.deep.equal(sortedIds(expected));
   });
@@ -209,7 +231,12 @@ describe('incremental sync, state and deletions (end to end)', function () {
   it('walks again when records deleted during the walk shift others onto pages already read (total_entries known)', async () => {
     const moving = await startSimulator({ seed: SEED, rpm: 0, latencyMs: 15, counts: { contacts: 1000 }, records: 0 });
     try {
-      const config = tempJson('config.json', { api_key: moving.apiKey, base_url: moving.baseUrl, requests_per_minute: 100_000, max_concurrency: 2 });
+      const config = tempJson('config.json', {
+        api_key: moving.apiKey,
+        base_url: moving.baseUrl,
+        requests_per_minute: 100_000,
+        max_concurrency: 2,
+      });
       const contacts = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'contacts')));
       let deleted: number[] = [];
       const run = await runTap(['--config', config, '--catalog', contacts], {
@@ -240,7 +267,12 @@ describe('incremental sync, state and deletions (end to end)', function () {
     });
 
     it('frames full-table streams only, at start on a first sync and at the end, with the version on every RECORD', async () => {
-      const config = tempJson('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, activate_version: true });
+      const config = tempJson('config.json', {
+        api_key: sim.apiKey,
+        base_url: sim.baseUrl,
+        requests_per_minute: 100_000,
+        activate_version: true,
+      });
       const run = await runTap(['--config', config]);
       expect(run.code, run.stderr).to.equal(0);
       const activations = versionMessages(run);

@@ -23,7 +23,10 @@ function expectEveryRecord(sim: Simulator, messages: SingerMessage[]): void {
   const truth = sim.truth();
   for (const stream of LIST_STREAMS) {
     const expected = truth[stream as keyof typeof truth].map((r) => r.id).sort((a, b) => a - b);
-    expect([...new Set(emitted[stream])].sort((a, b) => a - b), stream).to.deep.equal(expected);
+    expect(
+      [...new Set(emitted[stream])].sort((a, b) => a - b),
+      stream,
+    ).to.deep.equal(expected);
   }
 }
 
@@ -49,12 +52,21 @@ async function syncInProcess(sim: Simulator, requestsPerWindow: number, windowMs
   const logs: string[] = [];
   const previous = setSink((line) => logs.push(line));
   try {
-    await runSync({ client, writer: new MessageWriter(sink), streams: selectStreams(undefined), settings, state: stateKeeper({ bookmarks: {} }) });
+    await runSync({
+      client,
+      writer: new MessageWriter(sink),
+      streams: selectStreams(undefined),
+      settings,
+      state: stateKeeper({ bookmarks: {} }),
+    });
   } finally {
     setSink(previous);
     client.close();
   }
-  const messages = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SingerMessage);
+  const messages = out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as SingerMessage);
   return { messages, logs };
 }
 
@@ -72,7 +84,8 @@ describe('resilience (end to end)', function () {
       expect(faults).to.be.greaterThan(10);
       const retries = run.stderrLines.filter((l) => l.startsWith('WARNING') && l.includes('; retry '));
       expect(retries.length).to.be.at.least(faults - 5); // a stall answered after the client gave up still counts once
-      for (const line of retries) expect(line).to.match(/^WARNING stream \w+( check)?, GET \/\S+( page \d+)?: .+; retry \d+ of \d+ in \d+\.\d s$/);
+      for (const line of retries)
+        expect(line).to.match(/^WARNING stream \w+( check)?, GET \/\S+( page \d+)?: .+; retry \d+ of \d+ in \d+\.\d s$/);
       const reasons = retries.join('\n');
       for (const reason of ['HTTP 50', 'connection failed', 'no complete answer within 1 s', 'text/html body instead of JSON']) {
         expect(reasons, reason).to.include(reason);
@@ -121,29 +134,123 @@ describe('resilience (end to end)', function () {
 
     const good = () => ({ api_key: sim.apiKey, base_url: sim.baseUrl });
     const products = () => ({
-      streams: [{ tap_stream_id: 'products', stream: 'products', schema: { properties: { id: { type: 'integer' } } }, metadata: [{ breadcrumb: [], metadata: { selected: true, 'replication-method': 'INCREMENTAL' } }] }],
+      streams: [
+        {
+          tap_stream_id: 'products',
+          stream: 'products',
+          schema: { properties: { id: { type: 'integer' } } },
+          metadata: [{ breadcrumb: [], metadata: { selected: true, 'replication-method': 'INCREMENTAL' } }],
+        },
+      ],
     });
     const cases: { name: string; args: () => string[]; env?: Record<string, string>; message: RegExp; code?: number }[] = [
       { name: 'no --config', args: () => [], message: /no --config given: pass a settings file/ },
-      { name: 'an unknown flag', args: () => ['--config', tempJson('c.json', good()), '--frobnicate'], message: /Unknown argument: frobnicate; see tap-crm --help/ },
-      { name: 'a missing config file', args: () => ['--config', '/nonexistent/config.json'], message: /config file \/nonexistent\/config.json cannot be read \(ENOENT\)/ },
-      { name: 'a config file that is not JSON', args: () => ['--config', tempJson('c.json', '{"api_key": "x",')], message: /config file .*c.json is not valid JSON/ },
-      { name: 'a missing api_key', args: () => ['--config', tempJson('c.json', { base_url: sim.baseUrl })], message: /setting "api_key" is missing/ },
-      { name: 'a missing base_url', args: () => ['--config', tempJson('c.json', { api_key: sim.apiKey })], message: /setting "base_url" is missing/ },
-      { name: 'a base_url that is not a URL', args: () => ['--config', tempJson('c.json', { ...good(), base_url: 'acme.syncromsp.com/api/v1' })], message: /setting "base_url" is not a URL/ },
-      { name: 'plain http to a remote host', args: () => ['--config', tempJson('c.json', { ...good(), base_url: 'http://acme.syncromsp.com/api/v1' })], message: /uses plain http to acme.syncromsp.com/ },
-      { name: 'an unknown auth_method', args: () => ['--config', tempJson('c.json', { ...good(), auth_method: 'basic' })], message: /setting "auth_method" must be one of header, bearer, query/ },
-      { name: 'page_size out of range', args: () => ['--config', tempJson('c.json', { ...good(), page_size: 1000 })], message: /setting "page_size" must be <= 100/ },
-      { name: 'an ill-typed setting', args: () => ['--config', tempJson('c.json', { ...good(), max_concurrency: 'lots' })], message: /setting "max_concurrency" must be an integer/ },
-      { name: 'a start_date that is not RFC 3339', args: () => ['--config', tempJson('c.json', { ...good(), start_date: '01/02/2024' })], message: /setting "start_date" must be an RFC 3339 date-time/ },
-      { name: 'an ill-typed environment variable', args: () => ['--config', 'ENV'], env: { TAP_CRM_API_KEY: 'k', TAP_CRM_BASE_URL: 'http://127.0.0.1:1/api/v1', TAP_CRM_PAGE_SIZE: 'ten' }, message: /environment variable TAP_CRM_PAGE_SIZE must be an integer/ },
-      { name: 'a catalog that is not JSON', args: () => ['--config', tempJson('c.json', good()), '--catalog', tempJson('cat.json', '{')], message: /catalog file .*cat.json is not valid JSON/ },
-      { name: 'a catalog naming an unknown stream', args: () => ['--config', tempJson('c.json', good()), '--catalog', tempJson('cat.json', { streams: [{ tap_stream_id: 'widgets', schema: { properties: {} } }] })], message: /names unknown stream "widgets"/ },
-      { name: 'a catalog of the wrong shape (legacy --properties)', args: () => ['--config', tempJson('c.json', good()), '--properties', tempJson('cat.json', [])], message: /expected an object with a "streams" array/ },
-      { name: 'an impossible replication choice', args: () => ['--config', tempJson('c.json', good()), '--catalog', tempJson('cat.json', products())], message: /stream "products" has no replication key/ },
-      { name: 'a state file that is not JSON', args: () => ['--config', tempJson('c.json', good()), '--state', tempJson('s.json', 'bookmarks')], message: /state file .*s.json is not valid JSON/ },
-      { name: 'a state of the wrong shape', args: () => ['--config', tempJson('c.json', good()), '--state', tempJson('s.json', { bookmarks: [] })], message: /state file .*: "bookmarks" is not an object/ },
-      { name: 'a bookmark that is not a date-time', args: () => ['--config', tempJson('c.json', good()), '--state', tempJson('s.json', { bookmarks: { tickets: { replication_key_value: 'yesterday' } } })], message: /the replication_key_value of "tickets" is not an RFC 3339 date-time/ },
+      {
+        name: 'an unknown flag',
+        args: () => ['--config', tempJson('c.json', good()), '--frobnicate'],
+        message: /Unknown argument: frobnicate; see tap-crm --help/,
+      },
+      {
+        name: 'a missing config file',
+        args: () => ['--config', '/nonexistent/config.json'],
+        message: /config file \/nonexistent\/config.json cannot be read \(ENOENT\)/,
+      },
+      {
+        name: 'a config file that is not JSON',
+        args: () => ['--config', tempJson('c.json', '{"api_key": "x",')],
+        message: /config file .*c.json is not valid JSON/,
+      },
+      {
+        name: 'a missing api_key',
+        args: () => ['--config', tempJson('c.json', { base_url: sim.baseUrl })],
+        message: /setting "api_key" is missing/,
+      },
+      {
+        name: 'a missing base_url',
+        args: () => ['--config', tempJson('c.json', { api_key: sim.apiKey })],
+        message: /setting "base_url" is missing/,
+      },
+      {
+        name: 'a base_url that is not a URL',
+        args: () => ['--config', tempJson('c.json', { ...good(), base_url: 'acme.syncromsp.com/api/v1' })],
+        message: /setting "base_url" is not a URL/,
+      },
+      {
+        name: 'plain http to a remote host',
+        args: () => ['--config', tempJson('c.json', { ...good(), base_url: 'http://acme.syncromsp.com/api/v1' })],
+        message: /uses plain http to acme.syncromsp.com/,
+      },
+      {
+        name: 'an unknown auth_method',
+        args: () => ['--config', tempJson('c.json', { ...good(), auth_method: 'basic' })],
+        message: /setting "auth_method" must be one of header, bearer, query/,
+      },
+      {
+        name: 'page_size out of range',
+        args: () => ['--config', tempJson('c.json', { ...good(), page_size: 1000 })],
+        message: /setting "page_size" must be <= 100/,
+      },
+      {
+        name: 'an ill-typed setting',
+        args: () => ['--config', tempJson('c.json', { ...good(), max_concurrency: 'lots' })],
+        message: /setting "max_concurrency" must be an integer/,
+      },
+      {
+        name: 'a start_date that is not RFC 3339',
+        args: () => ['--config', tempJson('c.json', { ...good(), start_date: '01/02/2024' })],
+        message: /setting "start_date" must be an RFC 3339 date-time/,
+      },
+      {
+        name: 'an ill-typed environment variable',
+        args: () => ['--config', 'ENV'],
+        env: { TAP_CRM_API_KEY: 'k', TAP_CRM_BASE_URL: 'http://127.0.0.1:1/api/v1', TAP_CRM_PAGE_SIZE: 'ten' },
+        message: /environment variable TAP_CRM_PAGE_SIZE must be an integer/,
+      },
+      {
+        name: 'a catalog that is not JSON',
+        args: () => ['--config', tempJson('c.json', good()), '--catalog', tempJson('cat.json', '{')],
+        message: /catalog file .*cat.json is not valid JSON/,
+      },
+      {
+        name: 'a catalog naming an unknown stream',
+        args: () => [
+          '--config',
+          tempJson('c.json', good()),
+          '--catalog',
+          tempJson('cat.json', { streams: [{ tap_stream_id: 'widgets', schema: { properties: {} } }] }),
+        ],
+        message: /names unknown stream "widgets"/,
+      },
+      {
+        name: 'a catalog of the wrong shape (legacy --properties)',
+        args: () => ['--config', tempJson('c.json', good()), '--properties', tempJson('cat.json', [])],
+        message: /expected an object with a "streams" array/,
+      },
+      {
+        name: 'an impossible replication choice',
+        args: () => ['--config', tempJson('c.json', good()), '--catalog', tempJson('cat.json', products())],
+        message: /stream "products" has no replication key/,
+      },
+      {
+        name: 'a state file that is not JSON',
+        args: () => ['--config', tempJson('c.json', good()), '--state', tempJson('s.json', 'bookmarks')],
+        message: /state file .*s.json is not valid JSON/,
+      },
+      {
+        name: 'a state of the wrong shape',
+        args: () => ['--config', tempJson('c.json', good()), '--state', tempJson('s.json', { bookmarks: [] })],
+        message: /state file .*: "bookmarks" is not an object/,
+      },
+      {
+        name: 'a bookmark that is not a date-time',
+        args: () => [
+          '--config',
+          tempJson('c.json', good()),
+          '--state',
+          tempJson('s.json', { bookmarks: { tickets: { replication_key_value: 'yesterday' } } }),
+        ],
+        message: /the replication_key_value of "tickets" is not an RFC 3339 date-time/,
+      },
     ];
 
     for (const c of cases) {
@@ -165,15 +272,30 @@ describe('resilience (end to end)', function () {
       const run = await runTap(['--config', tempJson('c.json', { api_key: 'k-unreachable', base_url: `http://127.0.0.1:${port}/api/v1` })]);
       expect(run.code).to.equal(1);
       expect(criticals(run)).to.have.length(1);
-      expect(criticals(run)[0]).to.match(/cannot reach the API at "base_url" .*connection failed \(ECONNREFUSED\).*check the URL and the network/);
+      expect(criticals(run)[0]).to.match(
+        /cannot reach the API at "base_url" .*connection failed \(ECONNREFUSED\).*check the URL and the network/,
+      );
     });
   });
 
   for (const method of ['header', 'bearer', 'query'] as const) {
     it(`never prints the key at DEBUG, with error bodies echoing the request (auth_method ${method})`, async () => {
-      const sim = await startSimulator({ records: 400, seed: 9, rpm: 0, failRate: 0.4, faults: ['500', '502', '503', '504'], echoRequest: true });
+      const sim = await startSimulator({
+        records: 400,
+        seed: 9,
+        rpm: 0,
+        failRate: 0.4,
+        faults: ['500', '502', '503', '504'],
+        echoRequest: true,
+      });
       try {
-        const config = tempJson('c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, auth_method: method, log_level: 'DEBUG', requests_per_minute: 100_000 });
+        const config = tempJson('c.json', {
+          api_key: sim.apiKey,
+          base_url: sim.baseUrl,
+          auth_method: method,
+          log_level: 'DEBUG',
+          requests_per_minute: 100_000,
+        });
         const run = await runTap(['--config', config]);
         expect(run.code, run.stderr.slice(-2000)).to.equal(0);
         expect(run.stderrLines.filter((l) => l.startsWith('WARNING')).length).to.be.greaterThan(0);
@@ -189,10 +311,13 @@ describe('resilience (end to end)', function () {
   it('stops promptly with a clear error when the target stops reading (EPIPE)', async () => {
     const sim = await startSimulator({ records: 20_000, seed: 4, rpm: 0, latencyMs: 2 });
     try {
-      const run = await runTap(['--config', tempJson('c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000 })], {
-        onLine: (_line, child) => child.stdout!.destroy(),
-        timeoutMs: 30_000,
-      });
+      const run = await runTap(
+        ['--config', tempJson('c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000 })],
+        {
+          onLine: (_line, child) => child.stdout!.destroy(),
+          timeoutMs: 30_000,
+        },
+      );
       expect(run.code).to.equal(1);
       expect(criticals(run)).to.have.length(1);
       expect(criticals(run)[0]).to.match(/stdout failed \(EPIPE\): the target stopped reading/);

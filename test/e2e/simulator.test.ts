@@ -13,7 +13,16 @@ import { STREAMS as ALL_STREAMS } from '../../src/streams.js';
 /** The 14 list endpoints (child streams such as ticket_comments are served per parent record). */
 const STREAMS = ALL_STREAMS.filter((s) => !s.parent);
 import { commentCount, recordFor } from '../../src/simulator/data.js';
-import { startSimulator, STREAM_NAMES, type FaultKind, type MutationResult, type Simulator, type SimulatorOptions, type SimulatorStats, type StreamName } from '../../src/simulator/server.js';
+import {
+  startSimulator,
+  STREAM_NAMES,
+  type FaultKind,
+  type MutationResult,
+  type Simulator,
+  type SimulatorOptions,
+  type SimulatorStats,
+  type StreamName,
+} from '../../src/simulator/server.js';
 
 type Obj = Record<string, unknown>;
 
@@ -67,7 +76,10 @@ async function get(sim: Simulator, pathAndQuery: string, auth: 'header' | 'beare
 
 async function admin(sim: Simulator, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const origin = new URL(sim.baseUrl).origin;
-  const res = await fetch(`${origin}/__admin${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+  const res = await fetch(`${origin}/__admin${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -124,7 +136,11 @@ describe('crm-simulator', function () {
         assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
         const got = ids(r, s.name);
         assert.ok(got.length > 0, s.name);
-        assert.deepEqual(got, [...got].sort((a, b) => a - b), `${s.name} ids ascending`);
+        assert.deepEqual(
+          got,
+          [...got].sort((a, b) => a - b),
+          `${s.name} ids ascending`,
+        );
         assert.deepEqual(got, truthIds(sim, s.name as StreamName).slice(0, got.length), `${s.name} first page = first ids of the truth`);
         const meta = r.body['meta'] as Obj | undefined;
         const total = sim.truth()[s.name as StreamName].length;
@@ -200,7 +216,11 @@ describe('crm-simulator', function () {
         const expected = truth.filter((r) => Date.parse(r.updated_at!) >= cut).map((r) => r.id);
         assert.ok(expected.length > 0 && expected.length < truth.length);
         const got = await walk(sim, stream, `&since_updated_at=${encodeURIComponent(since)}`);
-        assert.deepEqual(got.map((r) => r['id']), expected, stream);
+        assert.deepEqual(
+          got.map((r) => r['id']),
+          expected,
+          stream,
+        );
         const meta = (await get(sim, `/${stream}?since_updated_at=${encodeURIComponent(since)}`)).body['meta'] as Obj;
         assert.equal(meta['total_pages'], Math.ceil(expected.length / LIVE_SIZES[stream]));
       }
@@ -224,7 +244,10 @@ describe('crm-simulator', function () {
     it('hides disabled customers unless include_disabled=true', async () => {
       const truth = truthIds(sim, 'customers');
       const all = await walk(sim, 'customers', '&include_disabled=true');
-      assert.deepEqual(all.map((r) => r['id']), truth);
+      assert.deepEqual(
+        all.map((r) => r['id']),
+        truth,
+      );
       const disabled = all.filter((r) => r['disabled'] === true).length;
       assert.ok(disabled > 0 && disabled < truth.length * 0.15, `${disabled} disabled of ${truth.length}`);
       const visible = await walk(sim, 'customers');
@@ -329,7 +352,9 @@ describe('crm-simulator', function () {
         const quirk = QUIRKS[stream];
         if (quirk) schema.properties[quirk] = {};
         const validate = ajv.compile(schema);
-        const fromHttp = records(await get(sim, `${def(stream).path}?per_page=100&include_disabled=true`), stream).map((x) => (x['appointment'] as Obj | undefined) ?? x);
+        const fromHttp = records(await get(sim, `${def(stream).path}?per_page=100&include_disabled=true`), stream).map(
+          (x) => (x['appointment'] as Obj | undefined) ?? x,
+        );
         const generated = Array.from({ length: 400 }, (_, i) => recordFor(11, stream, i + 1, i % 3) as Obj);
         for (const rec of [...fromHttp, ...generated]) {
           seen.total++;
@@ -337,7 +362,10 @@ describe('crm-simulator', function () {
           for (const p of Object.keys(schema.properties)) assert.ok(p in rec, `${stream} ${rec['id']} lacks ${p}`);
           const extra = Object.keys(rec).filter((k) => !(k in schema.properties));
           if (extra.length > 0) {
-            assert.ok(extra.every((k) => k.startsWith('cf_')), `${stream}: unexpected ${extra.join()}`);
+            assert.ok(
+              extra.every((k) => k.startsWith('cf_')),
+              `${stream}: unexpected ${extra.join()}`,
+            );
             seen.customField++;
           }
           if (typeof rec['created_at'] === 'string' && typeof rec['updated_at'] === 'string') {
@@ -348,14 +376,30 @@ describe('crm-simulator', function () {
           const text = JSON.stringify(rec);
           if (/[^\x00-\x7f]/.test(text)) seen.nonAscii++;
           if (/\p{Extended_Pictographic}/u.test(text)) seen.emoji++;
-          if (quirk) quirkTypes[stream]!.add(rec[quirk] === null ? 'null' : typeof rec[quirk] === 'string' && stream === 'invoices' ? String(rec[quirk]) : typeof rec[quirk]);
+          if (quirk)
+            quirkTypes[stream]!.add(
+              rec[quirk] === null
+                ? 'null'
+                : typeof rec[quirk] === 'string' && stream === 'invoices'
+                  ? String(rec[quirk])
+                  : typeof rec[quirk],
+            );
         }
       }
-      assert.ok(seen.customField > seen.total * 0.02 && seen.customField < seen.total * 0.1, `custom fields on ${seen.customField} of ${seen.total}`);
+      assert.ok(
+        seen.customField > seen.total * 0.02 && seen.customField < seen.total * 0.1,
+        `custom fields on ${seen.customField} of ${seen.total}`,
+      );
       assert.ok(seen.offset > 0 && seen.nonAscii > seen.total * 0.2 && seen.emoji > 0, JSON.stringify(seen));
       assert.ok(quirkTypes.items!.has('number') && quirkTypes.items!.has('string'), 'items.ticketnum string and number');
-      assert.ok(quirkTypes.contracts!.has('boolean') && quirkTypes.contracts!.has('string'), 'contracts.primary_contact string and boolean');
-      assert.ok(['null', '0.0', 'number'].every((t) => quirkTypes.invoices!.has(t)), 'invoices.hardwarecost null, "0.0" and number');
+      assert.ok(
+        quirkTypes.contracts!.has('boolean') && quirkTypes.contracts!.has('string'),
+        'contracts.primary_contact string and boolean',
+      );
+      assert.ok(
+        ['null', '0.0', 'number'].every((t) => quirkTypes.invoices!.has(t)),
+        'invoices.hardwarecost null, "0.0" and number',
+      );
     });
 
     it('are deterministic: same seed, same bodies; another seed, other bodies', async () => {
@@ -419,7 +463,13 @@ describe('crm-simulator', function () {
   });
 
   describe('faults', () => {
-    const faulty = (kind: FaultKind, extra: SimulatorOptions = {}): SimulatorOptions => ({ records: 500, rpm: 0, failRate: 1, faults: [kind], ...extra });
+    const faulty = (kind: FaultKind, extra: SimulatorOptions = {}): SimulatorOptions => ({
+      records: 500,
+      rpm: 0,
+      failRate: 1,
+      faults: [kind],
+      ...extra,
+    });
 
     for (const kind of ['500', '502', '503', '504'] as const) {
       it(`${kind}: an HTML error page`, async () => {
@@ -512,7 +562,10 @@ describe('crm-simulator', function () {
         const truth = m.truth().tickets;
         for (const id of up.updated) assert.equal(truth.find((r) => r.id === id)!.updated_at, up.updated_at);
         const since = await walk(m, 'tickets', `&since_updated_at=${encodeURIComponent(up.updated_at!)}`);
-        assert.deepEqual(since.map((r) => r['id']), up.updated);
+        assert.deepEqual(
+          since.map((r) => r['id']),
+          up.updated,
+        );
         assert.ok(since.every((r) => r['updated_at'] === up.updated_at));
 
         // Updating a record of page 1 changes page 1 (the page cache is invalidated).
@@ -539,7 +592,10 @@ describe('crm-simulator', function () {
         const after = truthIds(m, 'tickets');
         assert.equal(after.length, before.length + 2 - 2);
         assert.ok(victims.every((id) => !after.includes(id)));
-        assert.deepEqual((await walk(m, 'tickets')).map((r) => r['id']), after);
+        assert.deepEqual(
+          (await walk(m, 'tickets')).map((r) => r['id']),
+          after,
+        );
         const delMany = m.mutate({ stream: 'invoices', delete: 5 });
         assert.equal(delMany.deleted.length, 5);
         assert.equal(((await get(m, '/invoices')).body['meta'] as Obj)['total_pages'], Math.ceil(truthIds(m, 'invoices').length / 25));

@@ -78,14 +78,14 @@ describe('tap-crm end to end against the simulator', function () {
     it('emits records that validate against their SCHEMA (ajv, date-time checked)', () => {
       const ajv = new Ajv({ allErrors: true, strict: false });
       addFormats.default(ajv);
-      const validators = new Map(
-        full.messages.filter((m) => m.type === 'SCHEMA').map((m) => [m.stream!, ajv.compile(m.schema!)] as const),
-      );
+      const validators = new Map(full.messages.filter((m) => m.type === 'SCHEMA').map((m) => [m.stream!, ajv.compile(m.schema!)] as const));
       let checked = 0;
       for (const m of full.messages) {
         if (m.type !== 'RECORD') continue;
         const validate = validators.get(m.stream!)!;
-        expect(validate(m.record), `${m.stream} ${JSON.stringify(m.record).slice(0, 300)}: ${ajv.errorsText(validate.errors)}`).to.equal(true);
+        expect(validate(m.record), `${m.stream} ${JSON.stringify(m.record).slice(0, 300)}: ${ajv.errorsText(validate.errors)}`).to.equal(
+          true,
+        );
         checked++;
       }
       expect(checked).to.equal(Object.values(truthIds(sim)).reduce((n, ids) => n + ids.length, 0));
@@ -131,7 +131,11 @@ describe('tap-crm end to end against the simulator', function () {
 
   it('--about --format json lists the capabilities and the settings, api_key marked secret', async () => {
     const run = await runTap(['--about', '--format', 'json']);
-    const info = JSON.parse(run.stdout) as { name: string; capabilities: string[]; settings: { properties: Record<string, { secret?: boolean }> } };
+    const info = JSON.parse(run.stdout) as {
+      name: string;
+      capabilities: string[];
+      settings: { properties: Record<string, { secret?: boolean }> };
+    };
     expect(info.name).to.equal('tap-crm');
     expect(info.capabilities).to.include.members(['catalog', 'discover', 'state', 'about', 'test']);
     expect(info.settings.properties.api_key!.secret).to.equal(true);
@@ -141,7 +145,11 @@ describe('tap-crm end to end against the simulator', function () {
 
   it('syncs only the streams and fields a catalog selects, and emits the catalog’s schema', async () => {
     const catalog = JSON.parse(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8')) as {
-      streams: { stream: string; schema: { properties: Record<string, { description?: string }> }; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
+      streams: {
+        stream: string;
+        schema: { properties: Record<string, { description?: string }> };
+        metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[];
+      }[];
     };
     for (const s of catalog.streams) {
       const root = s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata;
@@ -177,7 +185,10 @@ describe('tap-crm end to end against the simulator', function () {
     expect(run.code, run.stderr).to.equal(0);
     const warnings = run.stderrLines.filter((l) => l.startsWith('WARNING'));
     for (const stream of ['appointment_types', 'line_items']) {
-      expect(warnings.some((w) => w.includes(`stream ${stream} skipped`) && w.includes('Global Admin')), stream).to.equal(true);
+      expect(
+        warnings.some((w) => w.includes(`stream ${stream} skipped`) && w.includes('Global Admin')),
+        stream,
+      ).to.equal(true);
     }
     const emitted = idsByStream(run.messages);
     expect(emitted).not.to.have.property('appointment_types');
@@ -229,7 +240,9 @@ describe('tap-crm end to end against the simulator', function () {
   });
 
   it('takes its log level from TAP_CRM_LOG_LEVEL when the config sets none', async () => {
-    const run = await runTap(['--config', config(sim), '--catalog', tempJson('c.json', selectOnly(['contracts']))], { env: { TAP_CRM_LOG_LEVEL: 'DEBUG' } });
+    const run = await runTap(['--config', config(sim), '--catalog', tempJson('c.json', selectOnly(['contracts']))], {
+      env: { TAP_CRM_LOG_LEVEL: 'DEBUG' },
+    });
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stderrLines.some((l) => l.startsWith('DEBUG GET /contracts'))).to.equal(true);
   });

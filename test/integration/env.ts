@@ -54,7 +54,13 @@ export function integrationEnv(): IntegrationEnv {
     return path;
   };
   cached = {
-    pg: { host: get('PG_HOST'), port: Number(get('PG_PORT')), user: get('PG_USER'), password: get('PG_PASSWORD'), database: get('PG_DATABASE') },
+    pg: {
+      host: get('PG_HOST'),
+      port: Number(get('PG_PORT')),
+      user: get('PG_USER'),
+      password: get('PG_PASSWORD'),
+      database: get('PG_DATABASE'),
+    },
     psql: tool('PSQL'),
     meltano: tool('MELTANO'),
     meltanoLoaders: get('MELTANO_LOADERS'),

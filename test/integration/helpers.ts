@@ -119,7 +119,10 @@ export class Pg {
     const { host, port, user, password, database } = this.env.pg;
     const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', user, '-d', database, '-c', sql];
     return new Promise((resolve, reject) => {
-      const child = spawn(this.env.psql, args, { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.env.psql, args, {
+        env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -146,7 +149,9 @@ export class Pg {
   }
 
   async tables(schema: string): Promise<string[]> {
-    const rows = await this.rows<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = '${schema}' order by 1`);
+    const rows = await this.rows<{ t: string }>(
+      `select table_name as t from information_schema.tables where table_schema = '${schema}' order by 1`,
+    );
     return rows.map((r) => r.t);
   }
 

@@ -53,7 +53,10 @@ interface SingerState {
 function meltanoKind(s: SettingSchema): string {
   if (s.enum) return 'options';
   if (s.type === 'string' && s.format === 'date-time') return 'date_iso8601';
-  return ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean' } as Record<string, string>)[s.type] ?? `no kind for ${s.type}`;
+  return (
+    ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean' } as Record<string, string>)[s.type] ??
+    `no kind for ${s.type}`
+  );
 }
 
 const sorted = (ids: Iterable<number>): number[] => [...ids].sort((a, b) => a - b);
@@ -126,7 +129,9 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
 
   it('declares tap-crm as `tap-crm --about` describes it: capabilities, and each setting with its Meltano kind', async () => {
     const python = join(dirname(env.meltano), 'python');
-    const dump = await sh(`'${python}' -c 'import json, sys, yaml; json.dump(yaml.safe_load(open("meltano.yml")), sys.stdout)'`, { cwd: ROOT });
+    const dump = await sh(`'${python}' -c 'import json, sys, yaml; json.dump(yaml.safe_load(open("meltano.yml")), sys.stdout)'`, {
+      cwd: ROOT,
+    });
     expect(dump.code, explain(dump)).to.equal(0);
     const yml = JSON.parse(dump.stdout) as MeltanoYml;
     const about = await sh(`tap-crm --about --format json`, { cwd: project, path: [bin] });
@@ -143,7 +148,11 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     for (const [name, s] of Object.entries(settings.properties)) {
       expect(declared[name]!.kind, name).to.equal(meltanoKind(s));
       expect(declared[name]!.sensitive ?? false, `${name} sensitive`).to.equal(s.secret ?? false);
-      if (s.enum) expect(declared[name]!.options!.map((o) => o.value), name).to.deep.equal(s.enum);
+      if (s.enum)
+        expect(
+          declared[name]!.options!.map((o) => o.value),
+          name,
+        ).to.deep.equal(s.enum);
     }
 
     const loaders = Object.fromEntries(yml.plugins.loaders.map((p) => [p.name, p]));
@@ -179,7 +188,9 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
       for (const file of readdirSync(dir)) {
         const stream = /^(.+)-\d{8}T\d{6}\.jsonl$/.exec(file)?.[1];
         if (!stream) continue;
-        const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
+        const lines = readFileSync(join(dir, file), 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0);
         (ids[stream] ??= []).push(...lines.map((l) => (JSON.parse(l) as { id: number }).id));
       }
       return ids;
@@ -248,9 +259,12 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
       for (const stream of STREAM_NAMES) expect(await pg.ids(schema, stream), stream).to.deep.equal(truthIds(sim, stream));
       for (const change of changes) {
         const ids = [...change.updated, ...change.inserted];
-        const rows = await pg.rows<{ id: number; updated_at: string }>(`select id, updated_at from "${schema}"."${change.stream}" where id in (${ids.join(',')})`);
+        const rows = await pg.rows<{ id: number; updated_at: string }>(
+          `select id, updated_at from "${schema}"."${change.stream}" where id in (${ids.join(',')})`,
+        );
         expect(rows, change.stream).to.have.length(ids.length);
-        for (const row of rows) expect(Date.parse(`${row.updated_at}Z`), `${change.stream} ${row.id}`).to.equal(Date.parse(change.updated_at!));
+        for (const row of rows)
+          expect(Date.parse(`${row.updated_at}Z`), `${change.stream} ${row.id}`).to.equal(Date.parse(change.updated_at!));
       }
     });
   });

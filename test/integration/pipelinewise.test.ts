@@ -11,8 +11,14 @@ import { integrationEnv, type IntegrationEnv } from './env.js';
 import { binDir, explain, Pg, sh, TAP_BIN, tempDir, truthIds, uniqueSchema, writeJson, type ShResult } from './helpers.js';
 
 // tee keeps what the tap sent, to count its SCHEMA messages.
-const FIRST_RUN = ['tap-crm --config c.json | tee tap-out.jsonl | target-postgres --config t.json > state-out.jsonl', 'tail -n 1 state-out.jsonl > state.json'];
-const NEXT_RUN = ['tap-crm --config c2.json --state state.json | target-postgres --config t.json > state-out.jsonl', 'tail -n 1 state-out.jsonl > state.json'];
+const FIRST_RUN = [
+  'tap-crm --config c.json | tee tap-out.jsonl | target-postgres --config t.json > state-out.jsonl',
+  'tail -n 1 state-out.jsonl > state.json',
+];
+const NEXT_RUN = [
+  'tap-crm --config c2.json --state state.json | target-postgres --config t.json > state-out.jsonl',
+  'tail -n 1 state-out.jsonl > state.json',
+];
 
 describe('tap-crm | pipelinewise-target-postgres', function () {
   this.timeout(300_000);
@@ -38,7 +44,16 @@ describe('tap-crm | pipelinewise-target-postgres', function () {
     // The second run also sends ACTIVATE_VERSION and RECORD.version, which pipelinewise must accept (it ignores them).
     writeJson(work, 'c2.json', { ...base, activate_version: true });
     const { host, port, user, password, database } = env.pg;
-    writeJson(work, 't.json', { host, port, user, password, dbname: database, default_target_schema: schema, validate_records: true, primary_key_required: true });
+    writeJson(work, 't.json', {
+      host,
+      port,
+      user,
+      password,
+      dbname: database,
+      default_target_schema: schema,
+      validate_records: true,
+      primary_key_required: true,
+    });
     first = await pipe(FIRST_RUN);
   });
 
@@ -59,7 +74,7 @@ describe('tap-crm | pipelinewise-target-postgres', function () {
     expect(keys).to.deep.equal([...STREAM_NAMES].sort().map((t) => ({ table_name: t, column_name: 'id' })));
   });
 
-  it('got one SCHEMA per stream, with key_properties, before the stream\'s first RECORD', () => {
+  it("got one SCHEMA per stream, with key_properties, before the stream's first RECORD", () => {
     const messages = readFileSync(join(work, 'tap-out.jsonl'), 'utf8')
       .split('\n')
       .filter((l) => l.length > 0)
@@ -69,26 +84,37 @@ describe('tap-crm | pipelinewise-target-postgres', function () {
     for (const m of schemas) expect(m.key_properties, m.stream).to.deep.equal(['id']);
     for (const stream of STREAM_NAMES) {
       const firstRecord = messages.findIndex((m) => m.type === 'RECORD' && m.stream === stream);
-      expect(messages.findIndex((m) => m.type === 'SCHEMA' && m.stream === stream), stream).to.be.within(0, firstRecord);
+      expect(
+        messages.findIndex((m) => m.type === 'SCHEMA' && m.stream === stream),
+        stream,
+      ).to.be.within(0, firstRecord);
     }
   });
 
   it('passes the STATE through: a bookmark per incremental stream', () => {
-    const state = JSON.parse(readFileSync(join(work, 'state.json'), 'utf8')) as { bookmarks: Record<string, { replication_key_value?: string }> };
-    for (const stream of STREAM_NAMES.filter((s) => s !== 'products')) expect(state.bookmarks[stream]?.replication_key_value, stream).to.be.a('string');
+    const state = JSON.parse(readFileSync(join(work, 'state.json'), 'utf8')) as {
+      bookmarks: Record<string, { replication_key_value?: string }>;
+    };
+    for (const stream of STREAM_NAMES.filter((s) => s !== 'products'))
+      expect(state.bookmarks[stream]?.replication_key_value, stream).to.be.a('string');
   });
 
   it('merges a second, incremental run on the primary key: changed rows updated, new rows in, no duplicates', async () => {
-    const changes: MutationResult[] = (['tickets', 'invoices', 'customers', 'products'] as const).map((stream) => sim.mutate({ stream, update: 3, insert: 2 }));
+    const changes: MutationResult[] = (['tickets', 'invoices', 'customers', 'products'] as const).map((stream) =>
+      sim.mutate({ stream, update: 3, insert: 2 }),
+    );
     const second = await pipe(NEXT_RUN);
     expect(second.code, explain(second)).to.equal(0);
     for (const stream of STREAM_NAMES) expect(await pg.ids(schema, stream), stream).to.deep.equal(truthIds(sim, stream));
     for (const change of changes) {
       if (change.stream === 'products') continue;
       const ids = [...change.updated, ...change.inserted];
-      const rows = await pg.rows<{ id: number; updated_at: string }>(`select id, updated_at from "${schema}"."${change.stream}" where id in (${ids.join(',')})`);
+      const rows = await pg.rows<{ id: number; updated_at: string }>(
+        `select id, updated_at from "${schema}"."${change.stream}" where id in (${ids.join(',')})`,
+      );
       expect(rows, change.stream).to.have.length(ids.length);
-      for (const row of rows) expect(Date.parse(`${row.updated_at}Z`), `${change.stream} ${row.id}`).to.equal(Date.parse(change.updated_at!));
+      for (const row of rows)
+        expect(Date.parse(`${row.updated_at}Z`), `${change.stream} ${row.id}`).to.equal(Date.parse(change.updated_at!));
     }
   });
 });

@@ -43,9 +43,17 @@ describe('singer-check-tap', function () {
   for (const activateVersion of [false, true]) {
     it(`passes, first without state, then with the last STATE${activateVersion ? ' (activate_version on)' : ''}`, async () => {
       const work = tempDir('check');
-      writeJson(work, 'c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, activate_version: activateVersion });
+      writeJson(work, 'c.json', {
+        api_key: sim.apiKey,
+        base_url: sim.baseUrl,
+        requests_per_minute: 100_000,
+        activate_version: activateVersion,
+      });
       const python = join(dirname(env.singerCheckTap), 'python');
-      const run = await sh(`'${python}' '${join(ROOT, 'test', 'integration', 'check_tap.py')}' --tap '${TAP_BIN}' --config c.json`, { cwd: work, timeoutMs: 180_000 });
+      const run = await sh(`'${python}' '${join(ROOT, 'test', 'integration', 'check_tap.py')}' --tap '${TAP_BIN}' --config c.json`, {
+        cwd: work,
+        timeoutMs: 180_000,
+      });
       expect(run.code, explain(run)).to.equal(0);
       expect(run.stdout).to.include('Now re-running tap with state produced by previous run');
       const [first, second] = summaries(run.stdout);

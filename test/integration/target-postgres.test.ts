@@ -7,15 +7,42 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
-import { recordFor, startSimulator, STREAM_NAMES, type MutationResult, type Simulator, type StreamName } from '../../src/simulator/server.js';
+import {
+  recordFor,
+  startSimulator,
+  STREAM_NAMES,
+  type MutationResult,
+  type Simulator,
+  type StreamName,
+} from '../../src/simulator/server.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, meltanoLabsColumn, Pg, sh, streamSchema, TAP_BIN, tempDir, truthIds, uniqueSchema, untilNextSecond, writeJson, type ShResult } from './helpers.js';
+import {
+  binDir,
+  explain,
+  meltanoLabsColumn,
+  Pg,
+  sh,
+  streamSchema,
+  TAP_BIN,
+  tempDir,
+  truthIds,
+  uniqueSchema,
+  untilNextSecond,
+  writeJson,
+  type ShResult,
+} from './helpers.js';
 
 const SEED = 21;
 
 /** The README's commands ("Using it with Meltano", piping by hand), run as they are written there. */
-export const FIRST_RUN = ['tap-crm --config c.json | target-postgres --config t.json > state-out.jsonl', 'tail -n 1 state-out.jsonl > state.json'];
-export const NEXT_RUN = ['tap-crm --config c.json --state state.json | target-postgres --config t.json > state-out.jsonl', 'tail -n 1 state-out.jsonl > state.json'];
+export const FIRST_RUN = [
+  'tap-crm --config c.json | target-postgres --config t.json > state-out.jsonl',
+  'tail -n 1 state-out.jsonl > state.json',
+];
+export const NEXT_RUN = [
+  'tap-crm --config c.json --state state.json | target-postgres --config t.json > state-out.jsonl',
+  'tail -n 1 state-out.jsonl > state.json',
+];
 
 interface Bookmarks {
   bookmarks: Record<string, { replication_key?: string; replication_key_value?: string; version?: number }>;
@@ -95,7 +122,9 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
     );
     for (const stream of STREAM_NAMES) {
       const properties = streamSchema(stream).properties;
-      const actual = Object.fromEntries(columns.filter((c) => c.table_name === stream).map((c) => [c.column_name, { data_type: c.data_type, udt_name: c.udt_name }]));
+      const actual = Object.fromEntries(
+        columns.filter((c) => c.table_name === stream).map((c) => [c.column_name, { data_type: c.data_type, udt_name: c.udt_name }]),
+      );
       const expected = Object.fromEntries(Object.entries(properties).map(([name, p]) => [name, meltanoLabsColumn(p)]));
       expect(actual, stream).to.deep.equal(expected);
       expect(actual.id, `${stream}.id`).to.deep.equal({ data_type: 'bigint', udt_name: 'int8' });
@@ -121,7 +150,7 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
     }
   });
 
-  it('leaves in state.json the target\'s last STATE: a bookmark per incremental stream, the newest updated_at', () => {
+  it("leaves in state.json the target's last STATE: a bookmark per incremental stream, the newest updated_at", () => {
     state1 = readState();
     for (const stream of STREAM_NAMES) {
       if (stream === 'products') {
@@ -169,15 +198,22 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
       }
       const products = changed.get('products')!;
       expect(products.deleted).to.have.length(3);
-      expect(await pg.ids(schema, 'products')).to.include.members(products.inserted).and.not.include.members(products.deleted);
+      expect(await pg.ids(schema, 'products'))
+        .to.include.members(products.inserted)
+        .and.not.include.members(products.deleted);
     });
 
     it('updates changed rows in place: their updated_at is the new one', async () => {
       for (const [stream, result] of changed) {
         if (stream === 'products') continue;
         const ids = [...result.updated, ...result.inserted];
-        const rows = await pg.rows<{ id: number; updated_at: string }>(`select id, updated_at from "${schema}"."${stream}" where id in (${ids.join(',')}) order by id`);
-        expect(rows.map((r) => r.id), stream).to.deep.equal([...ids].sort((a, b) => a - b));
+        const rows = await pg.rows<{ id: number; updated_at: string }>(
+          `select id, updated_at from "${schema}"."${stream}" where id in (${ids.join(',')}) order by id`,
+        );
+        expect(
+          rows.map((r) => r.id),
+          stream,
+        ).to.deep.equal([...ids].sort((a, b) => a - b));
         for (const row of rows) expect(pgUtcMs(row.updated_at), `${stream} ${row.id}`).to.equal(Date.parse(result.updated_at!));
       }
     });
@@ -192,7 +228,10 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
         for (const [name, value] of Object.entries(after)) {
           const p = properties[name];
           // Plain strings and integers: the tap passes them through unchanged.
-          const plain = p && !p.format && ((p.type?.includes('string') && typeof value === 'string') || (p.type?.includes('integer') && Number.isInteger(value)));
+          const plain =
+            p &&
+            !p.format &&
+            ((p.type?.includes('string') && typeof value === 'string') || (p.type?.includes('integer') && Number.isInteger(value)));
           if (!plain || JSON.stringify(before[name]) === JSON.stringify(value)) continue;
           expect(row![name], `products ${id}.${name}`).to.equal(value);
           compared += 1;
@@ -210,7 +249,10 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
         const rows = await pg.rows<{ id: number }>(
           `select id from "${schema}"."${stream}" where _sdc_extracted_at >= to_timestamp(${betweenRuns / 1000}) at time zone 'UTC' order by id`,
         );
-        expect(rows.map((r) => r.id), stream).to.deep.equal(expected);
+        expect(
+          rows.map((r) => r.id),
+          stream,
+        ).to.deep.equal(expected);
       }
     });
 
@@ -220,7 +262,9 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
         if (stream === 'products') continue;
         expect(Date.parse(state2.bookmarks[stream]!.replication_key_value!), stream).to.equal(Date.parse(result.updated_at!));
       }
-      expect(state2.bookmarks.products!.version).to.be.a('number').and.to.be.greaterThan(state1.bookmarks.products!.version ?? 0);
+      expect(state2.bookmarks.products!.version)
+        .to.be.a('number')
+        .and.to.be.greaterThan(state1.bookmarks.products!.version ?? 0);
     });
   });
 });

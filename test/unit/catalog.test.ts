@@ -3,8 +3,21 @@ import { discover, parseCatalog, selectStreams, type Catalog } from '../../src/c
 import { STREAMS } from '../../src/streams.js';
 
 const STREAM_NAMES = [
-  'appointment_types', 'appointments', 'customer_assets', 'contacts', 'contracts', 'customers', 'estimates',
-  'invoices', 'items', 'line_items', 'leads', 'payments', 'products', 'tickets', 'ticket_comments',
+  'appointment_types',
+  'appointments',
+  'customer_assets',
+  'contacts',
+  'contracts',
+  'customers',
+  'estimates',
+  'invoices',
+  'items',
+  'line_items',
+  'leads',
+  'payments',
+  'products',
+  'tickets',
+  'ticket_comments',
 ];
 
 function catalogWith(edit: (catalog: Catalog) => void): Catalog {
@@ -89,7 +102,15 @@ describe('catalog: discovery and selection', () => {
 
   it('selects a stream with no metadata at all, and emits the catalog schema as given', () => {
     const catalog: Catalog = {
-      streams: [{ tap_stream_id: 'leads', stream: 'leads', key_properties: ['id'], metadata: [], schema: { type: 'object', properties: { id: { type: 'integer' }, status: { type: ['null', 'string'] } } } }],
+      streams: [
+        {
+          tap_stream_id: 'leads',
+          stream: 'leads',
+          key_properties: ['id'],
+          metadata: [],
+          schema: { type: 'object', properties: { id: { type: 'integer' }, status: { type: ['null', 'string'] } } },
+        },
+      ],
     };
     const [leads] = selectStreams(catalog);
     expect(leads!.schema.properties).to.have.keys('id', 'status');
@@ -131,8 +152,12 @@ describe('catalog: discovery and selection', () => {
     expect(() => parseCatalog(unknown, 'c.json')).to.throw(/catalog file c.json: streams\[0\] names unknown stream "tickets_v2"/);
     expect(() => parseCatalog({ stream: [] }, 'c.json')).to.throw(/expected an object with a "streams" array/);
     expect(() => parseCatalog({ streams: [{ tap_stream_id: 'leads' }] }, 'c.json')).to.throw(/stream "leads" has no schema/);
-    const leads = (extra: Record<string, unknown>) => ({ streams: [{ tap_stream_id: 'leads', schema: { properties: { id: { type: 'integer' } } }, ...extra }] });
-    expect(() => parseCatalog(leads({ metadata: [{ metadata: {} }] }), 'c.json')).to.throw(/metadata\[0\] needs a "breadcrumb" array and a "metadata" object/);
+    const leads = (extra: Record<string, unknown>) => ({
+      streams: [{ tap_stream_id: 'leads', schema: { properties: { id: { type: 'integer' } } }, ...extra }],
+    });
+    expect(() => parseCatalog(leads({ metadata: [{ metadata: {} }] }), 'c.json')).to.throw(
+      /metadata\[0\] needs a "breadcrumb" array and a "metadata" object/,
+    );
     const nullProperty = { streams: [{ tap_stream_id: 'leads', schema: { properties: { id: null } } }] };
     expect(() => parseCatalog(nullProperty, 'c.json')).to.throw(/the schema of property "id" is not an object/);
   });

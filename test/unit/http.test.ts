@@ -53,25 +53,42 @@ describe('http client (nock)', () => {
   });
 
   it('sends Authorization: Bearer <key> with the bearer method', async () => {
-    const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } }).get('/me').reply(200, {});
+    const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } })
+      .get('/me')
+      .reply(200, {});
     await captureLog(() => client({ authMethod: 'bearer' }).client.getJson('/me', {}, ctx));
     scope.done();
   });
 
   it('sends ?api_key= and no Authorization header with the query method', async () => {
-    const scope = nock(BASE, { badheaders: ['authorization'] }).get('/me').query({ api_key: KEY }).reply(200, {});
+    const scope = nock(BASE, { badheaders: ['authorization'] })
+      .get('/me')
+      .query({ api_key: KEY })
+      .reply(200, {});
     await captureLog(() => client({ authMethod: 'query' }).client.getJson('/me', {}, ctx));
     scope.done();
   });
 
   it('retries 500, 502, 503, 504 and 408, then returns the body', async () => {
     const scope = nock(BASE)
-      .get('/tickets').query(true).reply(500, '<html>oops</html>')
-      .get('/tickets').query(true).reply(502, '<html>bad gateway</html>')
-      .get('/tickets').query(true).reply(503)
-      .get('/tickets').query(true).reply(504, '<html>timeout</html>')
-      .get('/tickets').query(true).reply(408)
-      .get('/tickets').query(true).reply(200, { tickets: [{ id: 1 }] });
+      .get('/tickets')
+      .query(true)
+      .reply(500, '<html>oops</html>')
+      .get('/tickets')
+      .query(true)
+      .reply(502, '<html>bad gateway</html>')
+      .get('/tickets')
+      .query(true)
+      .reply(503)
+      .get('/tickets')
+      .query(true)
+      .reply(504, '<html>timeout</html>')
+      .get('/tickets')
+      .query(true)
+      .reply(408)
+      .get('/tickets')
+      .query(true)
+      .reply(200, { tickets: [{ id: 1 }] });
     const { client: c, clock } = client();
     const { result, lines } = await captureLog(() => c.getJson('/tickets', { page: 1 }, ctx));
     expect(result).to.deep.equal({ tickets: [{ id: 1 }] });
@@ -86,9 +103,15 @@ describe('http client (nock)', () => {
     const { client: c, clock } = client();
     const date = new Date(clock.now() + 10_000).toUTCString(); // 7 s after the first 3 s wait
     const scope = nock(BASE)
-      .get('/tickets').query(true).reply(429, {}, { 'Retry-After': '3' })
-      .get('/tickets').query(true).reply(429, {}, { 'Retry-After': date })
-      .get('/tickets').query(true).reply(200, { tickets: [] });
+      .get('/tickets')
+      .query(true)
+      .reply(429, {}, { 'Retry-After': '3' })
+      .get('/tickets')
+      .query(true)
+      .reply(429, {}, { 'Retry-After': date })
+      .get('/tickets')
+      .query(true)
+      .reply(200, { tickets: [] });
     await captureLog(() => c.getJson('/tickets', { page: 1 }, ctx));
     expect(clock.sleeps[0]).to.equal(3000);
     expect(clock.sleeps[1]).to.be.within(6000, 7000); // the HTTP date has a 1 s resolution
@@ -105,9 +128,12 @@ describe('http client (nock)', () => {
 
   it('retries a truncated JSON body and an HTML page sent with status 200', async () => {
     const scope = nock(BASE)
-      .get('/x').reply(200, '{"tickets": [{"id": 1', { 'Content-Type': 'application/json' })
-      .get('/x').reply(200, '<html>maintenance</html>', { 'Content-Type': 'text/html' })
-      .get('/x').reply(200, { ok: true });
+      .get('/x')
+      .reply(200, '{"tickets": [{"id": 1', { 'Content-Type': 'application/json' })
+      .get('/x')
+      .reply(200, '<html>maintenance</html>', { 'Content-Type': 'text/html' })
+      .get('/x')
+      .reply(200, { ok: true });
     const { result, lines } = await captureLog(() => client().client.getJson('/x', {}, ctx));
     expect(result).to.deep.equal({ ok: true });
     expect(lines.join('')).to.include('incomplete or invalid JSON').and.include('text/html body instead of JSON');
@@ -157,7 +183,11 @@ describe('http client (nock)', () => {
   });
 
   it('fails at once on 404 and 422', async () => {
-    nock(BASE).get('/nope').reply(404, { message: 'Not found' }).get('/bad').reply(422, { errors: { since: ['is invalid'] } });
+    nock(BASE)
+      .get('/nope')
+      .reply(404, { message: 'Not found' })
+      .get('/bad')
+      .reply(422, { errors: { since: ['is invalid'] } });
     const c = client().client;
     const notFound = (await captureLog(() => c.getJson('/nope', {}, ctx))).error as ApiError;
     const invalid = (await captureLog(() => c.getJson('/bad', {}, ctx))).error as ApiError;
@@ -175,7 +205,9 @@ describe('http client (nock)', () => {
   });
 
   it('never prints the key that an error body echoes', async () => {
-    nock(BASE).get('/x').reply(403, { error: `forbidden for token ${KEY}` });
+    nock(BASE)
+      .get('/x')
+      .reply(403, { error: `forbidden for token ${KEY}` });
     const { error, lines } = await captureLog(() => client().client.getJson('/x', {}, ctx));
     expect((error as Error).message).not.to.include(KEY);
     expect((error as Error).message).to.include('forbidden for token ***');
@@ -185,7 +217,9 @@ describe('http client (nock)', () => {
   it('does not retry a request that cannot be built, and names the settings to check', async () => {
     const { error, lines } = await captureLog(() => client({ apiKey: 'bad\nkey' }).client.getJson('/me', {}, ctx));
     expect((error as ApiError).kind).to.equal('client');
-    expect((error as Error).message).to.match(/the request could not be sent \(ERR_INVALID_CHAR\): check "api_key", "user_agent" and "base_url"/);
+    expect((error as Error).message).to.match(
+      /the request could not be sent \(ERR_INVALID_CHAR\): check "api_key", "user_agent" and "base_url"/,
+    );
     expect(lines.filter((l) => l.startsWith('WARNING'))).to.deep.equal([]);
   });
 
@@ -193,16 +227,22 @@ describe('http client (nock)', () => {
     const { gzipSync, brotliCompressSync } = await import('node:zlib');
     const json = Buffer.from(JSON.stringify({ ok: 'Zoë' }));
     nock(BASE)
-      .get('/a').reply(200, gzipSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
-      .get('/b').reply(200, gzipSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'X-Gzip' })
-      .get('/c').reply(200, brotliCompressSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'br' });
+      .get('/a')
+      .reply(200, gzipSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
+      .get('/b')
+      .reply(200, gzipSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'X-Gzip' })
+      .get('/c')
+      .reply(200, brotliCompressSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'br' });
     const c = client().client;
-    for (const path of ['/a', '/b', '/c']) expect((await captureLog(() => c.getJson(path, {}, ctx))).result, path).to.deep.equal({ ok: 'Zoë' });
+    for (const path of ['/a', '/b', '/c'])
+      expect((await captureLog(() => c.getJson(path, {}, ctx))).result, path).to.deep.equal({ ok: 'Zoë' });
   });
 
   it('notes the server clock from the Date header', async () => {
     const { client: c, clock } = client();
-    nock(BASE).get('/me').reply(200, {}, { Date: new Date(clock.now() - 5000).toUTCString() });
+    nock(BASE)
+      .get('/me')
+      .reply(200, {}, { Date: new Date(clock.now() - 5000).toUTCString() });
     await captureLog(() => c.getJson('/me', {}, ctx));
     expect(c.serverClockOffsetMs).to.be.within(-6000, -5000);
   });

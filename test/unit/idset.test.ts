@@ -5,7 +5,13 @@ describe('IdSet: the ids a stream has emitted', () => {
   it('reports each id once, and counts them', () => {
     const ids = new IdSet();
     expect([ids.add(1), ids.add(2), ids.add(1), ids.add('a'), ids.add('a'), ids.add(-3), ids.add(-3)]).to.deep.equal([
-      true, true, false, true, false, true, false,
+      true,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
     ]);
     expect(ids.size).to.equal(4);
     expect(ids.has(2)).to.equal(true);
@@ -23,7 +29,8 @@ describe('IdSet: the ids a stream has emitted', () => {
       reference.add(id);
     }
     expect(ids.size).to.equal(reference.size);
-    for (const id of [0, 1, 2, 3, 4999, 5000, 59_997, 59_998, 2 ** 40, 2 ** 53 - 1]) expect(ids.has(id), String(id)).to.equal(reference.has(id));
+    for (const id of [0, 1, 2, 3, 4999, 5000, 59_997, 59_998, 2 ** 40, 2 ** 53 - 1])
+      expect(ids.has(id), String(id)).to.equal(reference.has(id));
   });
 
   it('keeps a million dense ids in well under a megabyte', () => {

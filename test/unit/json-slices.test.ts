@@ -10,12 +10,24 @@ function texts(text: string, key: string): string[] | undefined {
 
 describe('json slices: where an array’s elements are in a document’s bytes', () => {
   it('finds each element of the top-level array under the key, whatever the key order', () => {
-    const doc = { meta: { total_pages: 2 }, leads: [{ id: 1, name: 'a' }, { id: 2, tags: ['x', 'y'], nested: { deep: [1, { z: null }] } }], after: true };
+    const doc = {
+      meta: { total_pages: 2 },
+      leads: [
+        { id: 1, name: 'a' },
+        { id: 2, tags: ['x', 'y'], nested: { deep: [1, { z: null }] } },
+      ],
+      after: true,
+    };
     expect(texts(JSON.stringify(doc), 'leads')).to.deep.equal(doc.leads.map((l) => JSON.stringify(l)));
   });
 
   it('is not misled by brackets, commas, quotes and backslashes inside strings, nor by multi-byte characters', () => {
-    const tricky = [{ id: 1, s: '}],{"leads":[' }, { id: 2, s: 'a\\' }, { id: 3, s: '\\"', t: 'Ünïcödé — 漢字 😀' }, { id: 4, s: '\u0000\n\t' }];
+    const tricky = [
+      { id: 1, s: '}],{"leads":[' },
+      { id: 2, s: 'a\\' },
+      { id: 3, s: '\\"', t: 'Ünïcödé — 漢字 😀' },
+      { id: 4, s: '\u0000\n\t' },
+    ];
     expect(texts(JSON.stringify({ leads: tricky }), 'leads')).to.deep.equal(tricky.map((t) => JSON.stringify(t)));
   });
 
@@ -29,7 +41,16 @@ describe('json slices: where an array’s elements are in a document’s bytes',
   });
 
   it('finds elements of every kind, and none in an empty array', () => {
-    expect(texts('{"a":[1,-2.5e3,"s",true,false,null,[1,[2]],{}]}', 'a')).to.deep.equal(['1', '-2.5e3', '"s"', 'true', 'false', 'null', '[1,[2]]', '{}']);
+    expect(texts('{"a":[1,-2.5e3,"s",true,false,null,[1,[2]],{}]}', 'a')).to.deep.equal([
+      '1',
+      '-2.5e3',
+      '"s"',
+      'true',
+      'false',
+      'null',
+      '[1,[2]]',
+      '{}',
+    ]);
     expect(texts('{"a":[]}', 'a')).to.deep.equal([]);
     expect(texts('{"a":[ ]}', 'a')).to.deep.equal([]);
   });
@@ -45,7 +66,7 @@ describe('json slices: where an array’s elements are in a document’s bytes',
 
   it('finds the elements of random documents with random whitespace, each slice parsing to its element', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
     const space = () => pick(['', '', ' ', '\n', '\t ', '\r\n  ']);
     const strings = ['', 'plain', 'q"uote', 'back\\slash', '\\', '}{][,:', 'é漢😀', '\u001f'];
@@ -61,7 +82,9 @@ describe('json slices: where an array’s elements are in a document’s bytes',
     const write = (v: unknown): string => {
       if (Array.isArray(v)) return `[${space()}${v.map((e) => write(e)).join(`${space()},${space()}`)}${space()}]`;
       if (v !== null && typeof v === 'object') {
-        return `{${space()}${Object.entries(v).map(([k, e]) => `${JSON.stringify(k)}${space()}:${space()}${write(e)}`).join(`${space()},${space()}`)}${space()}}`;
+        return `{${space()}${Object.entries(v)
+          .map(([k, e]) => `${JSON.stringify(k)}${space()}:${space()}${write(e)}`)
+          .join(`${space()},${space()}`)}${space()}}`;
       }
       return JSON.stringify(v);
     };
@@ -70,7 +93,10 @@ describe('json slices: where an array’s elements are in a document’s bytes',
       const doc = { before: value(1), items: elements, after: value(1) };
       const text = `${space()}${write(doc)}${space()}`;
       expect(JSON.parse(text)).to.deep.equal(doc);
-      expect(texts(text, 'items')?.map((t) => JSON.parse(t) as unknown), text).to.deep.equal(elements);
+      expect(
+        texts(text, 'items')?.map((t) => JSON.parse(t) as unknown),
+        text,
+      ).to.deep.equal(elements);
     }
   });
 });

@@ -26,7 +26,9 @@ describe('log: lines to stderr', () => {
       expect(sofar).to.deep.equal([]); // nothing written yet
       await new Promise((resolve) => setTimeout(resolve, 250));
     });
-    expect(writes).to.deep.equal(['INFO one\nINFO METRIC: {"type":"counter","metric":"record_count","value":2,"tags":{"stream":"leads"}}\nINFO three\n']);
+    expect(writes).to.deep.equal([
+      'INFO one\nINFO METRIC: {"type":"counter","metric":"record_count","value":2,"tags":{"stream":"leads"}}\nINFO three\n',
+    ]);
   });
 
   it('writes a WARNING or worse at once, after the lines held before it', async () => {

@@ -10,33 +10,66 @@ const lines = (out: Uint8Array) =>
     .toString('utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string; stream: string; record: Record<string, unknown>; time_extracted: string; version?: number });
+    .map(
+      (l) => JSON.parse(l) as { type: string; stream: string; record: Record<string, unknown>; time_extracted: string; version?: number },
+    );
 
 function processor(spec: Partial<StreamSpec> = {}) {
   const p = new PageProcessor();
-  p.configure(0, { stream: 'leads', schema: loadSchema('leads'), arrayKey: 'leads', fields: null, write: true, replicationKey: 'updated_at', ...spec });
+  p.configure(0, {
+    stream: 'leads',
+    schema: loadSchema('leads'),
+    arrayKey: 'leads',
+    fields: null,
+    write: true,
+    replicationKey: 'updated_at',
+    ...spec,
+  });
   return p;
 }
-const job = (page: number, value: unknown, extra = {}) => ({ key: 0, page, body: body(value), extractedAt: Date.parse('2026-01-01T00:00:00.000Z'), ...extra });
+const job = (page: number, value: unknown, extra = {}) => ({
+  key: 0,
+  page,
+  body: body(value),
+  extractedAt: Date.parse('2026-01-01T00:00:00.000Z'),
+  ...extra,
+});
 
 describe('page processor: parse, shape, filter, serialise', () => {
   it('serialises the page’s records as RECORD lines and reports the page’s meta and ids', () => {
-    const result = processor().process(job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2 }], meta: { total_pages: 3, total_entries: 7 } }));
+    const result = processor().process(
+      job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2 }], meta: { total_pages: 3, total_entries: 7 } }),
+    );
     expect(result).to.include({ count: 2, totalPages: 3, totalEntries: 7 });
     expect(result.ids).to.deep.equal([1, 2]);
     expect(result.emits).to.deep.equal([true, true]);
     expect(result.identities).to.deep.equal([1, 2]);
     expect(lines(result.out)).to.deep.equal([
-      { type: 'RECORD', stream: 'leads', record: { id: 1, updated_at: '2024-01-01T00:00:00Z' }, time_extracted: '2026-01-01T00:00:00.000Z' },
+      {
+        type: 'RECORD',
+        stream: 'leads',
+        record: { id: 1, updated_at: '2024-01-01T00:00:00Z' },
+        time_extracted: '2026-01-01T00:00:00.000Z',
+      },
       { type: 'RECORD', stream: 'leads', record: { id: 2 }, time_extracted: '2026-01-01T00:00:00.000Z' },
     ]);
   });
 
   it('emits only records at or after the bookmark, and reports the newest timestamp seen', () => {
     const result = processor().process(
-      job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2, updated_at: '2024-06-01T00:00:00-05:00' }, { id: 3, updated_at: '2024-03-01T00:00:00Z' }] }, {
-        sinceMs: Date.parse('2024-03-01T00:00:00Z'),
-      }),
+      job(
+        1,
+        {
+          leads: [
+            { id: 1, updated_at: '2024-01-01T00:00:00Z' },
+            { id: 2, updated_at: '2024-06-01T00:00:00-05:00' },
+            { id: 3, updated_at: '2024-03-01T00:00:00Z' },
+          ],
+        },
+        {
+          sinceMs: Date.parse('2024-03-01T00:00:00Z'),
+        },
+      ),
     );
     expect(result.ids).to.deep.equal([1, 2, 3]);
     expect(result.emits).to.deep.equal([false, true, true]);
@@ -46,9 +79,19 @@ describe('page processor: parse, shape, filter, serialise', () => {
 
   it('stamps the version, keeps only selected fields, unwraps wrapped elements', () => {
     const p = new PageProcessor();
-    p.configure(5, { stream: 'appointments', schema: loadSchema('appointments'), arrayKey: 'appointments', wrapperKey: 'appointment', fields: ['id', 'summary'], version: 42, write: true });
+    p.configure(5, {
+      stream: 'appointments',
+      schema: loadSchema('appointments'),
+      arrayKey: 'appointments',
+      wrapperKey: 'appointment',
+      fields: ['id', 'summary'],
+      version: 42,
+      write: true,
+    });
     const result = p.process({ ...job(1, { appointments: [{ appointment: { id: 9, summary: 's', location: 'x' } }] }), key: 5 });
-    expect(lines(result.out)).to.deep.equal([{ type: 'RECORD', stream: 'appointments', record: { id: 9, summary: 's' }, time_extracted: '2026-01-01T00:00:00.000Z', version: 42 }]);
+    expect(lines(result.out)).to.deep.equal([
+      { type: 'RECORD', stream: 'appointments', record: { id: 9, summary: 's' }, time_extracted: '2026-01-01T00:00:00.000Z', version: 42 },
+    ]);
     expect(result.identities).to.deep.equal([9]);
   });
 
@@ -77,7 +120,9 @@ describe('page processor: parse, shape, filter, serialise', () => {
     const p = new PageProcessor();
     p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true });
     const text = '{"items":[{"id":1,"ticketnum":"7","cf_weight":1.50},{"id":2,"ticketnum":8,"cf_weight":1.50},{"id":3,"cf_weight":2.0}]}';
-    const out = Buffer.from(p.process(job(1, text)).out).toString('utf8').split('\n');
+    const out = Buffer.from(p.process(job(1, text)).out)
+      .toString('utf8')
+      .split('\n');
     expect(out.map((l) => l.slice(l.indexOf('"record":'), l.indexOf(',"time_extracted"')))).to.deep.equal([
       '"record":{"id":1,"ticketnum":"7","cf_weight":1.50}',
       '"record":{"id":2,"ticketnum":"8","cf_weight":1.5}',
@@ -109,7 +154,11 @@ describe('page processor: parse, shape, filter, serialise', () => {
 
   it('writes one line per record from a page printed over several lines, or not valid UTF-8', () => {
     const pretty = JSON.stringify({ leads: [{ id: 1, a: [1, 2] }, { id: 2 }] }, null, 2);
-    expect(Buffer.from(processor().process(job(1, pretty)).out).toString('utf8').split('\n')).to.have.length(3);
+    expect(
+      Buffer.from(processor().process(job(1, pretty)).out)
+        .toString('utf8')
+        .split('\n'),
+    ).to.have.length(3);
     expect(lines(processor().process(job(1, pretty)).out).map((l) => l.record)).to.deep.equal([{ id: 1, a: [1, 2] }, { id: 2 }]);
 
     const invalid = Buffer.concat([Buffer.from('{"leads":[{"id":1,"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]);
@@ -146,7 +195,18 @@ describe('firstSeen: each id once per run, in page order', () => {
 
   it('counts records older than the bookmark as seen (the completeness check compares with total_entries)', () => {
     const seen = new IdSet();
-    const page = processor().process(job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2, updated_at: '2025-01-01T00:00:00Z' }] }, { sinceMs: Date.parse('2024-06-01T00:00:00Z') }));
+    const page = processor().process(
+      job(
+        1,
+        {
+          leads: [
+            { id: 1, updated_at: '2024-01-01T00:00:00Z' },
+            { id: 2, updated_at: '2025-01-01T00:00:00Z' },
+          ],
+        },
+        { sinceMs: Date.parse('2024-06-01T00:00:00Z') },
+      ),
+    );
     expect(firstSeen(page, seen).emitted).to.deep.equal([2]);
     expect(seen.size).to.equal(2);
   });
@@ -182,7 +242,9 @@ describe('page pool', () => {
 describe('page pool, compiled, with its worker threads', () => {
   it('shares one stream’s pages among the workers, answering each page with its own records', async () => {
     // The compiled pool (npm test builds first): only compiled code can start the worker threads.
-    const { PagePool: CompiledPool } = (await import(new URL('../../dist/src/page-pool.js', import.meta.url).href)) as { PagePool: typeof PagePool };
+    const { PagePool: CompiledPool } = (await import(new URL('../../dist/src/page-pool.js', import.meta.url).href)) as {
+      PagePool: typeof PagePool;
+    };
     const pool = new CompiledPool(2);
     try {
       const key = pool.configure({ stream: 'leads', schema: loadSchema('leads'), arrayKey: 'leads', fields: null, write: true });

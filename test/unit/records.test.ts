@@ -19,7 +19,9 @@ describe('records: unwrap, normalise, select', () => {
     expect(recordShaper(loadSchema('contracts'), undefined, null).shape({ id: 1, primary_contact: false })?.record).to.deep.include({
       primary_contact: 'false',
     });
-    expect(recordShaper(loadSchema('invoices'), undefined, null).shape({ id: 1, hardwarecost: 12.5, total: '9.99' })?.record).to.deep.include({
+    expect(
+      recordShaper(loadSchema('invoices'), undefined, null).shape({ id: 1, hardwarecost: 12.5, total: '9.99' })?.record,
+    ).to.deep.include({
       hardwarecost: '12.5',
       total: '9.99',
     });
@@ -36,12 +38,18 @@ describe('records: unwrap, normalise, select', () => {
   });
 
   it('turns an empty date-time into null', () => {
-    expect(recordShaper(loadSchema('tickets'), undefined, null).shape({ id: 1, resolved_at: '' })).to.deep.equal({ record: { id: 1, resolved_at: null }, asIs: false });
+    expect(recordShaper(loadSchema('tickets'), undefined, null).shape({ id: 1, resolved_at: '' })).to.deep.equal({
+      record: { id: 1, resolved_at: null },
+      asIs: false,
+    });
   });
 
   it('keeps only the selected fields when a selection is given', () => {
     const shaper = recordShaper(loadSchema('leads'), undefined, new Set(['id', 'status']));
-    expect(shaper.shape({ id: 1, status: 'New', email: 'x@y', cf_extra: 1 })).to.deep.equal({ record: { id: 1, status: 'New' }, asIs: false });
+    expect(shaper.shape({ id: 1, status: 'New', email: 'x@y', cf_extra: 1 })).to.deep.equal({
+      record: { id: 1, status: 'New' },
+      asIs: false,
+    });
   });
 
   it('rejects elements without an id', () => {

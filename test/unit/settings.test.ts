@@ -55,7 +55,11 @@ describe('settings: merging, defaults and validation', () => {
   });
 
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['missing api_key', { base_url: valid.base_url }, /setting "api_key" is missing: add "api_key" to a --config file or set TAP_CRM_API_KEY/],
+    [
+      'missing api_key',
+      { base_url: valid.base_url },
+      /setting "api_key" is missing: add "api_key" to a --config file or set TAP_CRM_API_KEY/,
+    ],
     ['missing base_url', { api_key: 'k' }, /setting "base_url" is missing/],
     ['empty api_key', { ...valid, api_key: '' }, /setting "api_key" must not be empty/],
     ['page_size over 100', { ...valid, page_size: 500 }, /setting "page_size" must be <= 100/],
@@ -63,11 +67,19 @@ describe('settings: merging, defaults and validation', () => {
     ['unknown auth_method', { ...valid, auth_method: 'cookie' }, /setting "auth_method" must be one of header, bearer, query/],
     ['start_date not RFC 3339', { ...valid, start_date: 'yesterday' }, /setting "start_date" must be an RFC 3339 date-time/],
     ['base_url not a URL', { ...valid, base_url: 'acme.syncromsp.com' }, /setting "base_url" is not a URL/],
-    ['plain http to a remote host', { ...valid, base_url: 'http://acme.syncromsp.com/api/v1' }, /uses plain http to acme.syncromsp.com: use https/],
+    [
+      'plain http to a remote host',
+      { ...valid, base_url: 'http://acme.syncromsp.com/api/v1' },
+      /uses plain http to acme.syncromsp.com: use https/,
+    ],
     ['credentials in base_url', { ...valid, base_url: 'https://u:p@acme.syncromsp.com/api/v1' }, /must not hold credentials/],
     ['max_concurrency 0', { ...valid, max_concurrency: 0 }, /setting "max_concurrency" must be >= 1/],
     ['an api_key with a line break', { ...valid, api_key: 'k-123\n' }, /setting "api_key" must hold printable ASCII characters only/],
-    ['a user_agent with an accent', { ...valid, user_agent: 'tap-crm (Zoë)' }, /setting "user_agent" must hold printable ASCII characters only/],
+    [
+      'a user_agent with an accent',
+      { ...valid, user_agent: 'tap-crm (Zoë)' },
+      /setting "user_agent" must hold printable ASCII characters only/,
+    ],
   ];
   for (const [name, raw, message] of cases) {
     it(`rejects ${name} with a message naming the setting`, () => {
@@ -85,7 +97,9 @@ describe('settings: merging, defaults and validation', () => {
 
   it('names the file when a config file is missing or not JSON', () => {
     expect(errorOf(() => mergeConfig([join(dir, 'missing.json')]))).to.match(/config file .*missing.json cannot be read \(ENOENT\)/);
-    expect(errorOf(() => mergeConfig([file('bad.json', '{"api_key": ')]))).to.match(/config file .*bad.json is not valid JSON \(it ends too early\)/);
+    expect(errorOf(() => mergeConfig([file('bad.json', '{"api_key": ')]))).to.match(
+      /config file .*bad.json is not valid JSON \(it ends too early\)/,
+    );
     // The parser's own message would quote the file, API key included: only the place is given.
     const leaky = errorOf(() => mergeConfig([file('leaky.json', '{\n  "api_key": k-123-secret-value\n}')]));
     expect(leaky).to.match(/leaky.json is not valid JSON( \(at line 2, column \d+\))?: fix or regenerate it/);

@@ -21,7 +21,9 @@ describe('stream table: the tap’s rows match the simulator’s endpoints', () 
       if (!row) return;
       expect(row.path).to.equal(endpoint.path);
       expect(row.arrayKey).to.equal(endpoint.arrayKey);
-      expect(row.replicationKey, 'replicated on updated_at exactly when records carry it').to.equal(endpoint.timestamps ? 'updated_at' : undefined);
+      expect(row.replicationKey, 'replicated on updated_at exactly when records carry it').to.equal(
+        endpoint.timestamps ? 'updated_at' : undefined,
+      );
       expect(row.serverFilter, 'server-side updated-since filter').to.equal(endpoint.sinceFilter ? 'since_updated_at' : undefined);
       expect(row.params?.include_disabled, 'disabled customers asked for').to.equal(endpoint.hidesDisabled ? 'true' : undefined);
       expect(row.wrapperKey, 'wrapper of each element').to.equal(endpoint.wrapper);

@@ -116,13 +116,10 @@ describe('walker: page walks and their stop rules', () => {
     const seen: number[] = [];
     let error: Error | undefined;
     try {
-      for await (const page of walkPages(
-        async (n) => {
-          if (n === 3) throw new Error('page 3 broke');
-          return info({ items: records(n), meta: { total_pages: 5 } });
-        },
-        options,
-      )) {
+      for await (const page of walkPages(async (n) => {
+        if (n === 3) throw new Error('page 3 broke');
+        return info({ items: records(n), meta: { total_pages: 5 } });
+      }, options)) {
         seen.push(page.number);
       }
     } catch (e) {

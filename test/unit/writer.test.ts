@@ -25,10 +25,18 @@ describe('writer: Singer messages on stdout', () => {
     const schema = { type: 'object', properties: { id: { type: 'integer' } } };
     await writer.schema({ def: streamByName('leads')!, schema, fields: null, method: 'FULL_TABLE' });
     await writer.schema({ def: streamByName('leads')!, schema, fields: null, method: 'INCREMENTAL' });
-    await writer.lines(Buffer.from('{"type":"RECORD","stream":"leads","record":{"id":1,"name":"Zoë \\"Z\\""},"time_extracted":"2026-01-01T00:00:00.000Z"}\n'));
+    await writer.lines(
+      Buffer.from(
+        '{"type":"RECORD","stream":"leads","record":{"id":1,"name":"Zoë \\"Z\\""},"time_extracted":"2026-01-01T00:00:00.000Z"}\n',
+      ),
+    );
     await writer.activateVersion('leads', 7);
     await writer.state({ bookmarks: {} });
-    const lines = chunks.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = chunks
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).to.deep.equal([
       { type: 'SCHEMA', stream: 'leads', schema, key_properties: ['id'] },
       { type: 'SCHEMA', stream: 'leads', schema, key_properties: ['id'], bookmark_properties: ['updated_at'] },
