@@ -22,7 +22,9 @@ function getBody(path: string, page: number): Promise<string> {
     get(url, { agent, headers: { Authorization: apiKey } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      res.on('end', () => {
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      });
       res.on('error', reject);
     }).on('error', reject);
   });
@@ -55,7 +57,7 @@ function pump(): void {
 function fetchPage(path: string, key: string, page: number, onPage: (items: unknown[], totalPages?: number) => void): () => Promise<void> {
   return async () => {
     const body = JSON.parse(await getBody(path, page)) as Record<string, unknown>;
-    const items = (body[key] as unknown[]) ?? [];
+    const items = Array.isArray(body[key]) ? (body[key] as unknown[]) : [];
     for (const item of items) bytes += JSON.stringify(item).length;
     records += items.length;
     onPage(items, (body.meta as { total_pages?: number } | undefined)?.total_pages);

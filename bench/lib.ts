@@ -31,11 +31,13 @@ export async function startSimulatorProcess(args: string[]): Promise<SimulatorPr
   const child = spawn(process.execPath, [SIMULATOR, '--port', '0', '--rpm', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
       if (text.includes('\n')) resolve(text.split('\n')[0]!);
     });
-    child.once('exit', (code) => reject(new Error(`crm-simulator exited with ${code}`)));
+    child.once('exit', (code) => {
+      reject(new Error(`crm-simulator exited with ${code}`));
+    });
   });
   const baseUrl = /base_url=(\S+)/.exec(line)![1]!;
   const apiKey = /api_key=(\S+)/.exec(line)![1]!;
@@ -52,7 +54,9 @@ export async function startSimulatorProcess(args: string[]): Promise<SimulatorPr
     apiKey,
     admin,
     stats: () => admin('/__admin/stats') as Promise<SimulatorStats>,
-    resetStats: async () => void (await admin('/__admin/stats/reset', {})),
+    resetStats: async () => {
+      await admin('/__admin/stats/reset', {});
+    },
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');

@@ -123,7 +123,11 @@ async function rate(): Promise<void> {
   const previous = setSink(() => undefined);
   const started = performance.now();
   try {
-    const devNull = new Writable({ write: (_c, _e, cb) => cb() });
+    const devNull = new Writable({
+      write: (_c, _e, cb) => {
+        cb();
+      },
+    });
     await runSync({
       client,
       writer: new MessageWriter(devNull),
@@ -173,7 +177,9 @@ async function memory(): Promise<void> {
   for (const records of sizes) {
     const sim = await startSimulatorProcess(['--records', String(records), '--seed', '4', '--cache-mb', '32']);
     try {
-      const run = await runTap(tapConfig(sim, { page_size: 100 }), [], (stdout) => slowConsumer(stdout));
+      const run = await runTap(tapConfig(sim, { page_size: 100 }), [], (stdout) => {
+        slowConsumer(stdout);
+      });
       peaks.push(run.peakRssMb);
       infos.push(`${records}: ${mb(run.peakRssMb)} in ${(run.ms / 1000).toFixed(1)} s`);
     } finally {
@@ -205,7 +211,9 @@ async function incremental(): Promise<void> {
   try {
     const config = tapConfig(sim, {});
     const captured: { state?: unknown } = {};
-    await runTap(config, [], (stdout) => lastStateOf(stdout, captured));
+    await runTap(config, [], (stdout) => {
+      lastStateOf(stdout, captured);
+    });
     const first = await sim.stats();
     const changed: Record<string, number> = {};
     const truthCounts = (await sim.admin('/__admin/truth', undefined)) as Record<string, unknown[]>;

@@ -28,7 +28,7 @@ export function aboutMarkdown(info: About = about()): string {
     const flags = [required.has(name) ? 'required' : '', s.secret ? 'secret' : ''].filter(Boolean).join(', ');
     const type = Array.isArray(s.enum) ? s.enum.join(' / ') : String(s.type);
     const fallback = s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``;
-    return `| \`${name}\` | ${type}${flags ? ` (${flags})` : ''} | ${fallback} | ${String(s.description ?? '')} |`;
+    return `| \`${name}\` | ${type}${flags ? ` (${flags})` : ''} | ${fallback} | ${typeof s.description === 'string' ? s.description : ''} |`;
   });
   return [
     `# ${info.name} ${info.version}`,

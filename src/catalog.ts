@@ -35,8 +35,27 @@ export interface CatalogStream {
   metadata: MetadataEntry[];
 }
 
+/** The catalog that --discover prints. */
 export interface Catalog {
   streams: CatalogStream[];
+}
+
+/**
+ * A stream of a user's catalog, as parseCatalog checked it: a name (tap_stream_id or stream) and a schema
+ * with properties; the rest, written by hand or by another tool, may be missing or of any type.
+ */
+export interface CatalogEntry {
+  tap_stream_id?: string;
+  stream?: string;
+  schema: JsonSchema;
+  replication_method?: unknown;
+  replication_key?: unknown;
+  selected?: unknown;
+  metadata?: MetadataEntry[];
+}
+
+export interface UserCatalog {
+  streams: CatalogEntry[];
 }
 
 export const KEY_PROPERTIES = ['id'];
@@ -100,7 +119,7 @@ export interface SelectedStream {
 }
 
 /** Checks the shape of a user's catalog file (already parsed) and names the first problem found. */
-export function parseCatalog(value: unknown, file: string): Catalog {
+export function parseCatalog(value: unknown, file: string): UserCatalog {
   const fail = (what: string): never => {
     throw new UsageError(`catalog file ${file}: ${what}. Regenerate it with \`tap-crm --discover > ${file}\` and select streams in it.`);
   };
@@ -127,7 +146,7 @@ export function parseCatalog(value: unknown, file: string): Catalog {
       }
     });
   });
-  return value as unknown as Catalog;
+  return value as unknown as UserCatalog;
 }
 
 /**
@@ -135,11 +154,11 @@ export function parseCatalog(value: unknown, file: string): Catalog {
  * fields; `unsupported` is never emitted, `automatic` always; otherwise `selected`, else
  * `selected-by-default`. A stream without metadata at all is selected whole. No catalog: every stream.
  */
-export function selectStreams(catalog: Catalog | undefined): SelectedStream[] {
-  const entries = catalog?.streams ?? discover().streams.filter((s) => streamByName(s.stream)!.selectedByDefault);
+export function selectStreams(catalog: UserCatalog | undefined): SelectedStream[] {
+  const entries: CatalogEntry[] = catalog?.streams ?? discover().streams.filter((s) => streamByName(s.stream)!.selectedByDefault);
   const selected: SelectedStream[] = [];
   for (const entry of entries) {
-    const def = streamByName(entry.tap_stream_id ?? entry.stream)!;
+    const def = streamByName((entry.tap_stream_id ?? entry.stream)!)!;
     const metadata = entry.metadata ?? [];
     const root = metadata.find((m) => m.breadcrumb.length === 0)?.metadata ?? {};
     if (catalog && metadata.length > 0 && !isSelected(root, entry.selected)) continue;
@@ -167,27 +186,27 @@ export function selectStreams(catalog: Catalog | undefined): SelectedStream[] {
 }
 
 /** The replication a catalog asks for (metadata first, then the stream entry), checked against the stream. */
-function replicationMethod(def: StreamDef, root: Record<string, unknown>, entry: CatalogStream): ReplicationMethod {
+function replicationMethod(def: StreamDef, root: Record<string, unknown>, entry: CatalogEntry): ReplicationMethod {
   if (def.parent) return 'INCREMENTAL';
   const asked = root['replication-method'] ?? entry.replication_method;
   const key = root['replication-key'] ?? entry.replication_key;
   const fix = `Use FULL_TABLE or INCREMENTAL on updated_at in the catalog.`;
   if (asked !== undefined && asked !== 'FULL_TABLE' && asked !== 'INCREMENTAL') {
-    throw new UsageError(`catalog: stream "${def.name}" asks for replication method "${String(asked)}". ${fix}`);
+    throw new UsageError(`catalog: stream "${def.name}" asks for replication method ${JSON.stringify(asked)}. ${fix}`);
   }
-  const method = (asked as ReplicationMethod | undefined) ?? (def.replicationKey ? 'INCREMENTAL' : 'FULL_TABLE');
+  const method = asked ?? (def.replicationKey ? 'INCREMENTAL' : 'FULL_TABLE');
   if (method === 'INCREMENTAL') {
     if (!def.replicationKey) {
       throw new UsageError(`catalog: stream "${def.name}" has no replication key (its records carry no timestamp): use FULL_TABLE.`);
     }
-    if (key !== undefined && key !== null && key !== def.replicationKey) {
-      throw new UsageError(`catalog: stream "${def.name}" cannot replicate on "${String(key)}". ${fix}`);
+    if (key != null && key !== def.replicationKey) {
+      throw new UsageError(`catalog: stream "${def.name}" cannot replicate on ${JSON.stringify(key)}. ${fix}`);
     }
   }
   return method;
 }
 
-function isSelected(meta: Record<string, unknown>, entrySelected: boolean | undefined): boolean {
+function isSelected(meta: Record<string, unknown>, entrySelected: unknown): boolean {
   if (meta.inclusion === 'unsupported') return false;
   if (meta.inclusion === 'automatic') return true;
   const explicit = typeof meta.selected === 'boolean' ? meta.selected : entrySelected;

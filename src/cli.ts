@@ -8,7 +8,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { about, aboutMarkdown } from './about.js';
-import { discover, parseCatalog, selectStreams, type Catalog, type SelectedStream } from './catalog.js';
+import { discover, parseCatalog, selectStreams, type SelectedStream, type UserCatalog } from './catalog.js';
 import { TapError, UsageError } from './errors.js';
 import { ApiError, HttpClient } from './http.js';
 import { addSecret, flushLog, isDebug, log, LEVELS, setLevel, type Level } from './log.js';
@@ -53,9 +53,10 @@ function parseArgs(argv: string[]): Args {
     .version(PACKAGE.version)
     .help()
     .fail((message, error) => {
-      throw new UsageError(`${message ?? error?.message ?? 'invalid arguments'}; see tap-crm --help.`);
+      // yargs hands over a message, or an error of its own (with an empty message)
+      throw new UsageError(`${message || (error as Error | undefined)?.message || 'invalid arguments'}; see tap-crm --help.`);
     })
-    .parseSync() as Args;
+    .parseSync();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -101,7 +102,7 @@ function readInput(args: Args, levelFromEnv: boolean): TapInput {
   for (const name of unknownSettings(raw)) log.warning(`setting "${name}" is not a tap-crm setting; ignored`);
 
   const catalogFile = args.catalog ?? args.properties;
-  const catalog: Catalog | undefined = catalogFile ? parseCatalog(readJsonFile(catalogFile, 'catalog'), catalogFile) : undefined;
+  const catalog: UserCatalog | undefined = catalogFile ? parseCatalog(readJsonFile(catalogFile, 'catalog'), catalogFile) : undefined;
   const state: TapState = args.state ? parseState(readJsonFile(args.state, 'state'), args.state) : EMPTY_STATE;
   const streams = selectStreams(catalog);
   if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync');
@@ -168,7 +169,12 @@ async function checkConnection(client: HttpClient, settings: ResolvedSettings): 
 
 /** Writes to stdout and resolves once the text has been handed to the operating system. */
 function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.stdout.write(text, (error) => {
+      if (error) reject(error);
+      else resolve();
+    }),
+  );
 }
 
 /**
@@ -202,8 +208,8 @@ main(hideBin(process.argv)).then(exit, (error: unknown) => {
     if (isDebug() && error.stack) log.debug(error.stack);
     return exit(error.exitCode);
   }
-  const e = error as Error;
-  log.critical(`unexpected failure: ${e?.message ?? String(error)}. Run with log_level DEBUG for details, and report it.`);
-  if (isDebug() && e?.stack) log.debug(e.stack);
+  const e = error instanceof Error ? error : new Error(String(error));
+  log.critical(`unexpected failure: ${e.message}. Run with log_level DEBUG for details, and report it.`);
+  if (isDebug() && e.stack) log.debug(e.stack);
   return exit(1);
 });

@@ -213,7 +213,7 @@ export class HttpClient {
     try {
       const response = await get(this.requestOptions(path, params), this.options.timeoutMs);
       status = response.status;
-      const date = Date.parse(String(response.headers.date ?? ''));
+      const date = Date.parse(response.headers.date ?? '');
       if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
       return interpret(response, this.clock.now());
     } catch (error) {
@@ -254,12 +254,11 @@ const TIMED_OUT = 'ERR_TAP_TIMED_OUT';
 function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
   const send = options.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolveGet, rejectGet) => {
-    let timer: NodeJS.Timeout | undefined;
     const resolve = (response: RawResponse) => {
       clearTimeout(timer);
       resolveGet(response);
     };
-    const reject = (error: unknown) => {
+    const reject = (error: Error) => {
       clearTimeout(timer);
       rejectGet(error);
     };
@@ -267,38 +266,48 @@ function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
-      res.on('aborted', () => reject(new Error('response aborted')));
+      res.on('aborted', () => {
+        reject(new Error('response aborted'));
+      });
       res.on('end', () => {
-        if (!res.complete) return reject(Object.assign(new Error('premature close'), { code: 'ERR_PREMATURE_CLOSE' }));
+        if (!res.complete) {
+          reject(Object.assign(new Error('premature close'), { code: 'ERR_PREMATURE_CLOSE' }));
+          return;
+        }
         try {
-          let body = Buffer.concat(chunks);
-          // Encodings apply in the order listed: undo them from the last.
-          const encodings = (res.headers['content-encoding'] ?? '')
-            .toLowerCase()
-            .split(',')
-            .map((e) => e.trim())
-            .filter(Boolean);
-          for (const encoding of encodings.reverse()) {
-            if (encoding === 'gzip' || encoding === 'x-gzip') body = gunzipSync(body);
-            else if (encoding === 'deflate') body = inflateSync(body);
-            else if (encoding === 'br') body = brotliDecompressSync(body);
-            else if (encoding !== 'identity')
-              throw Object.assign(new Error(`unknown content-encoding ${encoding}`), { code: 'ERR_CONTENT_ENCODING' });
-          }
+          const body = decoded(Buffer.concat(chunks), res.headers['content-encoding']);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         } catch (error) {
-          reject(error);
+          reject(error as Error);
         }
       });
     });
     req.on('error', reject);
-    timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       const error = Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: TIMED_OUT });
       rejectGet(error);
       req.destroy(error);
     }, timeoutMs);
     req.end();
   });
+}
+
+/** A body with its content encodings undone (they apply in the order listed: undone from the last). */
+function decoded(body: Buffer, contentEncoding: string | undefined): Buffer {
+  const encodings = (contentEncoding ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  let out = body;
+  for (const encoding of encodings.reverse()) {
+    if (encoding === 'gzip' || encoding === 'x-gzip') out = gunzipSync(out);
+    else if (encoding === 'deflate') out = inflateSync(out);
+    else if (encoding === 'br') out = brotliDecompressSync(out);
+    else if (encoding !== 'identity')
+      throw Object.assign(new Error(`unknown content-encoding ${encoding}`), { code: 'ERR_CONTENT_ENCODING' });
+  }
+  return out;
 }
 
 function interpret(response: RawResponse, now: number): Attempt {

@@ -31,7 +31,10 @@ process.on('exit', flushLog);
 
 const stderrSink = (line: string, level: Level): void => {
   held += line;
-  if (LEVELS.indexOf(level) >= LEVELS.indexOf('WARNING') || held.length >= 64 * 1024) return flushLog();
+  if (LEVELS.indexOf(level) >= LEVELS.indexOf('WARNING') || held.length >= 64 * 1024) {
+    flushLog();
+    return;
+  }
   if (!flushScheduled) {
     flushScheduled = true;
     setTimeout(flushLog, HOLD_MS).unref();
@@ -73,11 +76,21 @@ function emit(level: Level, message: string): void {
 }
 
 export const log = {
-  debug: (message: string) => emit('DEBUG', message),
-  info: (message: string) => emit('INFO', message),
-  warning: (message: string) => emit('WARNING', message),
-  error: (message: string) => emit('ERROR', message),
-  critical: (message: string) => emit('CRITICAL', message),
+  debug: (message: string) => {
+    emit('DEBUG', message);
+  },
+  info: (message: string) => {
+    emit('INFO', message);
+  },
+  warning: (message: string) => {
+    emit('WARNING', message);
+  },
+  error: (message: string) => {
+    emit('ERROR', message);
+  },
+  critical: (message: string) => {
+    emit('CRITICAL', message);
+  },
 };
 
 export interface Metric {

@@ -39,9 +39,15 @@ export class PagePool {
       // garbage of parsing cannot grow the process's resident size.
       const worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
       const index = i;
-      worker.on('message', (reply: WorkerReply) => this.settle(reply));
-      worker.on('error', (error) => this.stopped(index, error));
-      worker.on('exit', (code) => this.stopped(index, new Error(`it exited with code ${code}`)));
+      worker.on('message', (reply: WorkerReply) => {
+        this.settle(reply);
+      });
+      worker.on('error', (error) => {
+        this.stopped(index, error);
+      });
+      worker.on('exit', (code) => {
+        this.stopped(index, new Error(`it exited with code ${code}`));
+      });
       this.workers.push(worker);
       this.load.push(0);
       this.processed.push(0);

@@ -10,7 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import type { JsonSchema } from './catalog.js';
 import type { IdSet } from './idset.js';
 import { isPlainObject } from './json.js';
-import { arraySlices } from './json-slices.js';
+import { arraySlices, type Slices } from './json-slices.js';
 import { recordFraming, type RecordFraming } from './messages.js';
 import { recordShaper, unwrap, type RecordShaper, type Shaped } from './records.js';
 
@@ -105,32 +105,11 @@ export class PageProcessor {
    */
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
     const { spec, shaper } = state;
-    const result: PageResult = { page: job.page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0 };
-    const text = bytes.toString(copying ? 'latin1' : 'utf8');
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return copying ? undefined : { ...result, invalid: 'json' };
-    }
-    const object = isPlainObject(body) ? body : {};
-    const elements = object[spec.arrayKey];
-    if (!Array.isArray(elements)) return copying ? undefined : { ...result, invalid: 'no-array' };
-    const slices = copying ? arraySlices(text, spec.arrayKey) : undefined;
-    if (copying && slices?.starts.length !== elements.length) return undefined;
-    const meta = object.meta;
-    if (isPlainObject(meta)) {
-      const { total_pages: pages, total_entries: entries } = meta;
-      if (isCount(pages)) result.totalPages = pages;
-      if (isCount(entries)) result.totalEntries = entries;
-    }
-    result.count = elements.length;
-
-    const { framing, prefixBytes } = state;
-    const suffix = framing.suffix(job.extractedAt);
-    const suffixBytes = Buffer.from(suffix, 'utf8');
-    const pieces: Uint8Array[] = [];
-    let serialised = '';
+    const page = parsePage(bytes, spec.arrayKey, copying);
+    if (page.invalid !== undefined) return copying ? undefined : { ...emptyResult(job.page), invalid: page.invalid };
+    const { elements, slices } = page;
+    const result: PageResult = { ...emptyResult(job.page), ...page.meta, count: elements.length };
+    const out = new RecordLines(state, job.extractedAt, bytes);
     const misread = ({ asIs, record }: Shaped) =>
       !asIs || beyondAscii(record.id) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]));
     for (let position = 0; position < elements.length; position++) {
@@ -146,35 +125,107 @@ export class PageProcessor {
         result.withoutId++;
         continue;
       }
-      const { record } = shaped;
-      let emits = true;
-      if (spec.replicationKey) {
-        const at = Date.parse(record[spec.replicationKey] as string);
-        if (!Number.isNaN(at)) {
-          if (result.newestMs === undefined || at > result.newestMs) result.newestMs = at;
-          emits = job.sinceMs === undefined || at >= job.sinceMs; // not older than the bookmark
-        }
-      }
-      result.ids.push(record.id);
+      const emits = this.newEnough(shaped.record, spec, job, result);
+      result.ids.push(shaped.record.id);
       result.emits.push(emits);
       if (!emits || !spec.write) continue;
-      if (slices && shaped.asIs) {
-        if (serialised) pieces.push(Buffer.from(serialised, 'utf8'));
-        serialised = '';
-        pieces.push(prefixBytes, bytes.subarray(slices.starts[position], slices.ends[position]), suffixBytes);
-      } else {
-        serialised += framing.prefix + JSON.stringify(record) + suffix;
-      }
+      if (slices && shaped.asIs) out.copy(slices.starts[position]!, slices.ends[position]!);
+      else out.serialise(shaped.record);
     }
-    if (serialised) pieces.push(Buffer.from(serialised, 'utf8'));
-    if (pieces.length > 0) result.out = Buffer.concat(pieces);
+    result.out = out.bytes();
     return result;
   }
+
+  /** Whether a record is not older than the bookmark; notes the newest replication-key value of the page. */
+  private newEnough(record: Record<string, unknown>, spec: StreamSpec, job: PageJob, result: PageResult): boolean {
+    if (!spec.replicationKey) return true;
+    const at = Date.parse(record[spec.replicationKey] as string);
+    if (Number.isNaN(at)) return true;
+    if (result.newestMs === undefined || at > result.newestMs) result.newestMs = at;
+    return job.sinceMs === undefined || at >= job.sinceMs;
+  }
+}
+
+type ParsedPage =
+  | { invalid: 'json' | 'no-array' }
+  | { invalid?: undefined; elements: unknown[]; slices?: Slices; meta: Pick<PageResult, 'totalPages' | 'totalEntries'> };
+
+/**
+ * A page's body parsed: its record array, where each element's bytes are (copying only), and its meta.
+ * Copying needs every element found in the bytes: a page where they are not cannot be copied (the
+ * caller reads it again without copying).
+ */
+function parsePage(bytes: Buffer, arrayKey: string, copying: boolean): ParsedPage {
+  const text = bytes.toString(copying ? 'latin1' : 'utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { invalid: 'json' };
+  }
+  const object = isPlainObject(body) ? body : {};
+  const elements = object[arrayKey];
+  if (!Array.isArray(elements)) return { invalid: 'no-array' };
+  if (!copying) return { elements, meta: pageMeta(object.meta) };
+  const slices = arraySlices(text, arrayKey);
+  if (slices?.starts.length !== elements.length) return { invalid: 'no-array' };
+  return { elements, slices, meta: pageMeta(object.meta) };
+}
+
+function pageMeta(meta: unknown): Pick<PageResult, 'totalPages' | 'totalEntries'> {
+  const found: Pick<PageResult, 'totalPages' | 'totalEntries'> = {};
+  if (isPlainObject(meta)) {
+    const { total_pages: pages, total_entries: entries } = meta;
+    if (isCount(pages)) found.totalPages = pages;
+    if (isCount(entries)) found.totalEntries = entries;
+  }
+  return found;
+}
+
+/** A page's RECORD lines, built from copied record bytes and serialised records in page order. */
+class RecordLines {
+  private readonly pieces: Uint8Array[] = [];
+  private serialised = '';
+  private readonly suffix: string;
+  private readonly suffixBytes: Buffer;
+
+  constructor(
+    private readonly state: StreamState,
+    extractedAt: number,
+    private readonly page: Buffer,
+  ) {
+    this.suffix = state.framing.suffix(extractedAt);
+    this.suffixBytes = Buffer.from(this.suffix, 'utf8');
+  }
+
+  /** A record written as the page's own bytes from `start` to `end`. */
+  copy(start: number, end: number): void {
+    this.flushSerialised();
+    this.pieces.push(this.state.prefixBytes, this.page.subarray(start, end), this.suffixBytes);
+  }
+
+  serialise(record: Record<string, unknown>): void {
+    this.serialised += this.state.framing.prefix + JSON.stringify(record) + this.suffix;
+  }
+
+  bytes(): Uint8Array {
+    this.flushSerialised();
+    return this.pieces.length > 0 ? Buffer.concat(this.pieces) : EMPTY;
+  }
+
+  private flushSerialised(): void {
+    if (this.serialised) this.pieces.push(Buffer.from(this.serialised, 'utf8'));
+    this.serialised = '';
+  }
+}
+
+function emptyResult(page: number): PageResult {
+  return { page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0 };
 }
 
 /** A string with characters beyond ASCII, which a Latin-1 reading of UTF-8 gets wrong. */
 function beyondAscii(value: unknown): boolean {
-  return typeof value === 'string' && !/^[\x00-\x7f]*$/.test(value);
+  return typeof value === 'string' && /[\u0080-\uffff]/.test(value);
 }
 
 /**

@@ -114,7 +114,7 @@ export function mergeConfig(configArgs: readonly string[], env: NodeJS.ProcessEn
 export function resolveSettings(raw: Record<string, unknown>): ResolvedSettings {
   const settings = structuredClone(raw);
   if (!validateSettings(settings)) throw new UsageError(describeError(validateSettings.errors?.[0]));
-  const s = settings as Settings;
+  const s = settings;
   s.base_url = checkBaseUrl(s.base_url);
   s.user_agent ??= `${PACKAGE.name}/${PACKAGE.version}`;
   return s as ResolvedSettings;

@@ -86,7 +86,11 @@ export class MessageWriter {
 export function allWritten(out: Writable): Promise<void> {
   if (out.writableLength === 0 || out.destroyed) return Promise.resolve();
   // An empty write completes after those queued before it.
-  return new Promise((resolve) => out.write(NOTHING, () => resolve()));
+  return new Promise((resolve) =>
+    out.write(NOTHING, () => {
+      resolve();
+    }),
+  );
 }
 
 const NOTHING = new Uint8Array(0);

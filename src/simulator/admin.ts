@@ -66,27 +66,41 @@ function checkRuntime(v: unknown): RuntimeOptions {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError('configure body must be an object');
   for (const k of Object.keys(v))
     if (!RUNTIME_KEYS.includes(k)) throw new TypeError(`cannot configure ${k} (one of ${RUNTIME_KEYS.join(', ')})`);
-  return v as RuntimeOptions;
+  return v;
 }
 
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pathname: string, target: AdminTarget): Promise<void> {
   const route = `${req.method ?? 'GET'} ${pathname.replace(/\/+$/, '')}`;
   try {
     switch (route) {
-      case 'GET /__admin/truth':
-        return send(res, 200, target.truth());
-      case 'GET /__admin/stats':
-        return send(res, 200, target.stats());
+      case 'GET /__admin/truth': {
+        send(res, 200, target.truth());
+        return;
+      }
+      case 'GET /__admin/stats': {
+        send(res, 200, target.stats());
+        return;
+      }
       case 'POST /__admin/stats/reset':
         target.resetStats();
-        return send(res, 200, { ok: true });
-      case 'POST /__admin/mutate':
-        return send(res, 200, target.mutate(checkMutation(await readJson(req))));
+        {
+          send(res, 200, { ok: true });
+          return;
+        }
+      case 'POST /__admin/mutate': {
+        send(res, 200, target.mutate(checkMutation(await readJson(req))));
+        return;
+      }
       case 'POST /__admin/configure':
         target.configure(checkRuntime(await readJson(req)));
-        return send(res, 200, { ok: true });
-      default:
-        return send(res, 404, { message: 'Not found' });
+        {
+          send(res, 200, { ok: true });
+          return;
+        }
+      default: {
+        send(res, 404, { message: 'Not found' });
+        return;
+      }
     }
   } catch (e) {
     send(res, 400, { error: e instanceof Error ? e.message : String(e) });

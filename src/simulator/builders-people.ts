@@ -272,7 +272,7 @@ export function appointment(c: Ctx): JsonObject {
   return {
     id,
     summary: g.pick(['Appointment API', 'On-site repair', 'Pick-up', 'Réunion client', '打ち合わせ']),
-    description: `Notes:\n ${g.pick(W.NOTES)}\n\n Contact: \n${String(cust['fullname'])} \n`,
+    description: `Notes:\n ${g.pick(W.NOTES)}\n\n Contact: \n${cust['fullname'] as string} \n`,
     customer_id: customerId,
     created_at: c.created_at,
     updated_at: c.updated_at,
@@ -280,7 +280,7 @@ export function appointment(c: Ctx): JsonObject {
     end_at: c.ts(startMs + hours * 3_600_000),
     duration: hours,
     location: g.pick(W.LOCATIONS),
-    ticket_id: ticket ? (ticket.id as number) : null,
+    ticket_id: ticket ? ticket.id : null,
     appointment_location_type: g.chance(0.6) ? null : g.pick(['manual_entry', 'customer']),
     start_at_label: startLabel(startMs),
     all_day: g.chance(0.9) ? null : 'true',

@@ -3,7 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startSimulator } from './server.js';
-import type { FaultKind, RetryAfterMode } from './types.js';
+import type { FaultKind } from './types.js';
 
 /** One line on stderr, then exit: 2 for bad flags or option values, 1 for anything else (a port in use). */
 function fail(message: string, code = 2): never {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     .strict()
     .version(false)
     .help()
-    .fail((msg, err) => fail(msg ?? err?.message ?? 'bad arguments'))
+    .fail((msg, err) => fail(msg || (err as Error | undefined)?.message || 'bad arguments'))
     .parseAsync();
 
   for (const k of ['port', 'records', 'seed', 'rpm', 'window-ms', 'fail-rate', 'latency-ms', 'stall-ms', 'cache-mb'] as const) {
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       seed: argv.seed,
       rpm: argv.rpm,
       windowMs: argv['window-ms'],
-      retryAfter: argv['retry-after'] as RetryAfterMode,
+      retryAfter: argv['retry-after'],
       failRate: argv['fail-rate'],
       ...(faults ? { faults } : {}),
       latencyMs: argv['latency-ms'],

@@ -1,8 +1,8 @@
 /** Field-level helpers over one seeded PRNG: the vocabulary the record builders are written in. */
 import { mulberry32 } from './prng.js';
 
-const two = (n: number): string => (n < 10 ? '0' : '') + n;
-const three = (n: number): string => (n < 10 ? '00' : n < 100 ? '0' : '') + n;
+const two = (n: number): string => (n < 10 ? '0' : '') + String(n);
+const three = (n: number): string => (n < 10 ? '00' : n < 100 ? '0' : '') + String(n);
 
 /** "YYYY-MM-DD" of a day number since 1970 (Howard Hinnant's days-to-civil algorithm). */
 function civilDate(days: number): string {

@@ -65,7 +65,7 @@ export function applyRuntime(base: Runtime, o: RuntimeOptions): Runtime {
   }
   if (o.faults !== undefined) {
     check(Array.isArray(o.faults) && o.faults.length > 0, 'faults must be a non-empty list');
-    for (const f of o.faults) check(FAULT_KINDS.includes(f), `unknown fault kind ${String(f)} (one of ${FAULT_KINDS.join(', ')})`);
+    for (const f of o.faults) check(FAULT_KINDS.includes(f), `unknown fault kind ${f} (one of ${FAULT_KINDS.join(', ')})`);
     r.faults = [...o.faults];
   }
   if (o.stallMs !== undefined) {

@@ -48,7 +48,10 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   const timers = new Set<NodeJS.Timeout>();
 
   const later = (ms: number, fn: () => void): void => {
-    if (ms <= 0) return fn();
+    if (ms <= 0) {
+      fn();
+      return;
+    }
     const t = setTimeout(() => {
       timers.delete(t);
       fn();
@@ -87,7 +90,9 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
         ? { 'retry-after': String(Math.max(1, Math.ceil(window.msUntilSlot(now) / 1000))) }
         : {};
       stats.record({ ...facts, status: 429 });
-      later(runtime.latencyMs, () => send(res, 429, JSON_TYPE, Buffer.from(JSON.stringify({ error: 'Too many requests' })), extra));
+      later(runtime.latencyMs, () => {
+        send(res, 429, JSON_TYPE, Buffer.from(JSON.stringify({ error: 'Too many requests' })), extra);
+      });
       return;
     }
     window.record(now);
@@ -100,15 +105,25 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
       later(latencyMs, () => req.socket.destroy());
     } else if (fault !== undefined && isHttpFault(fault)) {
       stats.record({ ...facts, status: Number(fault), fault });
-      later(latencyMs, () => send(res, Number(fault), 'text/html', errorPage(fault, req, echoRequest)));
+      later(latencyMs, () => {
+        send(res, Number(fault), 'text/html', errorPage(fault, req, echoRequest));
+      });
     } else if (fault === 'html200') {
       stats.record({ ...facts, status: 200, fault });
-      later(latencyMs, () => send(res, 200, 'text/html; charset=utf-8', MAINTENANCE_PAGE));
+      later(latencyMs, () => {
+        send(res, 200, 'text/html; charset=utf-8', MAINTENANCE_PAGE);
+      });
     } else {
       const out = reply();
       stats.record({ ...facts, status: out.status, ...(fault ? { fault } : {}) });
-      if (fault === 'truncated') later(latencyMs, () => !res.destroyed && sendTruncated(res, out.body, out.contentType));
-      else later(latencyMs + (fault === 'stall' ? stallMs : 0), () => send(res, out.status, out.contentType, out.body));
+      if (fault === 'truncated') {
+        later(latencyMs, () => {
+          if (!res.destroyed) sendTruncated(res, out.body, out.contentType);
+        });
+      } else
+        later(latencyMs + (fault === 'stall' ? stallMs : 0), () => {
+          send(res, out.status, out.contentType, out.body);
+        });
     }
   }
 
@@ -142,7 +157,9 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);
         timers.clear();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

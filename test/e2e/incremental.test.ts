@@ -89,10 +89,10 @@ describe('incremental sync, state and deletions (end to end)', function () {
     const stats = sim.stats();
     for (const stream of LIST_STREAMS) {
       // Equal-timestamp re-sends: records whose updated_at is exactly the bookmark (comparison is >=).
-      const resent = sim
-        .truth()
-        [stream].filter(
-          (r) => bookmarks[stream] && r.updated_at && Date.parse(r.updated_at) === Date.parse(bookmarks[stream]!.replication_key_value!),
+      const truth = sim.truth()[stream];
+      const resent = truth
+        .filter(
+          (r) => bookmarks[stream] && r.updated_at && Date.parse(r.updated_at) === Date.parse(bookmarks[stream].replication_key_value!),
         )
         .map((r) => r.id);
       const expected = stream === 'products' ? truthIds(sim, 'products') : sortedIds(new Set([...(changed[stream] ?? []), ...resent]));
@@ -118,7 +118,9 @@ describe('incremental sync, state and deletions (end to end)', function () {
         requests_per_minute: 100_000,
         max_concurrency: 2,
       });
-      const tickets = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'tickets')));
+      const tickets = catalog((c, root) => {
+        c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'tickets'));
+      });
       let behind: number | undefined;
       let ahead: number | undefined;
       const run1 = await runTap(['--config', config, '--catalog', tickets], {
@@ -154,7 +156,9 @@ describe('incremental sync, state and deletions (end to end)', function () {
       requests_per_minute: 100_000,
       start_date: startDate,
     });
-    const only = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'leads')));
+    const only = catalog((c, root) => {
+      c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'leads'));
+    });
     const run = await runTap(['--config', config, '--catalog', only]);
     expect(run.code, run.stderr).to.equal(0);
     const expected = sim
@@ -170,12 +174,12 @@ describe('incremental sync, state and deletions (end to end)', function () {
   });
 
   it('honours FULL_TABLE chosen in the catalog: every ticket, no since_updated_at', async () => {
-    const fullTickets = catalog((c, root) =>
+    const fullTickets = catalog((c, root) => {
       c.streams.forEach((s) => {
         root(s.stream).selected = s.stream === 'tickets';
         if (s.stream === 'tickets') root(s.stream)['replication-method'] = 'FULL_TABLE';
-      }),
-    );
+      });
+    });
     sim.resetStats();
     const run = await runTap(['--config', configFile, '--catalog', fullTickets, '--state', tempJson('s.json', lastState(first))]);
     expect(run.code, run.stderr).to.equal(0);
@@ -237,7 +241,9 @@ describe('incremental sync, state and deletions (end to end)', function () {
         requests_per_minute: 100_000,
         max_concurrency: 2,
       });
-      const contacts = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'contacts')));
+      const contacts = catalog((c, root) => {
+        c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'contacts'));
+      });
       let deleted: number[] = [];
       const run = await runTap(['--config', config, '--catalog', contacts], {
         onLine: (line) => {
@@ -295,7 +301,9 @@ describe('incremental sync, state and deletions (end to end)', function () {
 
   describe('ticket_comments', () => {
     const withComments = () =>
-      catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'tickets' || s.stream === 'ticket_comments')));
+      catalog((c, root) => {
+        c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'tickets' || s.stream === 'ticket_comments'));
+      });
 
     function commentsByTicket(messages: SingerMessage[]): Map<number, number[]> {
       const by = new Map<number, number[]>();
@@ -332,7 +340,9 @@ describe('incremental sync, state and deletions (end to end)', function () {
     });
 
     it('walks tickets without emitting them when only ticket_comments is selected', async () => {
-      const onlyComments = catalog((c, root) => c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'ticket_comments')));
+      const onlyComments = catalog((c, root) => {
+        c.streams.forEach((s) => (root(s.stream).selected = s.stream === 'ticket_comments'));
+      });
       const run = await runTap(['--config', configFile, '--catalog', onlyComments]);
       expect(run.code, run.stderr).to.equal(0);
       expect(run.messages.some((m) => m.stream === 'tickets')).to.equal(false);

@@ -48,7 +48,12 @@ async function syncInProcess(sim: Simulator, requestsPerWindow: number, windowMs
     rateWindowMs: windowMs,
   });
   let out = '';
-  const sink = new Writable({ write: (chunk: Buffer, _e, cb) => ((out += chunk.toString()), cb()) });
+  const sink = new Writable({
+    write: (chunk: Buffer, _e, cb) => {
+      out += chunk.toString();
+      cb();
+    },
+  });
   const logs: string[] = [];
   const previous = setSink((line) => logs.push(line));
   try {
@@ -80,7 +85,7 @@ describe('resilience (end to end)', function () {
       const run = await runTap(['--config', config]);
       expect(run.code, run.stderr.slice(-3000)).to.equal(0);
       expectEveryRecord(sim, run.messages);
-      const faults = Object.values(sim.stats().endpoints).reduce((n, e) => n + Object.values(e!.byFault).reduce((a, b) => a + b!, 0), 0);
+      const faults = Object.values(sim.stats().endpoints).reduce((n, e) => n + Object.values(e.byFault).reduce((a, b) => a + b, 0), 0);
       expect(faults).to.be.greaterThan(10);
       const retries = run.stderrLines.filter((l) => l.startsWith('WARNING') && l.includes('; retry '));
       expect(retries.length).to.be.at.least(faults - 5); // a stall answered after the client gave up still counts once
@@ -335,7 +340,9 @@ function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }

@@ -128,7 +128,10 @@ export class Pg {
       child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
       child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`psql failed (${code}): ${err.trim()}\n${sql}`))));
+      child.on('close', (code) => {
+        if (code === 0) resolve(out);
+        else reject(new Error(`psql failed (${code}): ${err.trim()}\n${sql}`));
+      });
     });
   }
 
@@ -167,10 +170,8 @@ export function uniqueSchema(label: string): string {
 
 /** The simulator's live ids of a stream, ascending. */
 export function truthIds(sim: Simulator, stream: StreamName): number[] {
-  return sim
-    .truth()
-    [stream].map((r) => r.id)
-    .sort((a, b) => a - b);
+  const rows = sim.truth()[stream];
+  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 // ------------------------------------------------------------------------------------- schemas and types

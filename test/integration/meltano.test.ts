@@ -287,7 +287,9 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     // 10 MiB of the tap's output (elt.buffer_size) and logs each line before it looks at the next: a fast
     // sync of this small account can end, with exit code 0, before Meltano reaches the first RECORD.
     sim.configure({ latencyMs: 1000 });
-    const run = await meltano('--log-level=debug config test tap-crm').finally(() => sim.configure({ latencyMs: 0 }));
+    const run = await meltano('--log-level=debug config test tap-crm').finally(() => {
+      sim.configure({ latencyMs: 0 });
+    });
     expect(run.code, explain(run)).to.equal(0);
     expect(run.stdout).to.include('Plugin configuration is valid');
     // Meltano logs each line of the tap (stdout and stderr together) and the tap's exit code at debug level.

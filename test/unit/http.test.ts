@@ -31,9 +31,15 @@ function client(overrides: Partial<HttpClientOptions> = {}) {
 const ctx = { stream: 'tickets', page: 1 };
 
 describe('http client (nock)', () => {
-  before(() => nock.disableNetConnect());
-  afterEach(() => nock.cleanAll());
-  after(() => nock.enableNetConnect());
+  before(() => {
+    nock.disableNetConnect();
+  });
+  afterEach(() => {
+    nock.cleanAll();
+  });
+  after(() => {
+    nock.enableNetConnect();
+  });
 
   it('sends the key as Authorization: <key> with the header method, and the User-Agent', async () => {
     const scope = nock(BASE, { reqheaders: { authorization: KEY, 'user-agent': 'tap-crm/test' } })

@@ -76,7 +76,7 @@ describe('json slices: where an array’s elements are in a document’s bytes',
       if (kind === 's') return pick(strings);
       if (kind === 'l') return pick([true, false, null]);
       if (kind === 'a') return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-      return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, (_, i) => [pick(strings) + i, value(depth + 1)]));
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, (_, i) => [`${pick(strings)}${i}`, value(depth + 1)]));
     };
     /** JSON text with whitespace between every two tokens. */
     const write = (v: unknown): string => {

@@ -4,11 +4,11 @@ import { flushLog, log, metric } from '../../src/log.js';
 /** What reaches process.stderr.write, write by write, while `fn` runs. */
 async function stderrWrites(fn: (writes: readonly string[]) => Promise<void>): Promise<string[]> {
   const writes: string[] = [];
-  const original = process.stderr.write;
-  process.stderr.write = ((chunk: string) => {
-    writes.push(String(chunk));
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk: string) => {
+    writes.push(chunk);
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     await fn(writes);
   } finally {

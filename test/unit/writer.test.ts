@@ -14,13 +14,26 @@ function slowSink(highWaterMark: number) {
       pending.push(callback);
     },
   });
-  return { stream, chunks, release: () => pending.splice(0).forEach((cb) => cb()) };
+  return {
+    stream,
+    chunks,
+    release: () => {
+      pending.splice(0).forEach((cb) => {
+        cb();
+      });
+    },
+  };
 }
 
 describe('writer: Singer messages on stdout', () => {
   it('writes SCHEMA, RECORD lines, ACTIVATE_VERSION and STATE in the Singer format', async () => {
     const chunks: string[] = [];
-    const stream = new Writable({ write: (chunk: Buffer, _enc, callback) => (chunks.push(chunk.toString()), callback()) });
+    const stream = new Writable({
+      write: (chunk: Buffer, _enc, callback) => {
+        chunks.push(chunk.toString());
+        callback();
+      },
+    });
     const writer = new MessageWriter(stream);
     const schema = { type: 'object', properties: { id: { type: 'integer' } } };
     await writer.schema({ def: streamByName('leads')!, schema, fields: null, method: 'FULL_TABLE' });
