@@ -27,7 +27,8 @@ import type { MessageWriter } from './writer.js';
 
 /** What every stream's run shares. */
 export interface SyncContext {
-  client: HttpClient;
+  /** The HTTP client (its GET is all a stream run needs). */
+  client: Pick<HttpClient, 'get'>;
   writer: MessageWriter;
   settings: ResolvedSettings;
   /** The run's current state, updated as streams finish (read by the signal handler too). */

@@ -22,7 +22,7 @@ export type { StreamResult } from './stream-run.js';
 const STREAMS_AT_ONCE = 4;
 
 export interface SyncOptions {
-  client: HttpClient;
+  client: Pick<HttpClient, 'get'>;
   writer: MessageWriter;
   streams: readonly SelectedStream[];
   settings: ResolvedSettings;

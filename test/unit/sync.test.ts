@@ -1,0 +1,264 @@
+/**
+ * The sync's phases and decisions, with a fake HTTP client serving pages from memory: what is written in
+ * which order, where bookmarks land, and what an error does to a stream and to the run.
+ */
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { discover, selectStreams, type Catalog } from '../../src/catalog.js';
+import { TapError } from '../../src/errors.js';
+import { ApiError, type BodyCheck, type HttpClient, type Params, type RequestContext } from '../../src/http.js';
+import { setSink } from '../../src/log.js';
+import { PagePool } from '../../src/page-pool.js';
+import { syncMode, TEST_MODE, type RunMode } from '../../src/run-mode.js';
+import { resolveSettings } from '../../src/settings.js';
+import { stateKeeper, type TapState } from '../../src/state.js';
+import { runSync } from '../../src/sync.js';
+import { MessageWriter } from '../../src/writer.js';
+
+type Body = Record<string, unknown>;
+type Served = Body | ApiError;
+
+/** A client that answers GETs from a table of path → pages (page n is index n - 1) and counts them. */
+function fakeClient(pages: Record<string, Served[]>) {
+  const requests: string[] = [];
+  const client: Pick<HttpClient, 'get'> = {
+    async get<T>(path: string, params: Params, _context: RequestContext, check: BodyCheck<T>): Promise<T> {
+      const page = Number(params.page ?? 1);
+      requests.push(`${path} ${page}`);
+      // Past the pages given: an empty page under the array key, which is the path's last segment here.
+      const served = pages[path]?.[page - 1] ?? { [path.split('/').at(-1)!]: [] };
+      if (served instanceof ApiError) throw served;
+      const checked = await check(Buffer.from(JSON.stringify(served)));
+      if (!checked.ok) throw new ApiError(checked.retry ? 'exhausted' : 'unreadable', checked.reason);
+      return checked.value;
+    },
+  };
+  return { client, requests };
+}
+
+/** The streams of a catalog that selects only `names` (all their fields). */
+function only(...names: string[]) {
+  const catalog: Catalog = structuredClone(discover());
+  for (const entry of catalog.streams) entry.metadata[0]!.metadata.selected = names.includes(entry.stream);
+  return selectStreams(catalog);
+}
+
+interface Run {
+  messages: Body[];
+  logs: string[];
+  state: TapState;
+  error?: unknown;
+}
+
+async function sync(
+  pages: Record<string, Served[]>,
+  streams: ReturnType<typeof only>,
+  options: { state?: TapState; settings?: Body; mode?: RunMode; startedAt?: Date } = {},
+): Promise<Run & { requests: string[] }> {
+  const { client, requests } = fakeClient(pages);
+  let out = '';
+  const stdout = new Writable({
+    write: (chunk: Buffer, _e, done) => {
+      out += chunk.toString();
+      done();
+    },
+  });
+  const settings = resolveSettings({ api_key: 'k', base_url: 'http://127.0.0.1:1/api/v1', ...options.settings });
+  const state = stateKeeper(options.state ?? { bookmarks: {} });
+  const logs: string[] = [];
+  const previous = setSink((line) => logs.push(line));
+  const pool = new PagePool(0);
+  let error: unknown;
+  try {
+    await runSync({
+      client,
+      writer: new MessageWriter(stdout),
+      streams,
+      settings,
+      state,
+      pool,
+      mode: options.mode,
+      startedAt: options.startedAt,
+    });
+  } catch (e) {
+    error = e;
+  } finally {
+    setSink(previous);
+    await pool.close();
+  }
+  const messages = out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Body);
+  return { messages, logs, state: state.value, error, requests };
+}
+
+const kinds = (run: Run) => run.messages.map((m) => `${m.type as string}${m.stream ? ` ${m.stream as string}` : ''}`);
+const lead = (id: number, updatedAt: string) => ({ id, updated_at: updatedAt });
+
+describe('sync: the phases of a stream run', () => {
+  it('writes SCHEMA, the records in page order, then STATE after the stream and once more at the end', async () => {
+    const run = await sync(
+      {
+        '/leads': [
+          { leads: [lead(1, '2024-01-01T00:00:00Z'), lead(2, '2024-01-03T00:00:00Z')], meta: { total_pages: 2 } },
+          { leads: [lead(3, '2024-01-02T00:00:00Z')], meta: { total_pages: 2 } },
+        ],
+      },
+      only('leads'),
+    );
+    expect(run.error).to.equal(undefined);
+    expect(kinds(run)).to.deep.equal(['SCHEMA leads', 'RECORD leads', 'RECORD leads', 'RECORD leads', 'STATE', 'STATE']);
+    expect(run.messages.filter((m) => m.type === 'RECORD').map((m) => (m.record as Body).id)).to.deep.equal([1, 2, 3]);
+    expect(run.messages[0]).to.include({ stream: 'leads' }).and.to.have.deep.property('bookmark_properties', ['updated_at']);
+  });
+
+  it('moves the bookmark to the newest updated_at seen, never past the sync’s start', async () => {
+    const pages = { '/leads': [{ leads: [lead(1, '2024-01-01T00:00:00Z'), lead(2, '2024-05-01T00:00:00Z')] }] };
+    const before = await sync(pages, only('leads'), { startedAt: new Date('2025-01-01T00:00:00Z') });
+    expect(before.state.bookmarks.leads).to.deep.equal({
+      replication_key: 'updated_at',
+      replication_key_value: '2024-05-01T00:00:00.000Z',
+    });
+    const capped = await sync(pages, only('leads'), { startedAt: new Date('2024-03-01T00:00:00Z') });
+    expect(capped.state.bookmarks.leads!.replication_key_value).to.equal('2024-03-01T00:00:00.000Z');
+  });
+
+  it('emits only records at or after the bookmark (the later of it and start_date), and keeps the bookmark when none is newer', async () => {
+    const pages = {
+      '/leads': [{ leads: [lead(1, '2024-01-01T00:00:00Z'), lead(2, '2024-02-01T00:00:00Z'), lead(3, '2024-03-01T00:00:00Z')] }],
+    };
+    const state = { bookmarks: { leads: { replication_key: 'updated_at', replication_key_value: '2024-02-01T00:00:00.000Z' } } };
+    const run = await sync(pages, only('leads'), { state, settings: { start_date: '2024-01-15T00:00:00Z' } });
+    expect(run.messages.filter((m) => m.type === 'RECORD').map((m) => (m.record as Body).id)).to.deep.equal([2, 3]);
+    const later = await sync(pages, only('leads'), { state, settings: { start_date: '2024-06-01T00:00:00Z' } });
+    expect(later.messages.filter((m) => m.type === 'RECORD')).to.deep.equal([]);
+    expect(later.state.bookmarks.leads!.replication_key_value).to.equal('2024-06-01T00:00:00.000Z');
+  });
+
+  it('frames a full-table stream with ACTIVATE_VERSION (also before, on its first sync) and records the version', async () => {
+    const pages = { '/products': [{ products: [{ id: 7 }] }] };
+    const startedAt = new Date('2026-01-01T00:00:00Z');
+    const first = await sync(pages, only('products'), { settings: { activate_version: true }, startedAt });
+    expect(kinds(first)).to.deep.equal([
+      'SCHEMA products',
+      'ACTIVATE_VERSION products',
+      'RECORD products',
+      'ACTIVATE_VERSION products',
+      'STATE',
+      'STATE',
+    ]);
+    expect(first.messages[2]).to.include({ version: startedAt.getTime() });
+    expect(first.state.bookmarks.products).to.deep.equal({ version: startedAt.getTime() });
+    const next = await sync(pages, only('products'), { settings: { activate_version: true }, startedAt, state: first.state });
+    expect(kinds(next)).to.deep.equal(['SCHEMA products', 'RECORD products', 'ACTIVATE_VERSION products', 'STATE', 'STATE']);
+  });
+
+  it('walks once more when the API announced more records than the walk saw, and says so', async () => {
+    const pages = {
+      '/contacts': [
+        { contacts: [{ id: 1 }, { id: 2 }], meta: { total_pages: 2, total_entries: 4 } },
+        { contacts: [{ id: 4 }], meta: { total_pages: 2, total_entries: 4 } },
+      ],
+    };
+    const run = await sync(pages, only('contacts'));
+    expect(run.requests).to.deep.equal(['/contacts 1', '/contacts 2', '/contacts 1', '/contacts 2']);
+    expect(run.logs.filter((l) => l.startsWith('WARNING'))).to.have.length(2);
+    expect(run.logs.some((l) => l.includes('"metric":"records_missing","value":1'))).to.equal(true);
+    expect(run.messages.filter((m) => m.type === 'RECORD')).to.have.length(3); // no id emitted twice
+  });
+
+  it('in --test mode stops at one record per stream, reads page by page, and writes no STATE', async () => {
+    const pages = { '/leads': [{ leads: [lead(1, '2024-01-01T00:00:00Z'), lead(2, '2024-01-02T00:00:00Z')], meta: { total_pages: 3 } }] };
+    const run = await sync(pages, only('leads'), { mode: TEST_MODE });
+    expect(kinds(run)).to.deep.equal(['SCHEMA leads', 'RECORD leads']);
+    expect(run.requests).to.deep.equal(['/leads 1']);
+    expect(run.state.bookmarks).to.deep.equal({});
+  });
+
+  it('walks a deselected parent for its selected children without emitting it or moving its bookmark', async () => {
+    const pages = {
+      '/tickets': [{ tickets: [lead(10, '2024-01-01T00:00:00Z'), lead(11, '2024-01-02T00:00:00Z')] }],
+      '/tickets/10/comments': [{ comments: [{ id: 100 }] }],
+      '/tickets/11/comments': [{ comments: [{ id: 110 }, { id: 111 }] }],
+    };
+    const run = await sync(pages, only('ticket_comments'));
+    expect(kinds(run)).to.deep.equal([
+      'SCHEMA ticket_comments',
+      'RECORD ticket_comments',
+      'RECORD ticket_comments',
+      'RECORD ticket_comments',
+      'STATE',
+      'STATE',
+    ]);
+    expect(run.state.bookmarks).to.deep.equal({});
+  });
+});
+
+describe('sync: what an error means', () => {
+  it('skips a stream whose first page answers 401, naming the permission, and syncs the others', async () => {
+    const pages = {
+      '/line_items': [new ApiError('unauthorized', 'HTTP 401', 401, 'Not authorized')],
+      '/leads': [{ leads: [lead(1, '2024-01-01T00:00:00Z')] }],
+    };
+    const run = await sync(pages, only('line_items', 'leads'));
+    expect(run.error).to.equal(undefined);
+    expect(run.logs.filter((l) => l.startsWith('WARNING'))[0]).to.match(
+      /stream line_items skipped: .*HTTP 401 \(this stream needs Global Admin\)/,
+    );
+    expect(kinds(run)).to.include('RECORD leads');
+    expect(run.state.bookmarks).to.have.property('leads').and.not.to.have.property('line_items');
+  });
+
+  it('fails a stream whose page cannot be read, goes on with the others, and ends the run with an error naming it', async () => {
+    const pages = {
+      '/contacts': [
+        { contacts: [{ id: 1 }], meta: { total_pages: 2 } },
+        new ApiError('exhausted', 'stream contacts, GET /contacts page 2: HTTP 503, still failing after 8 attempts'),
+      ],
+      '/leads': [{ leads: [lead(1, '2024-01-01T00:00:00Z')] }],
+    };
+    const run = await sync(pages, only('contacts', 'leads'));
+    expect(run.error).to.be.instanceOf(TapError);
+    expect((run.error as Error).message).to.match(/^1 stream\(s\) failed: contacts \(stream contacts, GET \/contacts page 2: HTTP 503/);
+    expect(run.logs.some((l) => l.startsWith('ERROR stream contacts'))).to.equal(true);
+    expect(run.state.bookmarks).to.have.property('leads').and.not.to.have.property('contacts');
+    expect(kinds(run).at(-1)).to.equal('STATE');
+  });
+
+  it('fails a stream whose body holds no record array, pointing at base_url', async () => {
+    const run = await sync({ '/leads': [{ error: 'nope' }] }, only('leads'));
+    expect((run.error as Error).message).to.match(/leads .*a body without a "leads" array; check that base_url points at the API root/);
+  });
+
+  it('lets an error that is not the API’s or the tap’s (a bug) end the run as it is', async () => {
+    const broken: Pick<HttpClient, 'get'> = { get: () => Promise.reject(new RangeError('bug')) };
+    const settings = resolveSettings({ api_key: 'k', base_url: 'http://127.0.0.1:1/api/v1' });
+    const writer = new MessageWriter(
+      new Writable({
+        write: (_c, _e, done) => {
+          done();
+        },
+      }),
+    );
+    const previous = setSink(() => undefined);
+    try {
+      const state = stateKeeper({ bookmarks: {} });
+      const error = await runSync({
+        client: broken,
+        writer,
+        streams: only('leads'),
+        settings,
+        state,
+        pool: new PagePool(0),
+        mode: syncMode(4),
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(RangeError);
+    } finally {
+      setSink(previous);
+    }
+  });
+});
