@@ -1,7 +1,8 @@
 /**
- * The floor of the cpu benchmark: the requests a full sync makes (every page of the 14 list streams, at
- * most `concurrency` in flight, over kept-alive connections), then `JSON.parse` of each body and one
- * `JSON.stringify` per record, and nothing else. The tap's time is judged against this one.
+ * The floor of the cpu benchmark: the requests a full sync makes (every page of the list streams with
+ * their query parameters, and each user's detail, at most `concurrency` in flight, over kept-alive
+ * connections), then `JSON.parse` of each body and one `JSON.stringify` per record, and nothing else. The
+ * tap's time is judged against this one.
  *
  * usage: node dist/bench/floor.js <base_url> <api_key> <per_page or 0> <concurrency>
  */
@@ -13,11 +14,11 @@ const perPage = Number(perPageArg);
 const concurrency = Number(concurrencyArg);
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
-function getBody(path: string, page: number): Promise<string> {
+function getBody(path: string, page: number, params: Readonly<Record<string, string>> = {}): Promise<string> {
   const url = new URL(baseUrl + path);
   url.searchParams.set('page', String(page));
   if (perPage > 0) url.searchParams.set('per_page', String(perPage));
-  if (path === '/customers') url.searchParams.set('include_disabled', 'true');
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return new Promise((resolve, reject) => {
     get(url, { agent, headers: { Authorization: apiKey } }, (res) => {
       const chunks: Buffer[] = [];
@@ -54,22 +55,37 @@ function pump(): void {
   }
 }
 
-function fetchPage(path: string, key: string, page: number, onPage: (items: unknown[], totalPages?: number) => void): () => Promise<void> {
+type Def = (typeof STREAMS)[number];
+
+function fetchPage(def: Def, page: number, onPage: (items: unknown[], totalPages?: number) => void): () => Promise<void> {
   return async () => {
-    const body = JSON.parse(await getBody(path, page)) as Record<string, unknown>;
-    const items = Array.isArray(body[key]) ? (body[key] as unknown[]) : [];
-    for (const item of items) bytes += JSON.stringify(item).length;
-    records += items.length;
+    const body = JSON.parse(await getBody(def.path, page, def.params)) as Record<string, unknown>;
+    const items = Array.isArray(body[def.arrayKey]) ? (body[def.arrayKey] as unknown[]) : [];
+    if (def.detail) {
+      // A list of [id, name] pairs: each record is its detail.
+      for (const item of items) schedule(fetchDetail(def.detail, (item as [number])[0]));
+    } else {
+      for (const item of items) bytes += JSON.stringify(item).length;
+      records += items.length;
+    }
     onPage(items, (body.meta as { total_pages?: number } | undefined)?.total_pages);
+  };
+}
+
+function fetchDetail(detail: NonNullable<Def['detail']>, id: number): () => Promise<void> {
+  return async () => {
+    const body = JSON.parse(await getBody(detail.path.replace('{id}', String(id)), 1)) as Record<string, unknown>;
+    bytes += JSON.stringify(body[detail.recordKey]).length;
+    records += 1;
   };
 }
 
 for (const def of STREAMS.filter((s) => !s.parent)) {
   let previousFirst: unknown;
   const next = (page: number) =>
-    fetchPage(def.path, def.arrayKey, page, (items, totalPages) => {
+    fetchPage(def, page, (items, totalPages) => {
       if (page === 1 && totalPages !== undefined) {
-        for (let p = 2; p <= totalPages; p++) schedule(fetchPage(def.path, def.arrayKey, p, () => undefined));
+        for (let p = 2; p <= totalPages; p++) schedule(fetchPage(def, p, () => undefined));
         return;
       }
       if (totalPages !== undefined || items.length === 0) return;

@@ -7,7 +7,25 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ROOT } from '../src/paths.js';
 import type { SimulatorStats } from '../src/simulator/server.js';
+import { discover } from '../src/catalog.js';
 import { STREAMS } from '../src/streams.js';
+
+const FIRST_FOURTEEN = new Set([
+  'appointment_types',
+  'appointments',
+  'customer_assets',
+  'contacts',
+  'contracts',
+  'customers',
+  'estimates',
+  'invoices',
+  'items',
+  'line_items',
+  'leads',
+  'payments',
+  'products',
+  'tickets',
+]);
 
 export const TAP = join(ROOT, 'dist', 'src', 'cli.js');
 const SIMULATOR = join(ROOT, 'dist', 'src', 'simulator', 'cli.js');
@@ -132,12 +150,22 @@ export function peerInstalled(): boolean {
   return existsSync(PEER_PYTHON);
 }
 
-/** The Meltano-SDK peer (bench/peers), reading the stream table of src/streams.ts. */
+/**
+ * The streams the peers read: the fourteen of the API's first connectors (the Meltano SDK's template and
+ * Airbyte's manifest know no others). tap-crm reads the same ones beside them (`PEER_CATALOG`).
+ */
+export const PEER_STREAMS = STREAMS.filter((s) => FIRST_FOURTEEN.has(s.name));
+
+/** A catalog that selects the peers' streams only. */
+export function peerCatalog(): string {
+  const catalog = discover();
+  for (const entry of catalog.streams) entry.metadata[0]!.metadata.selected = PEER_STREAMS.some((s) => s.name === entry.stream);
+  return writeTemp('catalog.json', catalog);
+}
+
+/** The Meltano-SDK peer (bench/peers), reading the peers' rows of the stream table of src/streams.ts. */
 export function runPeer(configFile: string): Promise<ProcessRun> {
-  const streams = writeTemp(
-    'streams.json',
-    STREAMS.filter((s) => !s.parent),
-  );
+  const streams = writeTemp('streams.json', PEER_STREAMS);
   return runProcess(PEER_PYTHON, [PEER, '--config', configFile], undefined, { ...process.env, TAP_CRM_SDK_STREAMS: streams }).then(
     (run) => {
       if (run.code !== 0) throw new Error(`the singer-sdk peer exited with ${run.code}:\n${run.stderr.slice(-3000)}`);

@@ -15,6 +15,7 @@ import { startSimulator } from '../src/simulator/server.js';
 import { Writable } from 'node:stream';
 import {
   airbyteInstalled,
+  peerCatalog,
   lastStateOf,
   peerInstalled,
   runAirbyte,
@@ -255,9 +256,10 @@ async function peers(): Promise<void> {
   }
   const records = quick ? 3_000 : 300_000;
   let sim = await startSimulatorProcess(['--records', String(records), '--seed', '6', '--cache-mb', '256']);
+  const catalog = ['--catalog', peerCatalog()]; // the streams the peers read
   const fastest = async (settings: Record<string, unknown>) => {
     const runs: number[] = [];
-    for (let i = 0; i < 3; i++) runs.push((await runTap(tapConfig(sim, settings))).ms);
+    for (let i = 0; i < 3; i++) runs.push((await runTap(tapConfig(sim, settings), catalog)).ms);
     return Math.min(...runs);
   };
   const rate = (ms: number) => `${Math.round(records / (ms / 1000))} records/s`;
@@ -293,7 +295,7 @@ async function peers(): Promise<void> {
   try {
     const settings = { page_size: 25, max_concurrency: 4 };
     const sdk = await runPeer(tapConfig(sim, settings));
-    const tap = await runTap(tapConfig(sim, settings));
+    const tap = await runTap(tapConfig(sim, settings), catalog);
     const gain = sdk.ms / tap.ms / settings.max_concurrency;
     report({
       scenario: 'peers',
@@ -304,7 +306,7 @@ async function peers(): Promise<void> {
       info: `${latencyRecords} records, page size 25, max_concurrency ${settings.max_concurrency}: singer-sdk ${(sdk.ms / 1000).toFixed(1)} s, tap-crm ${(tap.ms / 1000).toFixed(1)} s`,
     });
     const airbyte = await runAirbyte(sim);
-    const tapDefaults = await runTap(tapConfig(sim, { max_concurrency: 4 }));
+    const tapDefaults = await runTap(tapConfig(sim, { max_concurrency: 4 }), catalog);
     report({
       scenario: 'peers',
       // Airbyte's CDK reads several streams at a time itself: the x4 of a peer reading one page at a time does not apply.

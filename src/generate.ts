@@ -4,6 +4,7 @@
  *   src/generated/validate-settings.ts  the settings validator, compiled by ajv ahead of time (compiling
  *                                       it at every start showed as a large part of the tap's start-up)
  *   catalog/catalog.json                exactly what `tap-crm --discover` prints
+ *   README.md, between markers          the settings table and the streams table (reference.ts)
  * Records are not typed: the tap passes them through as JSON, and the stream schemas are checked against
  * the records themselves (the end-to-end tests validate every record a sync emits).
  * `npm run generate` rewrites them; `tsx src/generate.ts --check` fails when they are stale (a test runs it).
@@ -17,6 +18,7 @@ import { default as standaloneCode } from 'ajv/dist/standalone/index.js';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { discover, loadSchema } from './catalog.js';
 import { ROOT } from './paths.js';
+import { replaceBetweenMarkers, settingsTable, streamsTable } from './reference.js';
 
 export const TYPES_FILE = 'src/generated/settings.ts';
 export const CATALOG_FILE = 'catalog/catalog.json';
@@ -56,11 +58,19 @@ export function renderCatalog(): string {
   return JSON.stringify(discover(), null, 2) + '\n';
 }
 
+export const README_FILE = 'README.md';
+
+/** The README with its generated tables brought up to date. */
+export function renderReadme(current = readFileSync(join(ROOT, README_FILE), 'utf8')): string {
+  return replaceBetweenMarkers(replaceBetweenMarkers(current, 'settings', settingsTable()), 'streams', streamsTable());
+}
+
 async function main(check: boolean): Promise<void> {
   const outputs: [string, string][] = [
     [TYPES_FILE, await renderTypes()],
     [CATALOG_FILE, renderCatalog()],
     [VALIDATOR_FILE, renderSettingsValidator()],
+    [README_FILE, renderReadme()],
   ];
   let stale = 0;
   for (const [file, text] of outputs) {

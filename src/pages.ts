@@ -19,6 +19,10 @@ export interface StreamSpec {
   stream: string;
   schema: JsonSchema;
   arrayKey: string;
+  /** The body holds one record under this key instead of an array (a detail endpoint: {"user": {...}}). */
+  recordKey?: string;
+  /** The array's elements are [id, name] pairs: read as records of these two fields. */
+  pairs?: readonly [string, string];
   wrapperKey?: string;
   /** Top-level fields to keep, or null for every field. */
   fields: string[] | null;
@@ -90,7 +94,9 @@ export class PageProcessor {
     const state = this.streams.get(job.key);
     if (!state) throw new Error(`page processor: stream ${job.key} was not configured`);
     const bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-    const copyable = state.spec.fields === null && bytes.indexOf(0x0a) < 0 && bytes.indexOf(0x0d) < 0 && isUtf8(bytes);
+    const { spec } = state;
+    const plainArray = spec.recordKey === undefined && spec.pairs === undefined;
+    const copyable = plainArray && spec.fields === null && bytes.indexOf(0x0a) < 0 && bytes.indexOf(0x0d) < 0 && isUtf8(bytes);
     return (copyable && this.read(state, job, bytes, true)) || this.read(state, job, bytes, false)!;
   }
 
@@ -105,7 +111,7 @@ export class PageProcessor {
    */
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
     const { spec, shaper } = state;
-    const page = parsePage(bytes, spec.arrayKey, copying);
+    const page = parsePage(bytes, spec, copying);
     if (page.invalid !== undefined) return copying ? undefined : { ...emptyResult(job.page), invalid: page.invalid };
     const { elements, slices } = page;
     const result: PageResult = { ...emptyResult(job.page), ...page.meta, count: elements.length };
@@ -114,6 +120,8 @@ export class PageProcessor {
       !asIs || beyondAscii(record.id) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]));
     for (let position = 0; position < elements.length; position++) {
       let element: unknown = elements[position];
+      if (spec.pairs && Array.isArray(element))
+        element = { [spec.pairs[0]]: element[0] as unknown, [spec.pairs[1]]: element[1] as unknown };
       let shaped = shaper.shape(element);
       if (slices && shaped && misread(shaped)) {
         element = JSON.parse(bytes.toString('utf8', slices.starts[position], slices.ends[position]));
@@ -155,7 +163,8 @@ type ParsedPage =
  * Copying needs every element found in the bytes: a page where they are not cannot be copied (the
  * caller reads it again without copying).
  */
-function parsePage(bytes: Buffer, arrayKey: string, copying: boolean): ParsedPage {
+function parsePage(bytes: Buffer, spec: StreamSpec, copying: boolean): ParsedPage {
+  const { arrayKey, recordKey } = spec;
   const text = bytes.toString(copying ? 'latin1' : 'utf8');
   let body: unknown;
   try {
@@ -164,6 +173,8 @@ function parsePage(bytes: Buffer, arrayKey: string, copying: boolean): ParsedPag
     return { invalid: 'json' };
   }
   const object = isPlainObject(body) ? body : {};
+  if (recordKey !== undefined)
+    return isPlainObject(object[recordKey]) ? { elements: [object[recordKey]], meta: {} } : { invalid: 'no-array' };
   const elements = object[arrayKey];
   if (!Array.isArray(elements)) return { invalid: 'no-array' };
   if (!copying) return { elements, meta: pageMeta(object.meta) };

@@ -18,7 +18,7 @@ import { ApiError, type Checked, type HttpClient, type Params } from './http.js'
 import { IdSet } from './idset.js';
 import { log, metric } from './log.js';
 import type { PagePool } from './page-pool.js';
-import { firstSeen, type PageResult } from './pages.js';
+import { firstSeen, type PageResult, type StreamSpec } from './pages.js';
 import { limitReached, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
 import { bookmarkOf, laterOf, setBookmark, type StateKeeper } from './state.js';
@@ -49,10 +49,12 @@ export interface StreamResult {
   error?: string;
 }
 
-/** A stream as the run writes it: its selection, its key in the page pool, its counters, the ids it has seen. */
+/** A stream as the run writes it: its selection, its keys in the page pool, its counters, the ids it has seen. */
 interface StreamOutput {
   selected: SelectedStream;
   poolKey: number;
+  /** The pool key of its detail records, for a stream whose list only names them (users). */
+  detailKey?: number;
   result: StreamResult;
   seen: IdSet;
 }
@@ -70,6 +72,8 @@ interface StreamRun {
   version?: number;
   /** The newest replication-key value the walk saw, ms. */
   newestMs?: number;
+  /** A detail was refused, and said so: the stream's later refusals go by without a WARNING. */
+  detailRefused?: boolean;
 }
 
 /** Runs a stream and its selected children; returns the results of those it emits (a walk-only parent emits none). */
@@ -110,17 +114,20 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
 
 function streamOutput(selected: SelectedStream, pool: PagePool, version?: number): StreamOutput {
   const { def } = selected;
-  const poolKey = pool.configure({
+  const spec: StreamSpec = {
     stream: def.name,
     schema: selected.schema,
     arrayKey: def.arrayKey,
+    pairs: def.pairs,
     wrapperKey: def.wrapperKey,
     fields: selected.fields ? [...selected.fields] : null,
     replicationKey: selected.method === 'INCREMENTAL' ? def.replicationKey : undefined,
     version,
     write: !selected.walkOnly,
-  });
-  return { selected, poolKey, seen: new IdSet(), result: { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 } };
+  };
+  const detailKey = def.detail ? pool.configure({ ...spec, pairs: undefined, recordKey: def.detail.recordKey }) : undefined;
+  const result: StreamResult = { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 };
+  return { selected, poolKey: pool.configure(spec), detailKey, seen: new IdSet(), result };
 }
 
 /** The outputs whose records the run writes: a parent walked only for its children writes none. */
@@ -168,13 +175,82 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
   let announced: number | undefined;
   for await (const page of readPages(stream, stream.selected.def.path, listParams(run), sync, run.sinceMs)) {
     if (page.number === 1) announced = page.totalEntries;
-    if (page.newestMs !== undefined && (run.newestMs === undefined || page.newestMs > run.newestMs)) run.newestMs = page.newestMs;
-    const emitted = await emitPage(sync, stream, page);
+    noteNewest(run, page.newestMs);
+    const emitted = stream.detailKey === undefined ? await emitPage(sync, stream, page) : await emitDetails(run, page, stream.detailKey);
     await syncChildren(run, emitted);
     // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
     if (limitReached(sync.mode, stream.result.records)) return undefined;
   }
   return announced;
+}
+
+function noteNewest(run: StreamRun, newestMs: number | undefined): void {
+  if (newestMs !== undefined && (run.newestMs === undefined || newestMs > run.newestMs)) run.newestMs = newestMs;
+}
+
+/**
+ * A page of a list that only names its records (users: [id, name] pairs): each record the page brings is
+ * read from its detail endpoint, all of the page's at once (the client bounds the requests in flight),
+ * and written in the list's order. A detail the API refuses (a 4xx) is written as the list gave it,
+ * with one WARNING for the stream. Returns the ids written.
+ */
+async function emitDetails(run: StreamRun, page: PageResult, detailKey: number): Promise<(number | string)[]> {
+  const { sync, stream } = run;
+  const { out, emitted, duplicates } = firstSeen(page, stream.seen, roomLeft(sync.mode, stream));
+  stream.result.pages++;
+  stream.result.duplicates += duplicates;
+  const listed = splitLines(out);
+  const details = await Promise.all(emitted.map((id, i) => readDetail(run, id, detailKey, listed[i]!)));
+  let written = 0;
+  for (const detail of details) {
+    noteNewest(run, detail.newestMs);
+    await sync.writer.lines(detail.out);
+    if (detail.out.byteLength > 0) written++;
+  }
+  stream.result.records += written;
+  return emitted;
+}
+
+/** One record from its detail endpoint, as RECORD lines (none when older than the bookmark); `listed` when refused. */
+async function readDetail(
+  run: StreamRun,
+  id: number | string,
+  detailKey: number,
+  listed: Uint8Array,
+): Promise<Pick<PageResult, 'out' | 'newestMs'>> {
+  const { sync } = run;
+  const { def } = run.stream.selected;
+  const path = def.detail!.path.replace('{id}', encodeURIComponent(String(id)));
+  const check = async (body: Buffer): Promise<Checked<PageResult>> => {
+    const result = await sync.pool.process({ key: detailKey, page: 1, body, extractedAt: Date.now(), sinceMs: run.sinceMs });
+    if (result.invalid === 'json') return { ok: false, retry: true, reason: 'an invalid JSON body' };
+    if (result.invalid === 'no-array') return { ok: false, retry: false, reason: `a body without a "${def.detail!.recordKey}" object` };
+    return { ok: true, value: result };
+  };
+  try {
+    return await sync.client.get(path, {}, { stream: def.name }, check);
+  } catch (error) {
+    if (!(error instanceof ApiError) || !['unauthorized', 'not_found', 'client'].includes(error.kind)) throw error;
+    if (!run.detailRefused) {
+      log.warning(
+        `stream ${def.name}: ${error.message}; such records are written as the list gives them (${def.pairs?.join(' and ') ?? 'its fields'}). ` +
+          'Grant the token the permission to read them, or deselect the stream.',
+      );
+    }
+    run.detailRefused = true;
+    return { out: listed };
+  }
+}
+
+/** The lines of RECORD output (each ends with a newline). */
+function splitLines(out: Uint8Array): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  for (let start = 0; start < out.length;) {
+    const end = out.indexOf(0x0a, start) + 1;
+    lines.push(out.subarray(start, end));
+    start = end;
+  }
+  return lines;
 }
 
 function listParams(run: StreamRun): Params {
@@ -278,11 +354,14 @@ function readPages(output: StreamOutput, path: string, params: Params, sync: Syn
   return walkPages(fetchPage, { stream: def.name, path, prefetch: sync.mode.prefetch });
 }
 
+/** Records the stream may still write under the run's record limit (undefined: no limit). */
+function roomLeft(mode: RunMode, output: StreamOutput): number | undefined {
+  return mode.recordLimit === undefined ? undefined : mode.recordLimit - output.result.records;
+}
+
 /** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
 async function emitPage(sync: SyncContext, output: StreamOutput, page: PageResult): Promise<(number | string)[]> {
-  const { recordLimit } = sync.mode;
-  const room = recordLimit === undefined ? undefined : recordLimit - output.result.records;
-  const { out, emitted, duplicates } = firstSeen(page, output.seen, room);
+  const { out, emitted, duplicates } = firstSeen(page, output.seen, roomLeft(sync.mode, output));
   output.result.pages++;
   output.result.duplicates += duplicates;
   if (page.withoutId > 0)

@@ -10,6 +10,12 @@ export interface StreamDef {
   readonly path: string;
   /** Key of the record array in the response body. */
   readonly arrayKey: string;
+  /**
+   * Records a page holds when no per_page is sent, as seen live (else as documented); absent where the API
+   * documents no `page` (the endpoint may answer its whole list to every page). For the docs only: the
+   * walk reads the size from what comes back.
+   */
+  readonly pageSize?: number;
   /** Replication key carried by the records, if they have one. */
   readonly replicationKey?: 'updated_at';
   /** Query parameter that makes the server filter on the replication key, where the API honours one. */
@@ -18,10 +24,17 @@ export interface StreamDef {
   readonly params?: Readonly<Record<string, string>>;
   /** Key of the wrapper object around each element, where the API may wrap records ({"appointment": {...}}). */
   readonly wrapperKey?: string;
-  /** The permission a 401 on this stream means is missing. */
+  /** The permission of the token's user that the endpoint needs: a 401 on it means this one is missing. */
   readonly permission?: string;
   /** A child stream is read once per record its parent emits, `{id}` in its path being the parent's id. */
   readonly parent?: string;
+  /** The list's elements are [id, name] pairs rather than objects: read as a record of these two fields. */
+  readonly pairs?: readonly [string, string];
+  /**
+   * Each record is read from its own endpoint (`{id}` in the path), under `recordKey` in the body; the
+   * list only names the records. A record whose detail is refused is emitted as the list gave it.
+   */
+  readonly detail?: { readonly path: string; readonly recordKey: string };
   /** Whether a catalog selects the stream when it says nothing about it. */
   readonly selectedByDefault: boolean;
 }
@@ -29,29 +42,126 @@ export interface StreamDef {
 /** Shared defaults, as in the seed's resource_defaults: every row starts from these. */
 const defaults = { replicationKey: 'updated_at', selectedByDefault: true } as const satisfies Partial<StreamDef>;
 
+// Paths, array keys, filters and permissions: docs/api.md#list-endpoints. Endpoints without a documented
+// `page` (appointment_types, users, timelogs...) need nothing here: the walker stops at a page that repeats.
 const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'arrayKey'>)[] = [
   { name: 'appointment_types', path: '/appointment_types', arrayKey: 'appointment_types', permission: 'Global Admin' },
-  { name: 'appointments', path: '/appointments', arrayKey: 'appointments', wrapperKey: 'appointment' },
-  { name: 'customer_assets', path: '/customer_assets', arrayKey: 'assets' },
-  { name: 'contacts', path: '/contacts', arrayKey: 'contacts' },
-  { name: 'contracts', path: '/contracts', arrayKey: 'contracts' },
-  { name: 'customers', path: '/customers', arrayKey: 'customers', params: { include_disabled: 'true' } },
-  { name: 'estimates', path: '/estimates', arrayKey: 'estimates' },
-  { name: 'invoices', path: '/invoices', arrayKey: 'invoices', serverFilter: 'since_updated_at' },
-  { name: 'items', path: '/items', arrayKey: 'items' },
-  { name: 'line_items', path: '/line_items', arrayKey: 'line_items', permission: 'Global Admin' },
-  { name: 'leads', path: '/leads', arrayKey: 'leads' },
-  { name: 'payments', path: '/payments', arrayKey: 'payments' },
-  { name: 'products', path: '/products', arrayKey: 'products', replicationKey: undefined },
-  { name: 'tickets', path: '/tickets', arrayKey: 'tickets', serverFilter: 'since_updated_at' },
+  {
+    name: 'appointments',
+    path: '/appointments',
+    arrayKey: 'appointments',
+    pageSize: 25,
+    wrapperKey: 'appointment',
+    permission: 'Appointments - View All',
+  },
+  { name: 'customer_assets', path: '/customer_assets', arrayKey: 'assets', pageSize: 50, permission: 'Assets - List/Search' },
+  { name: 'contacts', path: '/contacts', arrayKey: 'contacts', pageSize: 50, permission: 'Customers - View Detail' },
+  { name: 'contracts', path: '/contracts', arrayKey: 'contracts', pageSize: 50, permission: 'Contracts - List/Search' },
+  {
+    name: 'customers',
+    path: '/customers',
+    arrayKey: 'customers',
+    pageSize: 100,
+    params: { include_disabled: 'true' },
+    permission: 'Customers - List/Search',
+  },
+  { name: 'estimates', path: '/estimates', arrayKey: 'estimates', pageSize: 25, permission: 'Estimates - List/Search' },
+  {
+    name: 'invoices',
+    path: '/invoices',
+    arrayKey: 'invoices',
+    pageSize: 25,
+    serverFilter: 'since_updated_at',
+    permission: 'Invoices - List/Search',
+  },
+  { name: 'items', path: '/items', arrayKey: 'items', pageSize: 50, permission: 'Parts Orders - List/Search' },
+  { name: 'line_items', path: '/line_items', arrayKey: 'line_items', pageSize: 100, permission: 'Global Admin' },
+  { name: 'leads', path: '/leads', arrayKey: 'leads', pageSize: 25, permission: 'Leads - List/Search' },
+  { name: 'payments', path: '/payments', arrayKey: 'payments', pageSize: 25, permission: 'Payments - View List' },
+  {
+    name: 'products',
+    path: '/products',
+    arrayKey: 'products',
+    pageSize: 20,
+    replicationKey: undefined,
+    permission: 'Products - List/Search',
+  },
+  {
+    name: 'tickets',
+    path: '/tickets',
+    arrayKey: 'tickets',
+    pageSize: 50,
+    serverFilter: 'since_updated_at',
+    permission: 'Tickets - List/Search',
+  },
   {
     name: 'ticket_comments',
     path: '/tickets/{id}/comments',
     arrayKey: 'comments',
+    pageSize: 10,
     parent: 'tickets',
     replicationKey: undefined, // follows its parent: read for the tickets the run emits
     params: { per_page: '100' }, // documented here (default 10): fewer requests per ticket
     selectedByDefault: false,
+  },
+  { name: 'users', path: '/users', arrayKey: 'users', pairs: ['id', 'full_name'], detail: { path: '/users/{id}', recordKey: 'user' } },
+  { name: 'ticket_timers', path: '/ticket_timers', arrayKey: 'ticket_timers', pageSize: 100, permission: 'Ticket Timers - Overview' },
+  { name: 'timelogs', path: '/timelogs', arrayKey: 'timelogs' },
+  // Without status=all the endpoint lists active alerts only.
+  {
+    name: 'rmm_alerts',
+    path: '/rmm_alerts',
+    arrayKey: 'rmm_alerts',
+    pageSize: 25,
+    params: { status: 'all' },
+    permission: 'RMM Alerts - List',
+  },
+  {
+    name: 'purchase_orders',
+    path: '/purchase_orders',
+    arrayKey: 'purchase_orders',
+    pageSize: 20,
+    permission: 'Purchase Orders - List/Search',
+  },
+  { name: 'vendors', path: '/vendors', arrayKey: 'vendors', pageSize: 100, permission: 'Vendors - List' },
+  { name: 'portal_users', path: '/portal_users', arrayKey: 'portal_users', pageSize: 100, permission: 'Global Admin' },
+  {
+    name: 'wiki_pages',
+    path: '/wiki_pages',
+    arrayKey: 'wiki_pages',
+    pageSize: 100,
+    replicationKey: undefined,
+    permission: 'Documentation - Allow Usage',
+  },
+  {
+    name: 'schedules',
+    path: '/schedules',
+    arrayKey: 'schedules',
+    pageSize: 25,
+    replicationKey: undefined,
+    permission: 'Recurring Invoices - List',
+  },
+  { name: 'payment_methods', path: '/payment_methods', arrayKey: 'payment_methods' },
+  {
+    name: 'product_categories',
+    path: '/products/categories',
+    arrayKey: 'categories',
+    replicationKey: undefined,
+    permission: 'Products - List/Search',
+  },
+  {
+    name: 'canned_responses',
+    path: '/canned_responses',
+    arrayKey: 'canned_responses',
+    replicationKey: undefined,
+    permission: 'Ticket Canned Responses - Manage',
+  },
+  {
+    name: 'new_ticket_forms',
+    path: '/new_ticket_forms',
+    arrayKey: 'new_ticket_forms',
+    replicationKey: undefined,
+    permission: 'Ticket Workflows - Manage',
   },
 ];
 

@@ -21,6 +21,7 @@ export interface ApiReply {
 export type Route =
   | { kind: 'list'; endpoint: StreamName; stream: StreamName }
   | { kind: 'comments'; endpoint: 'ticket_comments'; ticketId: number }
+  | { kind: 'detail'; endpoint: StreamName; stream: StreamName; id: number }
   | { kind: 'me'; endpoint: 'me' }
   | { kind: 'notfound'; endpoint: 'other' };
 
@@ -32,6 +33,9 @@ export function route(method: string, pathname: string): Route {
   if (p === '/me') return { kind: 'me', endpoint: 'me' };
   const m = /^\/tickets\/(\d+)\/comments$/.exec(p);
   if (m) return { kind: 'comments', endpoint: 'ticket_comments', ticketId: Number(m[1]) };
+  const detail = /^(\/\w+)\/(\d+)$/.exec(p);
+  const parent = detail ? endpointAt(detail[1]!) : undefined;
+  if (detail && parent && endpoint(parent).detailKey) return { kind: 'detail', endpoint: parent, stream: parent, id: Number(detail[2]) };
   const stream = endpointAt(p);
   return stream ? { kind: 'list', endpoint: stream, stream } : notFound;
 }
@@ -86,7 +90,8 @@ export class Api {
     if (!who) return json(401, NOT_AUTHORIZED);
     if (r.kind === 'me') return { status: 200, contentType: JSON_TYPE, body: renderMe(who.key, who.kind === 'full') };
     if (r.kind === 'comments') return this.comments(r.ticketId, query);
-    if (who.kind === 'limited' && endpoint(r.stream).adminOnly) return json(401, NO_PERMISSION);
+    if (who.kind === 'limited' && endpoint(r.stream).permission === 'Global Admin') return json(401, NO_PERMISSION);
+    if (r.kind === 'detail') return who.kind === 'limited' ? json(401, NO_PERMISSION) : this.detail(r.stream, r.id);
     return this.list(r.stream, query);
   }
 
@@ -98,6 +103,12 @@ export class Api {
     return { status: 200, contentType: JSON_TYPE, body: renderComments(this.store, ticketId, page, perPage) };
   }
 
+  /** GET /users/{id}: {"user": {...}}. */
+  private detail(stream: StreamName, id: number): ApiReply {
+    if (!this.store.has(stream, id)) return json(404, { message: 'Not found' });
+    return json(200, { [endpoint(stream).detailKey!]: this.store.record(stream, id) });
+  }
+
   private list(stream: StreamName, query: URLSearchParams): ApiReply {
     const quirks = endpoint(stream);
     let ids = this.store.ids(stream);
@@ -106,6 +117,12 @@ export class Api {
       const all = ['true', '1'].includes(query.get('include_disabled') ?? '');
       if (!all) ids = this.store.enabledCustomers();
       filterKey = all ? 'all' : 'enabled';
+    }
+    if (quirks.statusFilter) {
+      // active (the default) or resolved; all lists both
+      const status = query.get('status') ?? 'active';
+      if (status !== 'all') ids = this.store.alerts(status === 'resolved');
+      filterKey = status === 'all' || status === 'resolved' ? status : 'active';
     }
     const since = query.get('since_updated_at');
     if (quirks.sinceFilter && since) {

@@ -26,7 +26,6 @@ export type MoreStream =
   | 'new_ticket_forms';
 
 const MINUTE = 60_000;
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /** User ids the other streams refer to: a shop has a handful of technicians. */
@@ -45,7 +44,12 @@ function dayOf(c: Ctx, ms: number): string {
 
 /** "Zoë" -> "zoe"; names with no Latin letters fall back to `fallback`. */
 function asciiWord(name: string, fallback: string): string {
-  return name.normalize('NFD').replace(/[^A-Za-z0-9]/g, '').toLowerCase() || fallback;
+  return (
+    name
+      .normalize('NFD')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .toLowerCase() || fallback
+  );
 }
 
 // ---------------------------------------------------------------------------------------------- users
@@ -72,7 +76,8 @@ export function user(c: Ctx): JsonObject {
 
 /** The name GET /users shows for a user: its full_name. */
 export function userName(record: JsonObject): string {
-  return String(record['full_name'] ?? '');
+  const name = record['full_name'];
+  return typeof name === 'string' ? name : '';
 }
 
 /** The element of GET /users for a user record: `[id, "full name"]`. */
@@ -167,7 +172,9 @@ export function rmmAlert(c: Ctx): JsonObject {
     ticket_number: ticketed ? String(ticketNumber) : null,
     ticket_status: ticketed ? g.pick(W.TICKET_STATUSES) : null,
     computer_name: g.chance(0.05) ? null : `${g.pick(['DESKTOP', 'LAPTOP', 'SRV', 'PC-Büro'])}-${g.digits(4)}`,
-    properties: g.chance(0.7) ? {} : { 'Event ID': g.between(1, 9999), Source: g.pick(['Disk', 'Kernel-Power', 'Système']), Acknowledged: g.chance(0.5) },
+    properties: g.chance(0.7)
+      ? {}
+      : { 'Event ID': g.between(1, 9999), Source: g.pick(['Disk', 'Kernel-Power', 'Système']), Acknowledged: g.chance(0.5) },
     resolved,
     check_id: g.chance(0.2) ? null : g.between(1, 300),
     // The alert's own label, not the active/resolved state (that is `resolved`, which status=... filters on).
@@ -183,8 +190,16 @@ export function rmmAlert(c: Ctx): JsonObject {
 // ---------------------------------------------------------------------------------------------- vendors
 
 const VENDOR_NAMES = [
-  'C & S Wholesalers', 'Ingram Micro', 'TD Synnex', 'Müller Elektronik GmbH', 'D&H Distributing', 'Amazon Business',
-  'Newegg Business', 'Fournitures Québec', '秋葉原パーツ', 'Parts "R" Us',
+  'C & S Wholesalers',
+  'Ingram Micro',
+  'TD Synnex',
+  'Müller Elektronik GmbH',
+  'D&H Distributing',
+  'Amazon Business',
+  'Newegg Business',
+  'Fournitures Québec',
+  '秋葉原パーツ',
+  'Parts "R" Us',
 ];
 
 export function vendor(c: Ctx): JsonObject {
@@ -301,8 +316,16 @@ export function portalUser(c: Ctx): JsonObject {
 // ---------------------------------------------------------------------------------------------- wiki_pages
 
 const WIKI_TITLES = [
-  'API Doc', 'Onboarding checklist', 'Firewall rules', 'Backup procedure', 'Printer setup', 'VPN access',
-  'Procédure de sauvegarde', 'Passwords policy', 'サーバー再起動手順', 'Escalation matrix 🚨',
+  'API Doc',
+  'Onboarding checklist',
+  'Firewall rules',
+  'Backup procedure',
+  'Printer setup',
+  'VPN access',
+  'Procédure de sauvegarde',
+  'Passwords policy',
+  'サーバー再起動手順',
+  'Escalation matrix 🚨',
 ];
 
 /** Records carry no timestamps. */
@@ -310,7 +333,12 @@ export function wikiPage(c: Ctx): JsonObject {
   const { g, id } = c;
   const title = WIKI_TITLES[(id - 1) % WIKI_TITLES.length] as string;
   const name = id <= WIKI_TITLES.length ? title : `${title} (${id})`;
-  const slug = name.normalize('NFD').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || `page-${id}`;
+  const slug =
+    name
+      .normalize('NFD')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || `page-${id}`;
   const customer = g.chance(0.5) ? null : `${g.pick(W.FIRST_NAMES)} ${g.pick(W.LAST_NAMES)}`;
   const body = g.chance(0.05) ? null : `<h1>${name}</h1>\n<p>${g.pick(W.NOTES)}</p>\n<p>Customer: {{customer_name}}</p>`;
   return {
@@ -325,8 +353,27 @@ export function wikiPage(c: Ctx): JsonObject {
 
 // ---------------------------------------------------------------------------------------------- schedules
 
-const FREQUENCIES = ['Daily', 'Weekly', 'Biweekly', 'Monthly', 'Monthly', 'Monthly', 'Quarterly', 'Semi-Annually', 'Annually', 'Biennially', 'Triennially'];
-const PLANS = ['Silver Managed Services (Monthly)', 'Backup 1TB', 'Microsoft 365 Business', 'Antivirus seat', 'Contrat maintenance', 'Monitoring & Automated Maintenance'];
+const FREQUENCIES = [
+  'Daily',
+  'Weekly',
+  'Biweekly',
+  'Monthly',
+  'Monthly',
+  'Monthly',
+  'Quarterly',
+  'Semi-Annually',
+  'Annually',
+  'Biennially',
+  'Triennially',
+];
+const PLANS = [
+  'Silver Managed Services (Monthly)',
+  'Backup 1TB',
+  'Microsoft 365 Business',
+  'Antivirus seat',
+  'Contrat maintenance',
+  'Monitoring & Automated Maintenance',
+];
 
 /** Recurring invoices. Records carry no timestamps; next_run is a date in either of its two renderings. */
 export function schedule(c: Ctx): JsonObject {
@@ -381,7 +428,18 @@ export function schedule(c: Ctx): JsonObject {
 
 // ---------------------------------------------------------------------------------------------- payment_methods
 
-const PAYMENT_METHOD_NAMES = ['Credit Card', 'Cash', 'Check', 'Offline CC', 'Quick', 'Other', 'ACH', 'Virement bancaire', 'PayPal', '現金書留'];
+const PAYMENT_METHOD_NAMES = [
+  'Credit Card',
+  'Cash',
+  'Check',
+  'Offline CC',
+  'Quick',
+  'Other',
+  'ACH',
+  'Virement bancaire',
+  'PayPal',
+  '現金書留',
+];
 
 export function paymentMethod(c: Ctx): JsonObject {
   const { g, id } = c;
@@ -460,12 +518,39 @@ export function cannedResponse(c: Ctx): JsonObject {
 
 const FORM_NAMES = ['Phone Repair', 'Computer Check-in', 'Remote Support', 'On-site Visit', 'Réparation tablette', 'データ復旧受付'];
 const CUSTOMER_FIELDS = [
-  'firstname', 'lastname', 'business_name', 'email', 'phone', 'address', 'referred_by', 'tax_rate_id', 'get_sms', 'opt_out',
-  'no_email', 'send_portal_invitation', 'notification_email', 'invoice_cc_emails', 'invoice_term_id', 'custom_fields',
+  'firstname',
+  'lastname',
+  'business_name',
+  'email',
+  'phone',
+  'address',
+  'referred_by',
+  'tax_rate_id',
+  'get_sms',
+  'opt_out',
+  'no_email',
+  'send_portal_invitation',
+  'notification_email',
+  'invoice_cc_emails',
+  'invoice_term_id',
+  'custom_fields',
 ];
 const TICKET_FIELDS = [
-  'subject', 'description', 'user_id', 'priority', 'due_date', 'problem_type', 'notify_emails', 'category', 'address_id',
-  'contract_id', 'sla_id', 'ticket_type_id', 'do_not_email', 'isapproved', 'pre_diagnosed',
+  'subject',
+  'description',
+  'user_id',
+  'priority',
+  'due_date',
+  'problem_type',
+  'notify_emails',
+  'category',
+  'address_id',
+  'contract_id',
+  'sla_id',
+  'ticket_type_id',
+  'do_not_email',
+  'isapproved',
+  'pre_diagnosed',
 ];
 const SHOW = ['require', 'show', 'hide'];
 

@@ -2,6 +2,7 @@
  * Deterministic record generation: a record is a pure function of (seed, stream, id, revision) and, after a
  * mutation, of the timestamps the store gave it. Nothing is materialised ahead of a request.
  */
+import { MORE_BUILDERS } from './builders-more.js';
 import { PEOPLE_BUILDERS } from './builders-people.js';
 import { MONEY_BUILDERS } from './builders-money.js';
 import { ticket } from './builders-tickets.js';
@@ -13,8 +14,9 @@ export type { JsonObject, JsonValue } from './record-context.js';
 export { baseTimes } from './record-context.js';
 export { ticketComments, commentCount } from './builders-tickets.js';
 export { isDisabledCustomer } from './builders-people.js';
+export { isResolvedAlert } from './builders-more.js';
 
-const BUILDERS: Record<StreamName, (c: Ctx) => JsonObject> = { ...PEOPLE_BUILDERS, ...MONEY_BUILDERS, tickets: ticket };
+const BUILDERS: Record<StreamName, (c: Ctx) => JsonObject> = { ...PEOPLE_BUILDERS, ...MONEY_BUILDERS, ...MORE_BUILDERS, tickets: ticket };
 
 /**
  * The record `id` of `stream` at `revision`. `updatedAtOverride` is the updated_at a mutation set;
@@ -32,8 +34,21 @@ export function recordFor(
   return withCustomField(ctx.g, BUILDERS[stream](ctx));
 }
 
-/** Relative sizes of the streams in a default account (appointment_types is fixed apart). */
-const WEIGHTS: Record<Exclude<StreamName, 'appointment_types'>, number> = {
+/**
+ * Lists that do not grow with the account (and that the API answers whole, without paging): one record
+ * per `per` records of the total, at most `max`.
+ */
+const SMALL = {
+  appointment_types: { max: 12, per: 500 },
+  users: { max: 25, per: 250 },
+  payment_methods: { max: 6, per: 1000 },
+  product_categories: { max: 30, per: 200 },
+  canned_responses: { max: 40, per: 150 },
+  new_ticket_forms: { max: 5, per: 1000 },
+} as const satisfies Partial<Record<StreamName, { max: number; per: number }>>;
+
+/** Relative sizes of the other streams in a default account. */
+const WEIGHTS: Record<Exclude<StreamName, keyof typeof SMALL>, number> = {
   tickets: 20,
   line_items: 20,
   invoices: 16,
@@ -47,15 +62,26 @@ const WEIGHTS: Record<Exclude<StreamName, 'appointment_types'>, number> = {
   appointments: 3,
   contracts: 1,
   products: 2,
+  ticket_timers: 4,
+  timelogs: 3,
+  rmm_alerts: 4,
+  portal_users: 2,
+  purchase_orders: 1,
+  schedules: 1,
+  vendors: 0.5,
+  wiki_pages: 0.5,
 };
 
-/** Splits `total` records over the streams: exact sum, appointment_types at most 12, the rest by weight. */
+/** Splits `total` records over the streams: exact sum, the small lists first, the rest by weight. */
 export function splitCounts(total: number, overrides: Partial<Record<StreamName, number>> = {}): Record<StreamName, number> {
-  const types = Math.min(12, Math.ceil(total / 500));
-  let rest = Math.max(0, total - types);
+  const out = {} as Record<StreamName, number>;
+  let rest = total;
+  for (const [name, { max, per }] of Object.entries(SMALL) as [keyof typeof SMALL, { max: number; per: number }][]) {
+    out[name] = Math.min(max, rest, Math.ceil(total / per));
+    rest -= out[name];
+  }
   const names = Object.keys(WEIGHTS) as (keyof typeof WEIGHTS)[];
   const sum = names.reduce((s, n) => s + WEIGHTS[n], 0);
-  const out = { appointment_types: types } as Record<StreamName, number>;
   // Largest remainder, so that the counts add up to exactly `total`.
   const shares = names.map((n) => ({ n, exact: (rest * WEIGHTS[n]) / sum }));
   for (const s of shares) {

@@ -20,11 +20,13 @@ export function renderListPage(store: Store, r: PageRequest): Buffer {
   const perPage = r.perPage > 0 ? r.perPage : Math.max(1, total);
   const from = r.perPage > 0 ? (r.page - 1) * perPage : 0;
   const to = Math.min(total, from + perPage);
-  const { arrayKey, wrapper, meta: kind } = endpoint(r.stream);
+  const { arrayKey, wrapper, meta: kind, detailKey } = endpoint(r.stream);
   const parts: string[] = [];
   for (let i = from; i < to; i++) {
     const rec = store.record(r.stream, r.ids[i] as number);
-    parts.push(JSON.stringify(wrapper && r.wrap ? { [wrapper]: rec } : rec));
+    // A list of pairs names its records ([id, full_name]); each is read from its own detail endpoint.
+    const element = detailKey ? [rec['id'], rec['full_name']] : wrapper && r.wrap ? { [wrapper]: rec } : rec;
+    parts.push(JSON.stringify(element));
   }
   // Pages are big; joining pre-stringified records avoids building one large object graph.
   let body = `{${JSON.stringify(arrayKey)}:[${parts.join(',')}]`;

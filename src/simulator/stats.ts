@@ -3,7 +3,7 @@ import type { EndpointName, EndpointStats, FaultKind, RequestLogEntry, Simulator
 
 const LOG_SIZE = 10_000;
 const MAX_VALUES = 1000;
-const TRACKED = ['since_updated_at', 'per_page', 'include_disabled'] as const;
+const TRACKED = ['since_updated_at', 'per_page', 'include_disabled', 'status'] as const;
 
 interface Mutable {
   requests: number;
@@ -46,7 +46,7 @@ export class Stats {
         byStatus: {},
         byFault: {},
         params: new Set(),
-        values: { since_updated_at: new Set(), per_page: new Set(), include_disabled: new Set() },
+        values: { since_updated_at: new Set(), per_page: new Set(), include_disabled: new Set(), status: new Set() },
       };
       this.endpoints.set(f.endpoint, e);
     }
@@ -80,6 +80,7 @@ export class Stats {
           since_updated_at: [...e.values.since_updated_at],
           per_page: [...e.values.per_page],
           include_disabled: [...e.values.include_disabled],
+          status: [...e.values.status],
         },
       };
       endpoints[name] = s;

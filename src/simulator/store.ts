@@ -2,7 +2,7 @@
  * The live data set: per stream a sorted Int32Array of live ids plus small maps of what mutations changed
  * (revision, updated_at, created_at). Records are built from these on demand, never stored.
  */
-import { baseTimes, initialIds, isDisabledCustomer, recordFor, type JsonObject } from './data.js';
+import { baseTimes, initialIds, isDisabledCustomer, isResolvedAlert, recordFor, type JsonObject } from './data.js';
 import { endpoint } from './endpoints.js';
 import { Gen, formatTime } from './gen.js';
 import { mix } from './prng.js';
@@ -148,6 +148,11 @@ export class Store {
   /** Live customers without the disabled ones (what /customers shows by default). */
   enabledCustomers(): Int32Array {
     return this.derived('customers', 'enabled', (id) => !isDisabledCustomer(this.seed, id));
+  }
+
+  /** Live RMM alerts, resolved or active ones. */
+  alerts(resolved: boolean): Int32Array {
+    return this.derived('rmm_alerts', resolved ? 'resolved' : 'active', (id) => isResolvedAlert(this.seed, id) === resolved);
   }
 
   /** Live ids whose updated_at is at or after `sinceMs`. */

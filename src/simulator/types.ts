@@ -88,7 +88,7 @@ export interface EndpointStats {
   /** Distinct query parameter names seen, sorted. */
   params: string[];
   /** Distinct values seen for these parameters (at most 1000 each), in order of first sight. */
-  values: { since_updated_at: string[]; per_page: string[]; include_disabled: string[] };
+  values: { since_updated_at: string[]; per_page: string[]; include_disabled: string[]; status: string[] };
 }
 
 export interface RequestLogEntry {

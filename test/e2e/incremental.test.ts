@@ -14,6 +14,8 @@ import { idsByStream, runTap, tempJson, type SingerMessage, type TapRun } from '
 const SEED = 11;
 const LIST_STREAMS = STREAMS.filter((s) => s.selectedByDefault).map((s) => s.name as StreamName);
 const SERVER_FILTERED = ['tickets', 'invoices'];
+/** Full-table streams: their records carry no timestamp (docs/api.md#record-shapes). */
+const FULL_TABLE = STREAMS.filter((s) => s.selectedByDefault && !s.replicationKey).map((s) => s.name);
 
 type Catalog = {
   streams: {
@@ -58,12 +60,20 @@ describe('incremental sync, state and deletions (end to end)', function () {
   });
   after(async () => sim.close());
 
-  it('writes a bookmark per incremental stream, none for products, none past the start of the sync', () => {
+  it('writes a bookmark per incremental stream, none for the full-table ones, none past the start of the sync', () => {
     expect(first.code, first.stderr).to.equal(0);
+    expect(FULL_TABLE.sort()).to.deep.equal([
+      'canned_responses',
+      'new_ticket_forms',
+      'product_categories',
+      'products',
+      'schedules',
+      'wiki_pages',
+    ]);
     const state = lastState(first);
     for (const stream of LIST_STREAMS) {
-      if (stream === 'products') {
-        expect(state.bookmarks).not.to.have.property('products');
+      if (FULL_TABLE.includes(stream)) {
+        expect(state.bookmarks).not.to.have.property(stream);
         continue;
       }
       const bookmark = state.bookmarks[stream]!;
@@ -95,7 +105,7 @@ describe('incremental sync, state and deletions (end to end)', function () {
           (r) => bookmarks[stream] && r.updated_at && Date.parse(r.updated_at) === Date.parse(bookmarks[stream].replication_key_value!),
         )
         .map((r) => r.id);
-      const expected = stream === 'products' ? truthIds(sim, 'products') : sortedIds(new Set([...(changed[stream] ?? []), ...resent]));
+      const expected = FULL_TABLE.includes(stream) ? truthIds(sim, stream) : sortedIds(new Set([...(changed[stream] ?? []), ...resent]));
       expect(sortedIds(emitted[stream]), stream).to.deep.equal(expected);
     }
     for (const stream of SERVER_FILTERED) {
@@ -282,20 +292,24 @@ describe('incremental sync, state and deletions (end to end)', function () {
       const run = await runTap(['--config', config]);
       expect(run.code, run.stderr).to.equal(0);
       const activations = versionMessages(run);
-      expect([...new Set(activations.map((m) => m.stream))]).to.deep.equal(['products']);
-      expect(activations).to.have.length(2);
+      expect([...new Set(activations.map((m) => m.stream))].sort()).to.deep.equal([...FULL_TABLE].sort());
+      expect(activations).to.have.length(2 * FULL_TABLE.length);
       const version = activations[0]!.version as number;
       expect(Number.isInteger(version)).to.equal(true);
-      const products = run.messages.filter((m) => m.stream === 'products');
-      expect(products[1]!.type, 'right after SCHEMA').to.equal('ACTIVATE_VERSION');
-      expect(products.at(-1)!.type).to.equal('ACTIVATE_VERSION');
-      for (const m of products.filter((x) => x.type === 'RECORD')) expect(m.version).to.equal(version);
-      for (const m of run.messages.filter((x) => x.type === 'RECORD' && x.stream !== 'products')) expect(m).not.to.have.property('version');
+      for (const stream of FULL_TABLE) {
+        const messages = run.messages.filter((m) => m.stream === stream);
+        expect(messages[1]!.type, `${stream}: right after SCHEMA`).to.equal('ACTIVATE_VERSION');
+        expect(messages.at(-1)!.type, stream).to.equal('ACTIVATE_VERSION');
+        for (const m of messages.filter((x) => x.type !== 'SCHEMA')) expect(m.version, stream).to.equal(version);
+      }
+      for (const m of run.messages.filter((x) => x.type === 'RECORD' && !FULL_TABLE.includes(x.stream!)))
+        expect(m).not.to.have.property('version');
 
       const again = await runTap(['--config', config, '--state', tempJson('s.json', lastState(run))]);
       const later = versionMessages(again);
-      expect(later, 'only at the end once the table exists').to.have.length(1);
-      expect(again.messages.filter((m) => m.stream === 'products').at(-1)!.type).to.equal('ACTIVATE_VERSION');
+      expect(later, 'only at the end once the table exists').to.have.length(FULL_TABLE.length);
+      for (const stream of FULL_TABLE)
+        expect(again.messages.filter((m) => m.stream === stream).at(-1)!.type, stream).to.equal('ACTIVATE_VERSION');
     });
   });
 

@@ -8,11 +8,8 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { default as addFormats } from 'ajv-formats';
 import { ROOT } from '../../src/paths.js';
-import { STREAMS as ALL_STREAMS } from '../../src/streams.js';
-
-/** The 14 list endpoints (child streams such as ticket_comments are served per parent record). */
-const STREAMS = ALL_STREAMS.filter((s) => !s.parent);
 import { commentCount, recordFor } from '../../src/simulator/data.js';
+import { ENDPOINTS, endpoint } from '../../src/simulator/endpoints.js';
 import {
   startSimulator,
   STREAM_NAMES,
@@ -33,6 +30,7 @@ interface Reply {
   body: Obj;
 }
 
+/** What docs/api.md#list-endpoints says of each endpoint (0: no paging, the whole list every time). */
 const LIVE_SIZES: Record<StreamName, number> = {
   appointment_types: 0,
   appointments: 25,
@@ -48,13 +46,29 @@ const LIVE_SIZES: Record<StreamName, number> = {
   payments: 25,
   products: 20,
   tickets: 50,
+  users: 0,
+  ticket_timers: 100,
+  timelogs: 100,
+  rmm_alerts: 25,
+  purchase_orders: 20,
+  vendors: 100,
+  portal_users: 100,
+  wiki_pages: 100,
+  schedules: 25,
+  payment_methods: 0,
+  product_categories: 0,
+  canned_responses: 0,
+  new_ticket_forms: 0,
 };
-const FULL_META = ['customer_assets', 'contacts', 'contracts', 'customers', 'line_items', 'leads'];
-const SHORT_META = ['estimates', 'invoices', 'items', 'payments', 'tickets'];
-const NO_META = ['appointments', 'products', 'appointment_types'];
+const FULL_META = ['customer_assets', 'contacts', 'contracts', 'customers', 'line_items', 'leads', 'portal_users'];
+const SHORT_META = ['estimates', 'invoices', 'items', 'payments', 'tickets', 'ticket_timers', 'rmm_alerts'];
+const GLOBAL_ADMIN = ['appointment_types', 'line_items', 'portal_users'];
 const NO_PERMISSION = { error: 'Not authorized. Please ask account admin to update your group permissions.' };
+/** The query that lists every record: disabled customers and resolved alerts included. */
+const EVERYTHING: Partial<Record<StreamName, string>> = { customers: 'include_disabled=true', rmm_alerts: 'status=all' };
 
-const def = (name: string) => STREAMS.find((s) => s.name === name)!;
+const def = endpoint;
+const STREAMS = ENDPOINTS;
 
 async function get(sim: Simulator, pathAndQuery: string, auth: string = 'header'): Promise<Reply> {
   let url = sim.baseUrl + pathAndQuery;
@@ -83,18 +97,18 @@ async function admin(sim: Simulator, method: 'GET' | 'POST', path: string, body?
   return { status: res.status, body: await res.json() };
 }
 
-function records(r: Reply, stream: string): Obj[] {
+function records(r: Reply, stream: StreamName): Obj[] {
   const list = r.body[def(stream).arrayKey];
   assert.ok(Array.isArray(list), `${stream}: no array under ${def(stream).arrayKey} in ${r.text.slice(0, 200)}`);
   return list as Obj[];
 }
 
-/** Record ids of a page, unwrapping {"appointment": {...}}. */
-function ids(r: Reply, stream: string): number[] {
-  return records(r, stream).map((x) => ((x['appointment'] as Obj | undefined) ?? x)['id'] as number);
+/** Record ids of a page, unwrapping {"appointment": {...}} and reading [id, name] pairs. */
+function ids(r: Reply, stream: StreamName): number[] {
+  return records(r, stream).map((x) => (Array.isArray(x) ? x[0] : ((x['appointment'] as Obj | undefined) ?? x)['id']) as number);
 }
 
-async function walk(sim: Simulator, stream: string, query = ''): Promise<Obj[]> {
+async function walk(sim: Simulator, stream: StreamName, query = ''): Promise<Obj[]> {
   const out: Obj[] = [];
   for (let page = 1; ; page++) {
     const r = await get(sim, `${def(stream).path}?per_page=100&page=${page}${query}`);
@@ -124,14 +138,20 @@ describe('crm-simulator', function () {
 
   before(async () => {
     // Every stream larger than its page size, so that page 1 shows the default size.
-    sim = await startSimulator({ records: 6000, seed: 3, rpm: 0, counts: { contracts: 120, products: 45 } });
+    sim = await startSimulator({
+      records: 6000,
+      seed: 3,
+      rpm: 0,
+      counts: { contracts: 120, products: 45, vendors: 150, wiki_pages: 150, portal_users: 150, purchase_orders: 40, schedules: 40 },
+    });
   });
   after(() => sim.close());
 
   describe('list endpoints', () => {
-    it('answers all 14 endpoints with their array key, ascending ids and the documented meta variant', async () => {
+    it('answers all 27 list endpoints with their array key, ascending ids and the documented meta variant', async () => {
       for (const s of STREAMS) {
-        const r = await get(sim, s.path + (s.name === 'customers' ? '?include_disabled=true' : ''));
+        const everything = EVERYTHING[s.name];
+        const r = await get(sim, s.path + (everything ? `?${everything}` : ''));
         assert.equal(r.status, 200, s.name);
         assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
         const got = ids(r, s.name);
@@ -141,16 +161,15 @@ describe('crm-simulator', function () {
           [...got].sort((a, b) => a - b),
           `${s.name} ids ascending`,
         );
-        assert.deepEqual(got, truthIds(sim, s.name as StreamName).slice(0, got.length), `${s.name} first page = first ids of the truth`);
+        assert.deepEqual(got, truthIds(sim, s.name).slice(0, got.length), `${s.name} first page = first ids of the truth`);
         const meta = r.body['meta'] as Obj | undefined;
-        const total = sim.truth()[s.name as StreamName].length;
-        const size = LIVE_SIZES[s.name as StreamName];
+        const total = sim.truth()[s.name].length;
+        const size = LIVE_SIZES[s.name];
         if (FULL_META.includes(s.name)) {
           assert.deepEqual(meta, { total_pages: Math.ceil(total / size), total_entries: total, per_page: size, page: 1 }, s.name);
         } else if (SHORT_META.includes(s.name)) {
           assert.deepEqual(meta, { total_pages: Math.ceil(total / size), page: 1 }, s.name);
         } else {
-          assert.ok(NO_META.includes(s.name));
           assert.equal(meta, undefined, `${s.name} has no meta`);
         }
         assert.deepEqual(Object.keys(r.body).sort(), meta ? [s.arrayKey, 'meta'].sort() : [s.arrayKey]);
@@ -159,8 +178,9 @@ describe('crm-simulator', function () {
 
     it('serves the live page size of each endpoint by default', async () => {
       for (const name of STREAM_NAMES) {
-        const r = await get(sim, def(name).path);
-        const expected = name === 'appointment_types' ? truthIds(sim, name).length : LIVE_SIZES[name];
+        const everything = EVERYTHING[name];
+        const r = await get(sim, def(name).path + (everything ? `?${everything}` : ''));
+        const expected = LIVE_SIZES[name] === 0 ? truthIds(sim, name).length : LIVE_SIZES[name];
         assert.equal(records(r, name).length, expected, name);
       }
     });
@@ -190,12 +210,72 @@ describe('crm-simulator', function () {
       assert.deepEqual(products.body, { products: [] });
     });
 
-    it('ignores page on appointment_types: the whole list every time', async () => {
-      const p1 = await get(sim, '/appointment_types');
-      const p7 = await get(sim, '/appointment_types?page=7');
-      assert.equal(p1.text, p7.text);
-      assert.ok(records(p1, 'appointment_types').length <= 12);
-      assert.deepEqual(ids(p1, 'appointment_types'), truthIds(sim, 'appointment_types'));
+    it('ignores page where none is documented: the whole list every time', async () => {
+      for (const stream of [
+        'appointment_types',
+        'users',
+        'payment_methods',
+        'product_categories',
+        'canned_responses',
+        'new_ticket_forms',
+      ] as const) {
+        const p1 = await get(sim, def(stream).path);
+        const p7 = await get(sim, `${def(stream).path}?page=7`);
+        assert.equal(p1.text, p7.text, stream);
+        assert.ok(records(p1, stream).length <= 40, stream);
+        assert.deepEqual(ids(p1, stream), truthIds(sim, stream), stream);
+      }
+    });
+
+    it('pages timelogs by 100 without meta, though no page is documented', async () => {
+      const truth = truthIds(sim, 'timelogs');
+      assert.ok(truth.length > 100);
+      const all = await walk(sim, 'timelogs');
+      assert.deepEqual(
+        all.map((r) => r['id']),
+        truth,
+      );
+      assert.equal((await get(sim, '/timelogs?page=2')).body['meta'], undefined);
+    });
+
+    it('lists users as [id, full_name] pairs, each user’s record at /users/{id} under "user"', async () => {
+      const list = records(await get(sim, '/users'), 'users') as unknown as [number, string][];
+      assert.deepEqual(
+        list.map(([id]) => id),
+        truthIds(sim, 'users'),
+      );
+      for (const [id, name] of list.slice(0, 5)) {
+        assert.equal(typeof name, 'string');
+        const detail = await get(sim, `/users/${id}`);
+        assert.equal(detail.status, 200);
+        assert.deepEqual(Object.keys(detail.body), ['user']);
+        assert.deepEqual(detail.body['user'], recordFor(3, 'users', id, 0));
+        assert.equal((detail.body['user'] as Obj)['full_name'], name);
+      }
+      assert.equal((await get(sim, '/users/999999')).status, 404);
+      const refused = await get(sim, `/users/${list[0]![0]}`, sim.limitedApiKey);
+      assert.equal(refused.status, 401);
+      assert.deepEqual(refused.body, NO_PERMISSION);
+    });
+
+    it('lists active RMM alerts by default, resolved ones with status=resolved, both with status=all', async () => {
+      const truth = truthIds(sim, 'rmm_alerts');
+      const all = await walk(sim, 'rmm_alerts', '&status=all');
+      assert.deepEqual(
+        all.map((r) => r['id']),
+        truth,
+      );
+      const active = await walk(sim, 'rmm_alerts');
+      const resolved = await walk(sim, 'rmm_alerts', '&status=resolved');
+      assert.ok(active.length > 0 && resolved.length > 0);
+      assert.ok(active.every((r) => r['resolved'] === false) && resolved.every((r) => r['resolved'] === true));
+      assert.equal(active.length + resolved.length, truth.length);
+    });
+
+    it('serves product categories under the array key "categories"', async () => {
+      const r = await get(sim, '/products/categories');
+      assert.deepEqual(Object.keys(r.body), ['categories']);
+      assert.deepEqual(ids(r, 'product_categories'), truthIds(sim, 'product_categories'));
     });
 
     it('wraps appointments as {"appointment": {...}} by default, and serves them flat on request', async () => {
@@ -257,11 +337,16 @@ describe('crm-simulator', function () {
       assert.equal(meta['total_entries'], truth.length - disabled);
     });
 
-    it('serves products without created_at / updated_at, and their truth has updated_at null', async () => {
-      for (const p of records(await get(sim, '/products'), 'products')) {
-        assert.ok(!('created_at' in p) && !('updated_at' in p));
+    it('serves products and the other streams without timestamps without created_at / updated_at; their truth has updated_at null', async () => {
+      for (const stream of ['products', 'wiki_pages', 'schedules', 'product_categories', 'canned_responses', 'new_ticket_forms'] as const) {
+        for (const p of records(await get(sim, def(stream).path), stream)) {
+          assert.ok(!('created_at' in p) && !('updated_at' in p), stream);
+        }
+        assert.ok(
+          sim.truth()[stream].every((r) => r.updated_at === null),
+          stream,
+        );
       }
-      assert.ok(sim.truth().products.every((r) => r.updated_at === null));
     });
 
     it('answers 404 {"message": "Not found"} to an unknown path', async () => {
@@ -291,10 +376,10 @@ describe('crm-simulator', function () {
       }
     });
 
-    it('gives the limited key the permission 401 on appointment_types and line_items only', async () => {
+    it('gives the limited key the permission 401 on the Global Admin endpoints only', async () => {
       for (const s of STREAMS) {
         const r = await get(sim, s.path, sim.limitedApiKey);
-        if (s.name === 'appointment_types' || s.name === 'line_items') {
+        if (GLOBAL_ADMIN.includes(s.name)) {
           assert.equal(r.status, 401, s.name);
           assert.deepEqual(r.body, NO_PERMISSION);
         } else assert.equal(r.status, 200, s.name);
@@ -352,9 +437,13 @@ describe('crm-simulator', function () {
         const quirk = QUIRKS[stream];
         if (quirk) schema.properties[quirk] = {};
         const validate = ajv.compile(schema);
-        const fromHttp = records(await get(sim, `${def(stream).path}?per_page=100&include_disabled=true`), stream).map(
-          (x) => (x['appointment'] as Obj | undefined) ?? x,
-        );
+        const fromList =
+          stream === 'users' ? [] : records(await get(sim, `${def(stream).path}?per_page=100&${EVERYTHING[stream] ?? ''}`), stream);
+        const fromDetail =
+          stream === 'users'
+            ? await Promise.all(truthIds(sim, 'users').map(async (id) => (await get(sim, `/users/${id}`)).body['user'] as Obj))
+            : [];
+        const fromHttp = [...fromList, ...fromDetail].map((x) => (x['appointment'] as Obj | undefined) ?? x);
         const generated = Array.from({ length: 400 }, (_, i) => recordFor(11, stream, i + 1, i % 3) as Obj);
         for (const rec of [...fromHttp, ...generated]) {
           seen.total++;
@@ -406,16 +495,40 @@ describe('crm-simulator', function () {
 
     it('are deterministic: same seed, same bodies; another seed, other bodies', async () => {
       const paths = ['/tickets?page=2', '/customer_assets', '/payments?per_page=100', `/tickets/${truthIds(sim, 'tickets')[3]}/comments`];
-      await withSim({ records: 6000, seed: 3, rpm: 0, counts: { contracts: 120, products: 45 } }, async (twin) => {
-        await withSim({ records: 6000, seed: 4, rpm: 0, counts: { contracts: 120, products: 45 } }, async (other) => {
-          for (const p of paths) {
-            const a = await get(sim, p);
-            assert.equal((await get(twin, p)).text, a.text, p);
-            assert.notEqual((await get(other, p)).text, a.text, p);
-          }
-          assert.deepEqual(twin.truth(), sim.truth());
-        });
-      });
+      await withSim(
+        {
+          records: 6000,
+          seed: 3,
+          rpm: 0,
+          counts: { contracts: 120, products: 45, vendors: 150, wiki_pages: 150, portal_users: 150, purchase_orders: 40, schedules: 40 },
+        },
+        async (twin) => {
+          await withSim(
+            {
+              records: 6000,
+              seed: 4,
+              rpm: 0,
+              counts: {
+                contracts: 120,
+                products: 45,
+                vendors: 150,
+                wiki_pages: 150,
+                portal_users: 150,
+                purchase_orders: 40,
+                schedules: 40,
+              },
+            },
+            async (other) => {
+              for (const p of paths) {
+                const a = await get(sim, p);
+                assert.equal((await get(twin, p)).text, a.text, p);
+                assert.notEqual((await get(other, p)).text, a.text, p);
+              }
+              assert.deepEqual(twin.truth(), sim.truth());
+            },
+          );
+        },
+      );
       assert.deepEqual(recordFor(9, 'tickets', 42, 1), recordFor(9, 'tickets', 42, 1));
       assert.notDeepEqual(recordFor(9, 'tickets', 42, 1), recordFor(9, 'tickets', 42, 2));
     });
@@ -506,15 +619,22 @@ describe('crm-simulator', function () {
     });
 
     it('truncated: 200 with the start of the right body, cut in the middle', async () => {
-      await withSim(faulty('truncated', { seed: 3, records: 6000, counts: { contracts: 120, products: 45 } }), async (f) => {
-        const r = await get(f, '/invoices?page=2');
-        assert.equal(r.status, 200);
-        assert.throws(() => JSON.parse(r.text));
-        const whole = (await get(sim, '/invoices?page=2')).text;
-        assert.ok(r.text.length > 10 && r.text.length < whole.length);
-        assert.ok(whole.startsWith(r.text.replace(/\uFFFD+$/, '')));
-        assert.equal(f.stats().endpoints.invoices!.byFault.truncated, 1);
-      });
+      await withSim(
+        faulty('truncated', {
+          seed: 3,
+          records: 6000,
+          counts: { contracts: 120, products: 45, vendors: 150, wiki_pages: 150, portal_users: 150, purchase_orders: 40, schedules: 40 },
+        }),
+        async (f) => {
+          const r = await get(f, '/invoices?page=2');
+          assert.equal(r.status, 200);
+          assert.throws(() => JSON.parse(r.text));
+          const whole = (await get(sim, '/invoices?page=2')).text;
+          assert.ok(r.text.length > 10 && r.text.length < whole.length);
+          assert.ok(whole.startsWith(r.text.replace(/\uFFFD+$/, '')));
+          assert.equal(f.stats().endpoints.invoices!.byFault.truncated, 1);
+        },
+      );
     });
 
     it('stall: the answer comes late (a client with a short timeout gives up first)', async () => {

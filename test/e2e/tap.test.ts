@@ -11,7 +11,7 @@ import { STREAMS } from '../../src/streams.js';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator/server.js';
 import { idsByStream, runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
 
-/** The 14 list streams: the ones selected when no catalog is given (ticket_comments is opt-in). */
+/** The 27 list streams: the ones selected when no catalog is given (ticket_comments is opt-in). */
 const STREAM_NAMES = STREAMS.filter((s) => s.selectedByDefault).map((s) => s.name);
 
 function config(sim: Simulator, extra: Record<string, unknown> = {}): string {
@@ -44,7 +44,7 @@ describe('tap-crm end to end against the simulator', function () {
   });
   after(async () => sim.close());
 
-  describe('a full sync of all 14 streams', () => {
+  describe('a full sync of all 27 list streams', () => {
     it('exits 0 without CRITICAL or ERROR lines', () => {
       expect(full.code, full.stderr.slice(-2000)).to.equal(0);
       expect(full.stderrLines.filter((l) => /^(CRITICAL|ERROR)/.test(l))).to.deep.equal([]);
@@ -114,18 +114,43 @@ describe('tap-crm end to end against the simulator', function () {
       expect(metrics.some((m) => m.metric === 'http_request_duration' && m.tags.endpoint === '/tickets')).to.equal(true);
     });
 
-    it('reads disabled customers (include_disabled=true) and stops appointment_types after the repeated page', () => {
+    it('reads disabled customers (include_disabled=true) and stops the endpoints that ignore page after the repeated page', () => {
       const stats = fullStats;
       expect(stats.endpoints.customers!.values.include_disabled).to.include('true');
-      expect(stats.endpoints.appointment_types!.requests).to.equal(2);
+      for (const stream of [
+        'appointment_types',
+        'payment_methods',
+        'product_categories',
+        'canned_responses',
+        'new_ticket_forms',
+      ] as const) {
+        expect(stats.endpoints[stream]!.requests, stream).to.equal(2);
+      }
+      // timelogs pages without meta: read until its empty page
+      expect(stats.endpoints.timelogs!.requests).to.equal(Math.ceil(truthIds(sim).timelogs!.length / 100) + 1);
+    });
+
+    it('emits users with the fields of their detail (GET /users/{id}), one detail request per user', () => {
+      const users = full.messages.filter((m) => m.type === 'RECORD' && m.stream === 'users');
+      expect(users).to.have.length(truthIds(sim).users!.length);
+      for (const m of users) expect(m.record).to.include.keys(['id', 'email', 'full_name', 'group', 'admin', 'created_at', 'updated_at']);
+      // the pairs list twice (it ignores page), then each user's detail
+      expect(fullStats.endpoints.users!.requests).to.equal(2 + users.length);
+    });
+
+    it('emits resolved RMM alerts as well as active ones (status=all)', () => {
+      const alerts = full.messages.filter((m) => m.type === 'RECORD' && m.stream === 'rmm_alerts').map((m) => m.record!);
+      expect(alerts.some((a) => a.resolved === true) && alerts.some((a) => a.resolved === false)).to.equal(true);
+      expect(fullStats.endpoints.rmm_alerts!.values.status).to.deep.equal(['all']);
     });
   });
 
-  it('--discover prints the 14 streams and ticket_comments without any config, equal to catalog/catalog.json', async () => {
+  it('--discover prints the 27 list streams and ticket_comments without any config, equal to catalog/catalog.json', async () => {
     const run = await runTap(['--discover']);
     expect(run.code).to.equal(0);
     const catalog = JSON.parse(run.stdout) as { streams: { tap_stream_id: string }[] };
-    expect(catalog.streams.map((s) => s.tap_stream_id)).to.deep.equal([...STREAM_NAMES, 'ticket_comments']);
+    expect(catalog.streams.map((s) => s.tap_stream_id).sort()).to.deep.equal([...STREAM_NAMES, 'ticket_comments'].sort());
+    expect(catalog.streams).to.have.length(28);
     expect(run.stdout).to.equal(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8'));
   });
 
@@ -184,17 +209,26 @@ describe('tap-crm end to end against the simulator', function () {
     const run = await runTap(['--config', config(sim, { api_key: sim.limitedApiKey })]);
     expect(run.code, run.stderr).to.equal(0);
     const warnings = run.stderrLines.filter((l) => l.startsWith('WARNING'));
-    for (const stream of ['appointment_types', 'line_items']) {
+    const skipped = ['appointment_types', 'line_items', 'portal_users'];
+    for (const stream of skipped) {
       expect(
         warnings.some((w) => w.includes(`stream ${stream} skipped`) && w.includes('Global Admin')),
         stream,
       ).to.equal(true);
     }
     const emitted = idsByStream(run.messages);
-    expect(emitted).not.to.have.property('appointment_types');
-    expect(emitted).not.to.have.property('line_items');
-    expect(sorted(emitted.tickets)).to.deep.equal(sorted(truthIds(sim).tickets));
-    expect(Object.keys(emitted)).to.have.length(12);
+    for (const stream of skipped) expect(emitted).not.to.have.property(stream);
+    // Users' details are refused to this key: each user as the list gives it, and one WARNING.
+    const users = run.messages.filter((m) => m.type === 'RECORD' && m.stream === 'users');
+    for (const m of users) expect(Object.keys(m.record!).sort()).to.deep.equal(['full_name', 'id']);
+    expect(warnings.filter((w) => w.startsWith('WARNING stream users:'))).to.have.length(1);
+    expect(warnings.find((w) => w.startsWith('WARNING stream users:'))).to.match(
+      /GET \/users\/\d+: HTTP 401 .*written as the list gives them \(id and full_name\)/,
+    );
+    const truth = truthIds(sim);
+    for (const stream of STREAM_NAMES.filter((s) => !skipped.includes(s))) {
+      expect(sorted(emitted[stream]), stream).to.deep.equal(sorted(truth[stream]));
+    }
   });
 
   it('fails fast on a wrong token: exit 1, one CRITICAL line, no record, no key printed', async () => {

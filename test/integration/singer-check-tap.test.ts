@@ -2,12 +2,17 @@
  * singer-check-tap (singer-tools 0.4.1): runs the tap, validates its output (SCHEMA before RECORD, every
  * RECORD valid against its SCHEMA with Draft 4 and strict RFC 3339 date-times, exit code 0), then runs it
  * again with the last STATE. Run through check_tap.py, which fixes three bugs of singer-check-tap itself
- * (see there); the checks are its own.
+ * (see there); the checks are its own. Every stream is selected, ticket_comments included: the checker
+ * passes no catalog, so the tap it runs is a script that adds one.
  */
 import { expect } from 'chai';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { discover } from '../../src/catalog.js';
 import { ROOT } from '../../src/paths.js';
+import { commentCount } from '../../src/simulator/data.js';
 import { startSimulator, STREAM_NAMES, type Simulator } from '../../src/simulator/server.js';
+import { endpoint } from '../../src/simulator/endpoints.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
 import { explain, sh, TAP_BIN, tempDir, writeJson } from './helpers.js';
 
@@ -49,8 +54,14 @@ describe('singer-check-tap', function () {
         requests_per_minute: 100_000,
         activate_version: activateVersion,
       });
+      const catalog = discover();
+      for (const entry of catalog.streams) entry.metadata[0]!.metadata.selected = true;
+      writeJson(work, 'all.json', catalog);
+      const tap = join(work, 'tap-crm-all');
+      writeFileSync(tap, `#!/bin/sh\nexec '${TAP_BIN}' --catalog '${join(work, 'all.json')}' "$@"\n`);
+      chmodSync(tap, 0o755);
       const python = join(dirname(env.singerCheckTap), 'python');
-      const run = await sh(`'${python}' '${join(ROOT, 'test', 'integration', 'check_tap.py')}' --tap '${TAP_BIN}' --config c.json`, {
+      const run = await sh(`'${python}' '${join(ROOT, 'test', 'integration', 'check_tap.py')}' --tap '${tap}' --config c.json`, {
         cwd: work,
         timeoutMs: 180_000,
       });
@@ -59,17 +70,24 @@ describe('singer-check-tap', function () {
       const [first, second] = summaries(run.stdout);
       expect(second, 'two valid runs').not.to.equal(undefined);
       const truth = sim.truth();
-      expect(first!.records).to.equal(STREAM_NAMES.reduce((n, s) => n + truth[s].length, 0));
-      expect([...first!.byStream.keys()].sort()).to.deep.equal([...STREAM_NAMES].sort());
+      const comments = (tickets: { id: number }[]) => tickets.reduce((n, t) => n + commentCount(41, t.id), 0);
+      expect(first!.records).to.equal(STREAM_NAMES.reduce((n, s) => n + truth[s].length, 0) + comments(truth.tickets));
+      expect([...first!.byStream.keys()].sort()).to.deep.equal([...STREAM_NAMES, 'ticket_comments'].sort());
       for (const stream of STREAM_NAMES) expect(first!.byStream.get(stream), stream).to.equal(truth[stream].length);
-      // With the state: full-table products again, and of the others only the records at their bookmark.
-      expect(second!.byStream.get('products')).to.equal(truth.products.length);
+      expect(first!.byStream.get('ticket_comments')).to.equal(comments(truth.tickets));
+      // With the state: the full-table streams whole again, and of the others only the records at their bookmark.
       for (const stream of STREAM_NAMES) {
-        if (stream === 'products') continue;
+        if (!endpoint(stream).timestamps) {
+          expect(second!.byStream.get(stream), stream).to.equal(truth[stream].length);
+          continue;
+        }
         const newest = Math.max(...truth[stream].map((r) => Date.parse(r.updated_at!)));
         const atBookmark = truth[stream].filter((r) => Date.parse(r.updated_at!) === newest).length;
         expect(second!.byStream.get(stream) ?? 0, stream).to.equal(atBookmark);
       }
+      const newestTicket = Math.max(...truth.tickets.map((r) => Date.parse(r.updated_at!)));
+      const ticketsAgain = truth.tickets.filter((r) => Date.parse(r.updated_at!) === newestTicket);
+      expect(second!.byStream.get('ticket_comments') ?? 0).to.equal(comments(ticketsAgain));
     });
   }
 });

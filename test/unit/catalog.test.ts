@@ -18,6 +18,19 @@ const STREAM_NAMES = [
   'products',
   'tickets',
   'ticket_comments',
+  'users',
+  'ticket_timers',
+  'timelogs',
+  'rmm_alerts',
+  'purchase_orders',
+  'vendors',
+  'portal_users',
+  'wiki_pages',
+  'schedules',
+  'payment_methods',
+  'product_categories',
+  'canned_responses',
+  'new_ticket_forms',
 ];
 
 function catalogWith(edit: (catalog: Catalog) => void): Catalog {
@@ -31,7 +44,7 @@ const fieldMeta = (catalog: Catalog, stream: string, field: string) =>
   catalog.streams.find((s) => s.stream === stream)!.metadata.find((m) => m.breadcrumb[1] === field)!.metadata;
 
 describe('catalog: discovery and selection', () => {
-  it('discovers the 14 list streams and ticket_comments, with key id and Singer metadata', () => {
+  it('discovers the 27 list streams and ticket_comments, with key id and Singer metadata', () => {
     const catalog = discover();
     expect(catalog.streams.map((s) => s.tap_stream_id)).to.deep.equal(STREAM_NAMES);
     for (const s of catalog.streams) {
@@ -55,7 +68,8 @@ describe('catalog: discovery and selection', () => {
     expect(rootMeta(catalog, 'ticket_comments')).to.include({ 'selected-by-default': false, 'parent-tap-stream-id': 'tickets' });
     for (const s of catalog.streams) {
       if (s.stream === 'ticket_comments') continue;
-      expect(s.replication_method, s.stream).to.equal(s.stream === 'products' ? 'FULL_TABLE' : 'INCREMENTAL');
+      const fullTable = ['products', 'wiki_pages', 'schedules', 'product_categories', 'canned_responses', 'new_ticket_forms'];
+      expect(s.replication_method, s.stream).to.equal(fullTable.includes(s.stream) ? 'FULL_TABLE' : 'INCREMENTAL');
     }
   });
 

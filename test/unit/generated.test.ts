@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG_FILE, renderCatalog, renderSettingsValidator, renderTypes, TYPES_FILE, VALIDATOR_FILE } from '../../src/generate.js';
+import {
+  CATALOG_FILE,
+  README_FILE,
+  renderCatalog,
+  renderReadme,
+  renderSettingsValidator,
+  renderTypes,
+  TYPES_FILE,
+  VALIDATOR_FILE,
+} from '../../src/generate.js';
 import { ROOT } from '../../src/paths.js';
 
 describe('generated artefacts are in sync with schemas/ (run `npm run generate` when this fails)', () => {
@@ -11,6 +20,11 @@ describe('generated artefacts are in sync with schemas/ (run `npm run generate` 
 
   it(`${VALIDATOR_FILE} equals what ajv compiles of schemas/settings.json`, () => {
     expect(readFileSync(join(ROOT, VALIDATOR_FILE), 'utf8')).to.equal(renderSettingsValidator());
+  });
+
+  it(`${README_FILE}'s settings and streams tables equal what the settings schema and the stream table give`, () => {
+    const readme = readFileSync(join(ROOT, README_FILE), 'utf8');
+    expect(readme).to.equal(renderReadme(readme));
   });
 
   it(`${TYPES_FILE} equals what json-schema-to-typescript makes of schemas/`, async () => {

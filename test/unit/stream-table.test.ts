@@ -21,13 +21,21 @@ describe('stream table: the tap’s rows match the simulator’s endpoints', () 
       if (!row) return;
       expect(row.path).to.equal(endpoint.path);
       expect(row.arrayKey).to.equal(endpoint.arrayKey);
+      expect(row.pageSize, 'page size (documented)').to.equal(
+        endpoint.pageSize > 0 && !endpoint.undocumentedPaging ? endpoint.pageSize : undefined,
+      );
       expect(row.replicationKey, 'replicated on updated_at exactly when records carry it').to.equal(
         endpoint.timestamps ? 'updated_at' : undefined,
       );
       expect(row.serverFilter, 'server-side updated-since filter').to.equal(endpoint.sinceFilter ? 'since_updated_at' : undefined);
       expect(row.params?.include_disabled, 'disabled customers asked for').to.equal(endpoint.hidesDisabled ? 'true' : undefined);
       expect(row.wrapperKey, 'wrapper of each element').to.equal(endpoint.wrapper);
-      expect(row.permission, 'permission named on a 401').to.equal(endpoint.adminOnly ? 'Global Admin' : undefined);
+      expect(row.params?.status, 'resolved alerts asked for').to.equal(endpoint.statusFilter ? 'all' : undefined);
+      expect(row.permission, 'permission named on a 401').to.equal(endpoint.permission);
+      expect(row.pairs, 'list of [id, name] pairs').to.deep.equal(endpoint.detailKey ? ['id', 'full_name'] : undefined);
+      expect(row.detail, 'records read from their detail').to.deep.equal(
+        endpoint.detailKey ? { path: `${endpoint.path}/{id}`, recordKey: endpoint.detailKey } : undefined,
+      );
     });
   }
 });

@@ -195,6 +195,45 @@ describe('sync: the phases of a stream run', () => {
   });
 });
 
+describe('sync: a list that only names its records (users)', () => {
+  const user = (id: number, updatedAt: string) => ({
+    user: { id, full_name: `U${id}`, email: `u${id}@example.com`, updated_at: updatedAt },
+  });
+  const pages = {
+    '/users': [
+      {
+        users: [
+          [1, 'U1'],
+          [2, 'U2'],
+          [3, 'U3'],
+        ],
+      },
+    ],
+    '/users/1': [user(1, '2024-01-01T00:00:00Z')],
+    '/users/2': [new ApiError('not_found', 'stream users, GET /users/2: HTTP 404 (Not found)', 404)],
+    '/users/3': [user(3, '2024-03-01T00:00:00Z')],
+  };
+
+  it('reads each record from its detail, in list order; a refused detail is the list’s pair, said once', async () => {
+    const run = await sync(pages, only('users'));
+    expect(run.error).to.equal(undefined);
+    expect(run.messages.filter((m) => m.type === 'RECORD').map((m) => m.record)).to.deep.equal([
+      { id: 1, full_name: 'U1', email: 'u1@example.com', updated_at: '2024-01-01T00:00:00Z' },
+      { id: 2, full_name: 'U2' },
+      { id: 3, full_name: 'U3', email: 'u3@example.com', updated_at: '2024-03-01T00:00:00Z' },
+    ]);
+    expect(run.logs.filter((l) => l.startsWith('WARNING'))).to.have.length(1);
+    expect(run.state.bookmarks.users!.replication_key_value).to.equal('2024-03-01T00:00:00.000Z');
+  });
+
+  it('emits only the details updated since the bookmark, though every detail is read', async () => {
+    const state = { bookmarks: { users: { replication_key: 'updated_at', replication_key_value: '2024-02-01T00:00:00.000Z' } } };
+    const run = await sync(pages, only('users'), { state });
+    expect(run.messages.filter((m) => m.type === 'RECORD').map((m) => (m.record as Body).id)).to.deep.equal([2, 3]);
+    expect(run.requests).to.include.members(['/users/1 1', '/users/2 1', '/users/3 1']);
+  });
+});
+
 describe('sync: what an error means', () => {
   it('skips a stream whose first page answers 401, naming the permission, and syncs the others', async () => {
     const pages = {

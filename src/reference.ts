@@ -1,0 +1,82 @@
+/**
+ * The README's reference tables, generated from their single sources: the settings table from
+ * schemas/settings.json (the same text as `--about --format markdown`), the streams table from the stream
+ * table (src/streams.ts) and the stream schemas. `npm run generate` writes them between markers in the
+ * README; a test fails when the README is stale.
+ */
+import { loadSchema, type JsonSchema } from './catalog.js';
+import { STREAMS, type StreamDef } from './streams.js';
+
+/** One Markdown row per setting: name, type and flags, default, description. */
+export function settingsTable(settings: JsonSchema = loadSchema('settings')): string {
+  const required = new Set((settings.required as string[] | undefined) ?? []);
+  const rows = Object.entries(settings.properties ?? {}).map(([name, s]) => {
+    const flags = [required.has(name) ? 'required' : '', s.secret ? 'secret' : ''].filter(Boolean).join(', ');
+    const type = Array.isArray(s.enum) ? s.enum.map((v) => `\`${String(v)}\``).join(' / ') : String(s.type);
+    const fallback = s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``;
+    const description = typeof s.description === 'string' ? s.description : '';
+    return `| \`${name}\` | ${type}${flags ? ` (${flags})` : ''} | ${fallback} | ${description} |`;
+  });
+  return ['| setting | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/**
+ * One Markdown row per stream: endpoint, array key, the API's page size, replication, fields, permission,
+ * requests a sync makes, notes.
+ */
+export function streamsTable(): string {
+  const rows = STREAMS.map((def) => {
+    const fields = Object.keys(loadSchema(def.name).properties ?? {}).length;
+    const cells = [
+      `\`${def.name}\``,
+      `\`${def.path}\``,
+      `\`${def.arrayKey}\``,
+      def.pageSize === undefined ? 'no `page` documented' : String(def.pageSize),
+      replication(def),
+      String(fields),
+      def.permission ?? '',
+      requests(def),
+      notes(def).join('; '),
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  const header = '| stream | endpoint | array key | API page size | replication | fields | permission | requests a sync makes | notes |';
+  return [header, '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+function replication(def: StreamDef): string {
+  if (def.parent) return `with its parent, \`${def.parent}\``;
+  if (!def.replicationKey) return 'full table';
+  return def.serverFilter ? `incremental, **filtered by the API** (\`${def.serverFilter}\`)` : 'incremental, filtered here';
+}
+
+function requests(def: StreamDef): string {
+  if (def.parent) return `1 or more per \`${def.parent}\` record emitted`;
+  if (def.detail) return '2 for the list, then 1 per record';
+  if (def.pageSize === undefined) return '2 for a list answered whole (the second repeats it), else 1 per page';
+  return '1 per page';
+}
+
+function notes(def: StreamDef): string[] {
+  const notes: string[] = [];
+  if (def.params?.include_disabled) notes.push('disabled customers included (`include_disabled=true`)');
+  if (def.params?.status) notes.push(`every alert, resolved ones included (\`status=${def.params.status}\`)`);
+  if (def.wrapperKey) notes.push(`wrapped (\`{"${def.wrapperKey}": {...}}\`) and flat elements both accepted`);
+  if (def.pairs) notes.push(`the list holds \`[${def.pairs.join(', ')}]\` pairs`);
+  if (def.detail) notes.push(`each record from \`${def.detail.path}\`; one the API refuses is emitted as the list gives it`);
+  if (!def.selectedByDefault) notes.push('**not selected by default**');
+  return notes;
+}
+
+/**
+ * `text` with what stands between `<!-- name:begin -->` and `<!-- name:end -->` replaced by `body`; an
+ * error when the markers are missing.
+ */
+export function replaceBetweenMarkers(text: string, name: string, body: string): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${begin} ... ${end} markers`);
+  return `${text.slice(0, from + begin.length)}\n${body}\n${text.slice(to)}`;
+}
