@@ -122,7 +122,7 @@ async function runTap({ settings, streams, state }: TapInput, test: string | und
   });
   const writer = new MessageWriter(process.stdout);
   const schemaOnly = test === 'schema';
-  const mode = test === undefined ? syncMode(settings.max_concurrency) : TEST_MODE;
+  const mode = test === undefined ? syncMode() : TEST_MODE;
   // Started now, the page workers load their code while GET /me is on its way.
   const pool = schemaOnly ? undefined : new PagePool();
   try {

@@ -12,6 +12,7 @@ import { urlToHttpOptions } from 'node:url';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, type BackoffPolicy } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
+import { InFlight } from './in-flight.js';
 import { RateLimiter } from './limiter.js';
 import { log, metric, redact } from './log.js';
 
@@ -38,6 +39,7 @@ export type ApiErrorKind =
   | 'not_found' // 404
   | 'client' // other 4xx: a request the API refuses
   | 'unreadable' // a 2xx whose body the caller's check refused for good
+  | 'heavy' // 504 or no answer in time, reported at once because the caller asked (a page too heavy)
   | 'exhausted'; // retriable failures until the retries ran out
 
 export class ApiError extends Error {
@@ -76,8 +78,26 @@ export const parseJsonBody: BodyCheck<unknown> = (body) => {
   }
 };
 
-/** A failed attempt: why, and whether another attempt may succeed. */
-type Failure = { ok: false; retry: boolean; status?: number; reason: string; retryAfterMs?: number | null; detail?: string };
+/**
+ * A failed attempt: why, and whether another attempt may succeed. Heavy: a 504 or no complete answer in
+ * time, what a page too heavy to render in time gets (docs/api.md#pagination).
+ */
+type Failure = {
+  ok: false;
+  retry: boolean;
+  status?: number;
+  reason: string;
+  retryAfterMs?: number | null;
+  detail?: string;
+  heavy?: boolean;
+};
+
+export interface GetOptions {
+  /** Attempts in all, the first included (default: the backoff policy's). */
+  maxAttempts?: number;
+  /** A heavy failure (504, timeout) ends the attempts at once with an ApiError of kind 'heavy': the caller makes the page smaller. */
+  heavyIsFinal?: boolean;
+}
 
 /** One attempt's outcome: the 2xx body's bytes, or a failure. */
 type Attempt = { ok: true; status: number; body: Buffer } | Failure;
@@ -91,13 +111,13 @@ export class HttpClient {
   private readonly backoff: BackoffPolicy;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private inFlight = 0;
+  /** Requests in flight: as many as the rate limit needs at the answers' latency, up to maxConcurrency. */
+  private readonly inFlight: InFlight;
   /**
    * The server's clock minus ours, from the Date header of the latest answer (whole seconds, taken before
    * the answer reached us: never more than the true difference). Undefined until a server sent one.
    */
   serverClockOffsetMs: number | undefined;
-  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: HttpClientOptions) {
     const AgentClass = options.baseUrl.startsWith('https:') ? HttpsAgent : HttpAgent;
@@ -111,25 +131,22 @@ export class HttpClient {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.limiter = new RateLimiter(options.requestsPerMinute, this.clock, options.rateWindowMs ?? 60_000);
+    const windowMs = options.rateWindowMs ?? 60_000;
+    this.limiter = new RateLimiter(options.requestsPerMinute, this.clock, windowMs);
+    this.inFlight = new InFlight(options.maxConcurrency, () => (this.limiter.effectiveLimit * 1000) / windowMs);
   }
 
   /** GET base_url + path with params, parsed as JSON (at most maxAttempts attempts in all). */
   getJson(path: string, params: Params, context: RequestContext, maxAttempts = this.backoff.maxAttempts): Promise<unknown> {
-    return this.get(path, params, context, parseJsonBody, maxAttempts);
+    return this.get(path, params, context, parseJsonBody, { maxAttempts });
   }
 
   /**
    * GET base_url + path with params; a 2xx body goes through `check`, whose value is returned. Every failure
    * that may pass (the transport's, or the check's) is retried the same way, up to maxAttempts attempts.
    */
-  async get<T>(
-    path: string,
-    params: Params,
-    context: RequestContext,
-    check: BodyCheck<T>,
-    maxAttempts = this.backoff.maxAttempts,
-  ): Promise<T> {
+  async get<T>(path: string, params: Params, context: RequestContext, check: BodyCheck<T>, options: GetOptions = {}): Promise<T> {
+    const { maxAttempts = this.backoff.maxAttempts, heavyIsFinal = false } = options;
     const where = describe(path, context);
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.withSlot(() => this.attempt(path, params));
@@ -141,6 +158,7 @@ export class HttpClient {
         ? { ...result, status: outcome.status, reason: `HTTP ${outcome.status} with ${result.reason}` }
         : outcome;
       if (!failure.retry) throw toApiError(failure, where, outcome.ok);
+      if (failure.heavy && heavyIsFinal) throw new ApiError('heavy', `${where}: ${failure.reason}`, failure.status);
       if (attempt >= maxAttempts) {
         throw new ApiError(
           'exhausted',
@@ -168,11 +186,7 @@ export class HttpClient {
 
   /** Runs fn once a concurrency slot and a rate-limit slot are free. */
   private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inFlight >= this.options.maxConcurrency) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else {
-      this.inFlight++;
-    }
+    await this.inFlight.acquire();
     try {
       const release = await this.limiter.acquire();
       try {
@@ -181,9 +195,7 @@ export class HttpClient {
         release();
       }
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.inFlight--;
+      this.inFlight.release();
     }
   }
 
@@ -215,6 +227,7 @@ export class HttpClient {
       status = response.status;
       const date = Date.parse(response.headers.date ?? '');
       if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
+      if (status >= 200 && status < 300) this.inFlight.observe(this.clock.now() - started);
       return interpret(response, this.clock.now());
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
@@ -224,7 +237,7 @@ export class HttpClient {
       }
       const reason =
         code === TIMED_OUT ? `no complete answer within ${this.options.timeoutMs / 1000} s` : `connection failed (${networkReason(error)})`;
-      return { ok: false, retry: true, reason };
+      return { ok: false, retry: true, reason, heavy: code === TIMED_OUT };
     } finally {
       const ms = this.clock.now() - started;
       metric({
@@ -329,7 +342,8 @@ function interpret(response: RawResponse, now: number): Attempt {
     const wait = retryAfterMs != null ? `, Retry-After ${Math.ceil(retryAfterMs / 1000)} s` : ', no Retry-After';
     return { ok: false, retry: true, status, reason: `HTTP 429 rate limited${wait}`, retryAfterMs };
   }
-  if (status === 408 || status >= 500) return { ok: false, retry: true, status, reason: `HTTP ${status}`, retryAfterMs };
+  if (status === 408 || status >= 500)
+    return { ok: false, retry: true, status, reason: `HTTP ${status}`, retryAfterMs, heavy: status === 504 };
   return { ok: false, retry: false, status, reason: `HTTP ${status}`, detail };
 }
 

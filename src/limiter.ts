@@ -5,8 +5,10 @@
  * `windowMs` after its answer, and the server can never see more than `limit` in one window, whatever
  * the latency and its jitter (the cost: one latency per window, well under 1% at a minute).
  * A 429 from the server anyway (its limit is per IP, and other clients may share it:
- * docs/api.md#rate-limit-and-failures) lowers the limit;
- * each success raises it back by one, up to the configured one.
+ * docs/api.md#rate-limit-and-failures) lowers the limit, and the requests the server accepted in the window
+ * before it tell what it allows us: up to that level the limit climbs back one request per success, above
+ * it by one a window (it probes for more, slowly). A tap sharing the limit with another client, or told
+ * more than the server allows, so settles near what it gets instead of provoking 429s again and again.
  */
 import type { Clock } from './clock.js';
 
@@ -21,6 +23,14 @@ export class RateLimiter {
   private freesAt: number[] = [];
   private head = 0;
   private current: number;
+  /** The level the limit climbs back to quickly after a 429: what the server accepted in the window before it. */
+  private ceiling: number;
+  /** Successes toward the next step above the ceiling (one step per `current` successes: one a window). */
+  private credit = 0;
+  /** When requests succeeded, oldest first, over the last window (those before `successHead` are older). */
+  private successes: number[] = [];
+  private successHead = 0;
+  private readonly startedAt: number;
   private queue: Promise<void> = Promise.resolve();
   private wakeOnRelease: (() => void) | null = null;
 
@@ -30,6 +40,8 @@ export class RateLimiter {
     private readonly windowMs = 60_000,
   ) {
     this.current = limit;
+    this.ceiling = limit;
+    this.startedAt = clock.now();
   }
 
   /** The limit in force now: lower than the configured one after a 429 (the progress display shows it). */
@@ -88,19 +100,41 @@ export class RateLimiter {
 
   /**
    * The server answered 429: slow down to 70% of the current limit, once a second at most (the requests
-   * in flight when the server started refusing all answer 429 together: one cut for all of them).
+   * in flight when the server started refusing all answer 429 together: one cut for all of them). Once a
+   * whole window has been seen, what the server accepted in the last one is where quick recovery stops.
    */
   throttled(): void {
     const now = this.clock.now();
     if (now - this.lastThrottle < 1000) return;
     this.lastThrottle = now;
     this.current = Math.max(1, Math.floor(this.current * 0.7));
+    this.ceiling = now - this.startedAt >= this.windowMs ? Math.max(1, this.recentSuccesses(now)) : this.current;
+    this.credit = 0;
   }
 
   private lastThrottle = -Infinity;
 
-  /** A request succeeded: the limit climbs back by one request per success, up to the configured one. */
+  /** A request succeeded: the limit climbs back, one request per success up to the ceiling, one a window above it. */
   succeeded(): void {
-    if (this.current < this.limit) this.current++;
+    const now = this.clock.now();
+    this.successes.push(now);
+    this.recentSuccesses(now); // drops the old ones
+    if (this.current >= this.limit) return;
+    if (this.current < this.ceiling) {
+      this.current++;
+    } else if (++this.credit >= this.current) {
+      this.current++;
+      this.credit = 0;
+    }
+  }
+
+  /** Requests that succeeded in the window ending now. */
+  private recentSuccesses(now: number): number {
+    while (this.successHead < this.successes.length && this.successes[this.successHead]! <= now - this.windowMs) this.successHead++;
+    if (this.successHead >= 1024 && this.successHead * 2 >= this.successes.length) {
+      this.successes = this.successes.slice(this.successHead);
+      this.successHead = 0;
+    }
+    return this.successes.length - this.successHead;
   }
 }

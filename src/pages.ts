@@ -52,6 +52,8 @@ export interface PageResult {
   identities: unknown[];
   totalPages?: number;
   totalEntries?: number;
+  /** meta.per_page: the page size the server says it used. */
+  perPage?: number;
   /** Ids of the page's records, in page order. */
   ids: (number | string)[];
   /** For each of `ids`: whether the record is new enough to emit; each such record has a line in `out`. */
@@ -154,9 +156,7 @@ export class PageProcessor {
   }
 }
 
-type ParsedPage =
-  | { invalid: 'json' | 'no-array' }
-  | { invalid?: undefined; elements: unknown[]; slices?: Slices; meta: Pick<PageResult, 'totalPages' | 'totalEntries'> };
+type ParsedPage = { invalid: 'json' | 'no-array' } | { invalid?: undefined; elements: unknown[]; slices?: Slices; meta: PageMeta };
 
 /**
  * A page's body parsed: its record array, where each element's bytes are (copying only), and its meta.
@@ -183,12 +183,15 @@ function parsePage(bytes: Buffer, spec: StreamSpec, copying: boolean): ParsedPag
   return { elements, slices, meta: pageMeta(object.meta) };
 }
 
-function pageMeta(meta: unknown): Pick<PageResult, 'totalPages' | 'totalEntries'> {
-  const found: Pick<PageResult, 'totalPages' | 'totalEntries'> = {};
+type PageMeta = Pick<PageResult, 'totalPages' | 'totalEntries' | 'perPage'>;
+
+function pageMeta(meta: unknown): PageMeta {
+  const found: PageMeta = {};
   if (isPlainObject(meta)) {
-    const { total_pages: pages, total_entries: entries } = meta;
+    const { total_pages: pages, total_entries: entries, per_page: perPage } = meta;
     if (isCount(pages)) found.totalPages = pages;
     if (isCount(entries)) found.totalEntries = entries;
+    if (isCount(perPage) && perPage > 0) found.perPage = perPage;
   }
   return found;
 }

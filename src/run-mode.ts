@@ -8,18 +8,15 @@ export interface RunMode {
   readonly recordLimit: number | undefined;
   /** STATE messages are written and bookmarks move (a sync, not a test). */
   readonly checkpoints: boolean;
-  /** Pages of a stream requested ahead of the one being written. */
+  /** Pages of a stream requested ahead of the one being written, at most. */
   readonly prefetch: number;
 }
 
-/**
- * Pages fetched ahead per stream at most: with four streams at once, enough to keep every request slot
- * busy, and a bound on the pages held in memory while a slow target reads.
- */
+/** Pages fetched ahead per stream at most (the sync shares fewer out when many streams run). */
 const MAX_PREFETCH = 16;
 
-export function syncMode(maxConcurrency: number): RunMode {
-  return { recordLimit: undefined, checkpoints: true, prefetch: Math.min(maxConcurrency, MAX_PREFETCH) };
+export function syncMode(): RunMode {
+  return { recordLimit: undefined, checkpoints: true, prefetch: MAX_PREFETCH };
 }
 
 /** `--test`: one record per stream, pages read one at a time (records are counted across pages), no STATE. */

@@ -18,7 +18,14 @@ export type ResolvedSettings = Settings &
   Required<
     Pick<
       Settings,
-      'auth_method' | 'requests_per_minute' | 'max_concurrency' | 'request_timeout' | 'user_agent' | 'log_level' | 'activate_version'
+      | 'auth_method'
+      | 'page_size'
+      | 'requests_per_minute'
+      | 'max_concurrency'
+      | 'request_timeout'
+      | 'user_agent'
+      | 'log_level'
+      | 'activate_version'
     >
   >;
 

@@ -22,7 +22,7 @@ import { firstSeen, type PageResult, type StreamSpec } from './pages.js';
 import { limitReached, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
 import { bookmarkOf, laterOf, setBookmark, type StateKeeper } from './state.js';
-import { walkPages } from './walker.js';
+import { walkPages, type FetchPage, type Shrink } from './walker.js';
 import type { MessageWriter } from './writer.js';
 
 /** What every stream's run shares. */
@@ -38,6 +38,8 @@ export interface SyncContext {
   startedAt: Date;
   /** Where pages are parsed and serialised. */
   pool: PagePool;
+  /** Pages a stream may fetch ahead now (its share of the run's, and at most the mode's). */
+  prefetch: () => number;
 }
 
 export interface StreamResult {
@@ -55,6 +57,8 @@ interface StreamOutput {
   poolKey: number;
   /** The pool key of its detail records, for a stream whose list only names them (users). */
   detailKey?: number;
+  /** Its pages shrank (a heavy page), and a WARNING said so. */
+  shrunk?: boolean;
   result: StreamResult;
   seen: IdSet;
 }
@@ -184,6 +188,11 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
   return announced;
 }
 
+/** per_page to send: page_size, or none when it is 0. */
+function askedPageSize(settings: ResolvedSettings): number | undefined {
+  return settings.page_size > 0 ? settings.page_size : undefined;
+}
+
 function noteNewest(run: StreamRun, newestMs: number | undefined): void {
   if (newestMs !== undefined && (run.newestMs === undefined || newestMs > run.newestMs)) run.newestMs = newestMs;
 }
@@ -256,14 +265,14 @@ function splitLines(out: Uint8Array): Uint8Array[] {
 function listParams(run: StreamRun): Params {
   const { def } = run.stream.selected;
   const filter = def.serverFilter && run.since ? { [def.serverFilter]: run.since } : {};
-  return { per_page: run.sync.settings.page_size, ...def.params, ...filter };
+  return { per_page: askedPageSize(run.sync.settings), ...def.params, ...filter };
 }
 
 /** The selected children's records of the parent records just emitted: every page of each, in parent order. */
 async function syncChildren(run: StreamRun, parentIds: readonly (number | string)[]): Promise<void> {
   for (const child of run.children) {
     const { def } = child.selected;
-    const params = { per_page: run.sync.settings.page_size, ...def.params };
+    const params = { per_page: askedPageSize(run.sync.settings), ...def.params };
     const perParent = await Promise.all(
       parentIds.map(async (id) => {
         const pages: PageResult[] = [];
@@ -336,10 +345,11 @@ function report(run: StreamRun, startedMs: number): void {
  * The pages of one walk: each fetched as bytes and handed to the page pool (parsed, filtered and framed
  * as RECORD lines in a worker as soon as it arrives), yielded in page order. A page the pool cannot read
  * goes back to the HTTP client's retry loop: fetched again when its JSON does not parse, a failure when
- * it holds no record array.
+ * it holds no record array. A page too heavy to answer in time makes the walk ask smaller pages.
  */
 function readPages(output: StreamOutput, path: string, params: Params, sync: SyncContext, sinceMs?: number) {
   const { def } = output.selected;
+  const { per_page: pageSize, ...query } = params;
   const processPage = async (page: number, body: Buffer): Promise<Checked<PageResult>> => {
     const result = await sync.pool.process({ key: output.poolKey, page, body, extractedAt: Date.now(), sinceMs });
     if (result.invalid === 'json') return { ok: false, retry: true, reason: 'an invalid JSON body' };
@@ -349,9 +359,40 @@ function readPages(output: StreamOutput, path: string, params: Params, sync: Syn
     }
     return { ok: true, value: result };
   };
-  const fetchPage = (page: number) =>
-    sync.client.get(path, { ...params, page }, { stream: def.name, page }, (body) => processPage(page, body));
-  return walkPages(fetchPage, { stream: def.name, path, prefetch: sync.mode.prefetch });
+  const fetchPage: FetchPage<PageResult> = (page, perPage, heavy) => {
+    // The target stopped reading: no more requests (the run is over).
+    if (sync.writer.failed) return Promise.reject(sync.writer.failed);
+    return sync.client.get(path, { ...query, page, per_page: perPage }, { stream: def.name, page }, (body) => processPage(page, body), {
+      heavyIsFinal: heavy === 'report',
+    });
+  };
+  return walkPages(fetchPage, {
+    stream: def.name,
+    path,
+    prefetch: sync.prefetch,
+    pageSize: pageSize === undefined ? undefined : Number(pageSize),
+    expectedPageSize: def.pageSize,
+    isHeavy: (error) => error instanceof ApiError && error.kind === 'heavy',
+    onShrink: (shrink) => {
+      reportShrink(output, shrink);
+    },
+  });
+}
+
+/** One WARNING per stream the first time its pages shrink (INFO for the next times): what happened, the size now asked. */
+function reportShrink(output: StreamOutput, { from, to, error }: Shrink): void {
+  // The error names the stream, the path and the page: "stream leads, GET /leads page 7: HTTP 504".
+  const what = error instanceof Error ? error.message : String(error);
+  if (to === undefined) {
+    log.warning(
+      `${what}: the endpoint did not honour per_page ${from}, so its heavy pages cannot be made smaller; retrying them as they are`,
+    );
+    return;
+  }
+  const line = `${what} at ${from} records a page; asking ${to} a page for the rest of the run (no record skipped)`;
+  if (output.shrunk) log.info(line);
+  else log.warning(line);
+  output.shrunk = true;
 }
 
 /** Records the stream may still write under the run's record limit (undefined: no limit). */

@@ -16,6 +16,11 @@ export interface StreamDef {
    * walk reads the size from what comes back.
    */
   readonly pageSize?: number;
+  /**
+   * The API's pages carry no total_pages: they can only be read one after another, a chain as long as the
+   * stream. The sync starts chains first, so that the longest does not end the sync alone.
+   */
+  readonly chain?: true;
   /** Replication key carried by the records, if they have one. */
   readonly replicationKey?: 'updated_at';
   /** Query parameter that makes the server filter on the replication key, where the API honours one. */
@@ -50,6 +55,7 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
     name: 'appointments',
     path: '/appointments',
     arrayKey: 'appointments',
+    chain: true,
     pageSize: 25,
     wrapperKey: 'appointment',
     permission: 'Appointments - View All',
@@ -82,6 +88,7 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
     name: 'products',
     path: '/products',
     arrayKey: 'products',
+    chain: true,
     pageSize: 20,
     replicationKey: undefined,
     permission: 'Products - List/Search',
@@ -106,7 +113,7 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
   },
   { name: 'users', path: '/users', arrayKey: 'users', pairs: ['id', 'full_name'], detail: { path: '/users/{id}', recordKey: 'user' } },
   { name: 'ticket_timers', path: '/ticket_timers', arrayKey: 'ticket_timers', pageSize: 100, permission: 'Ticket Timers - Overview' },
-  { name: 'timelogs', path: '/timelogs', arrayKey: 'timelogs' },
+  { name: 'timelogs', path: '/timelogs', arrayKey: 'timelogs', chain: true },
   // Without status=all the endpoint lists active alerts only.
   {
     name: 'rmm_alerts',
@@ -120,15 +127,17 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
     name: 'purchase_orders',
     path: '/purchase_orders',
     arrayKey: 'purchase_orders',
+    chain: true,
     pageSize: 20,
     permission: 'Purchase Orders - List/Search',
   },
-  { name: 'vendors', path: '/vendors', arrayKey: 'vendors', pageSize: 100, permission: 'Vendors - List' },
+  { name: 'vendors', path: '/vendors', arrayKey: 'vendors', chain: true, pageSize: 100, permission: 'Vendors - List' },
   { name: 'portal_users', path: '/portal_users', arrayKey: 'portal_users', pageSize: 100, permission: 'Global Admin' },
   {
     name: 'wiki_pages',
     path: '/wiki_pages',
     arrayKey: 'wiki_pages',
+    chain: true,
     pageSize: 100,
     replicationKey: undefined,
     permission: 'Documentation - Allow Usage',
@@ -137,6 +146,7 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
     name: 'schedules',
     path: '/schedules',
     arrayKey: 'schedules',
+    chain: true,
     pageSize: 25,
     replicationKey: undefined,
     permission: 'Recurring Invoices - List',

@@ -1,7 +1,12 @@
 /**
- * The sync: the selected streams run at once, a few at a time (the HTTP client bounds the requests in
- * flight and their rate), each stream in the phases of stream-run.ts; a last STATE after the last RECORD.
- * A stream that fails does not stop the others: the run then ends with an error that names it.
+ * The sync: the selected streams run at once, up to max_concurrency of them (the HTTP client bounds the
+ * requests in flight and their rate), each stream in the phases of stream-run.ts; a last STATE after the
+ * last RECORD. A stream that fails does not stop the others: the run then ends with an error that names it.
+ *
+ * The critical path: a stream whose pages carry no total_pages (a chain) reads one page at a time, so the
+ * chains start first, and the streams that can fetch pages ahead fill the other request slots around them.
+ * Pages fetched ahead are shared out between the running streams (PAGES_AHEAD_PER_REQUEST per request slot
+ * in all), so that memory stays bounded however many run, and the last stream running alone gets them all.
  */
 import type { SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
@@ -15,11 +20,8 @@ import type { MessageWriter } from './writer.js';
 
 export type { StreamResult } from './stream-run.js';
 
-/**
- * Streams read at once: each fetches up to `prefetch` pages ahead, so four keep every request slot busy,
- * and the bound keeps the pages held in memory small while a slow target reads.
- */
-const STREAMS_AT_ONCE = 4;
+/** Pages fetched ahead of the one being written, all running streams together, per request slot. */
+const PAGES_AHEAD_PER_REQUEST = 4;
 
 export interface SyncOptions {
   client: Pick<HttpClient, 'get'>;
@@ -38,27 +40,38 @@ export interface SyncOptions {
 export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
   const { client, writer, settings, state } = options;
   const pool = options.pool ?? new PagePool();
+  const mode = options.mode ?? syncMode();
+  const running = { streams: 0 };
+  const pagesAhead = PAGES_AHEAD_PER_REQUEST * settings.max_concurrency;
   const sync: SyncContext = {
     client,
     writer,
     settings,
     state,
     pool,
-    mode: options.mode ?? syncMode(settings.max_concurrency),
+    mode,
     startedAt: options.startedAt ?? new Date(),
+    prefetch: () => Math.min(mode.prefetch, Math.max(1, Math.ceil(pagesAhead / Math.max(1, running.streams)))),
   };
   try {
-    return await syncStreams(options.streams, sync);
+    return await syncStreams(options.streams, sync, running);
   } finally {
     if (!options.pool) await pool.close();
   }
 }
 
-async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext): Promise<StreamResult[]> {
-  const parents = streams.filter((s) => !s.def.parent);
+async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext, running: { streams: number }): Promise<StreamResult[]> {
+  const parents = criticalPathFirst(streams.filter((s) => !s.def.parent));
   const childrenOf = (parent: SelectedStream) => streams.filter((s) => s.def.parent === parent.def.name);
-  const atOnce = Math.min(sync.settings.max_concurrency, STREAMS_AT_ONCE);
-  const results = (await mapConcurrently(parents, atOnce, (parent) => syncStream(parent, childrenOf(parent), sync))).flat();
+  const run = async (parent: SelectedStream) => {
+    running.streams++;
+    try {
+      return await syncStream(parent, childrenOf(parent), sync);
+    } finally {
+      running.streams--;
+    }
+  };
+  const results = (await mapConcurrently(parents, sync.settings.max_concurrency, run)).flat();
   // stdout closed (the target died): one clear error, not one per stream.
   if (sync.writer.failed) throw sync.writer.failed;
   if (sync.mode.checkpoints) await sync.writer.state(sync.state.value);
@@ -70,6 +83,11 @@ async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext
     );
   }
   return results;
+}
+
+/** Chains first (they cannot fetch ahead), then the others in the stream table's order. */
+function criticalPathFirst(parents: SelectedStream[]): SelectedStream[] {
+  return [...parents.filter((s) => s.def.chain), ...parents.filter((s) => !s.def.chain)];
 }
 
 /** Maps items with at most `limit` calls in flight, results in item order; the first error rejects. */

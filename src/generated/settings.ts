@@ -21,7 +21,7 @@ export interface Settings {
    */
   start_date?: string;
   /**
-   * When set, sent as per_page on list requests. Off by default: the API documents per_page only for ticket comments.
+   * Records asked per page (sent as per_page) on the list endpoints; 0 sends no per_page, for the API's own page sizes (20 to 100). The tap reads the size each page came back with, so an endpoint that ignores or caps per_page is still read whole; a page too heavy to answer (504, or no answer in time) makes that stream ask half as many, down to 10.
    */
   page_size?: number;
   /**
@@ -29,7 +29,7 @@ export interface Settings {
    */
   requests_per_minute?: number;
   /**
-   * Requests in flight at once, all streams together.
+   * Requests in flight at once at most, all streams together. The tap keeps as many in flight as the rate limit needs at the answers' measured latency, up to this.
    */
   max_concurrency?: number;
   /**

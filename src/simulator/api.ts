@@ -9,6 +9,10 @@ import type { StreamName } from './types.js';
 
 export const API_PREFIX = '/api/v1';
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** What a gateway answers when the page behind it takes too long to render (docs/api.md#rate-limit-and-failures). */
+const GATEWAY_TIME_OUT = Buffer.from(
+  '<html><head><title>504 Gateway Time-out</title></head><body><h1>504 Gateway Time-out</h1>\n<hr><center>nginx</center></body></html>\n',
+);
 const MAX_PER_PAGE = 100;
 const COMMENTS_PER_PAGE = 10;
 
@@ -73,6 +77,8 @@ export interface ApiConfig {
   apiKey: string;
   limitedApiKey: string;
   pageSizes: Record<StreamName, number>;
+  perPage: Partial<Record<StreamName, 'ignore' | number>>;
+  heavyAbove: number;
   appointmentsWrapped: boolean;
 }
 
@@ -101,6 +107,13 @@ export class Api {
     const asked = toInt(query.get('per_page'));
     const perPage = asked < 1 ? COMMENTS_PER_PAGE : Math.min(MAX_PER_PAGE, asked);
     return { status: 200, contentType: JSON_TYPE, body: renderComments(this.store, ticketId, page, perPage) };
+  }
+
+  /** The records a page holds: what is asked (up to 100), unless the endpoint ignores or caps per_page. */
+  private pageSize(stream: StreamName, asked: number): number {
+    const rule = this.config.perPage[stream];
+    if (asked < 1 || rule === 'ignore') return this.config.pageSizes[stream];
+    return Math.min(MAX_PER_PAGE, asked, rule ?? MAX_PER_PAGE);
   }
 
   /** GET /users/{id}: {"user": {...}}. */
@@ -134,8 +147,11 @@ export class Api {
     // An endpoint without paging (page size 0) answers the whole list, whatever page is asked.
     const paged = this.config.pageSizes[stream] > 0;
     const page = paged ? Math.max(1, toInt(query.get('page'))) : 1;
-    const asked = toInt(query.get('per_page'));
-    const perPage = !paged ? 0 : asked < 1 ? this.config.pageSizes[stream] : Math.min(MAX_PER_PAGE, asked);
+    const perPage = paged ? this.pageSize(stream, toInt(query.get('per_page'))) : 0;
+    const onPage = Math.min(perPage, ids.length - (page - 1) * perPage);
+    if (this.config.heavyAbove > 0 && onPage > this.config.heavyAbove) {
+      return { status: 504, contentType: 'text/html', body: GATEWAY_TIME_OUT };
+    }
     const key = `${stream}|${this.store.version(stream)}|${page}|${perPage}|${filterKey}`;
     let body = this.cache.get(key);
     if (!body) {

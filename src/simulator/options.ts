@@ -33,6 +33,8 @@ export interface Resolved {
   apiKey: string;
   limitedApiKey: string;
   pageSizes: Record<StreamName, number>;
+  perPage: Partial<Record<StreamName, 'ignore' | number>>;
+  heavyAbove: number;
   appointmentsWrapped: boolean;
   cacheBytes: number;
   runtime: Runtime;
@@ -109,6 +111,12 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     check(Number.isInteger(size) && size > 0, `pageSizes.${name} must be an integer > 0`);
     pageSizes[name as StreamName] = size;
   }
+  for (const [name, rule] of Object.entries(o.perPage ?? {})) {
+    check((STREAM_NAMES as readonly string[]).includes(name), `perPage: unknown stream ${name}`);
+    check(rule === 'ignore' || (Number.isInteger(rule) && rule > 0), `perPage.${name} must be 'ignore' or an integer > 0`);
+  }
+  const heavyAbove = o.heavyAbove ?? 0;
+  check(nonNegInt(heavyAbove), `heavyAbove must be an integer >= 0, got ${heavyAbove}`);
   for (const [name, n] of Object.entries(o.counts ?? {})) {
     check((STREAM_NAMES as readonly string[]).includes(name), `counts: unknown stream ${name}`);
     check(nonNegInt(n), `counts.${name} must be an integer >= 0`);
@@ -130,6 +138,8 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     apiKey,
     limitedApiKey,
     pageSizes,
+    perPage: { ...o.perPage },
+    heavyAbove,
     appointmentsWrapped: o.appointmentsWrapped ?? true,
     cacheBytes,
     runtime,

@@ -37,6 +37,8 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     apiKey: o.apiKey,
     limitedApiKey: o.limitedApiKey,
     pageSizes: o.pageSizes,
+    perPage: o.perPage,
+    heavyAbove: o.heavyAbove,
     appointmentsWrapped: o.appointmentsWrapped,
   });
   const stats = new Stats();

@@ -40,6 +40,16 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Per-endpoint default page sizes, overriding the live ones. */
   pageSizes?: Partial<Record<StreamName, number>>;
+  /**
+   * How endpoints treat `per_page` (default: honoured up to 100): 'ignore' answers the default page size
+   * whatever is asked; a number caps what is asked at that size.
+   */
+  perPage?: Partial<Record<StreamName, 'ignore' | number>>;
+  /**
+   * A page of a paged endpoint holding more records than this answers 504 Gateway Time-out with an HTML
+   * body, as a gateway does when a page is too heavy to render in time; 0 or absent: never.
+   */
+  heavyAbove?: number;
   /** 5xx bodies echo the request line, query and headers (as some gateways do); default false. */
   echoRequest?: boolean;
   /** Wrap each appointment as {"appointment": {...}}; default true. */

@@ -74,7 +74,7 @@ describe('rate limiter (fake clock)', () => {
     expect(clock.now()).to.equal(1000);
   });
 
-  it('slows down after a 429, once for the 429s of one moment, and recovers one step per success', async () => {
+  it('slows down after a 429 to 70%, once for the 429s of one moment', () => {
     const clock = fakeClock(0);
     const limiter = new RateLimiter(100, clock);
     limiter.throttled();
@@ -83,10 +83,41 @@ describe('rate limiter (fake clock)', () => {
     clock.advance(1000);
     limiter.throttled();
     expect(limiter.effectiveLimit).to.equal(49);
-    for (let i = 0; i < 10; i++) limiter.succeeded();
-    expect(limiter.effectiveLimit).to.equal(59);
-    for (let i = 0; i < 100; i++) limiter.succeeded();
-    expect(limiter.effectiveLimit).to.equal(100);
+  });
+
+  it('before a whole window is seen, climbs back one request a window: a window’s worth of successes a step', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(100, clock);
+    limiter.throttled();
+    for (let i = 0; i < 69; i++) limiter.succeeded();
+    expect(limiter.effectiveLimit).to.equal(70);
+    limiter.succeeded();
+    expect(limiter.effectiveLimit).to.equal(71);
+  });
+
+  it('climbs back quickly, one per success, up to what the server accepted in the window before the 429; slowly above', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(100, clock, 60_000);
+    // A minute in which the server accepted 40 requests, then refused one.
+    clock.advance(3000);
+    for (let i = 0; i < 40; i++) {
+      limiter.succeeded();
+      clock.advance(1400);
+    }
+    clock.advance(60_000 - clock.now());
+    limiter.throttled();
+    expect(limiter.effectiveLimit).to.equal(70);
+    clock.advance(1000);
+    limiter.throttled();
+    clock.advance(1000);
+    limiter.throttled();
+    expect(limiter.effectiveLimit).to.equal(34); // 100 × 0.7³
+    for (let i = 0; i < 6; i++) limiter.succeeded();
+    expect(limiter.effectiveLimit, 'quickly back to the 40 the server accepted').to.equal(40);
+    for (let i = 0; i < 39; i++) limiter.succeeded();
+    expect(limiter.effectiveLimit, 'then one step per 40 successes').to.equal(40);
+    limiter.succeeded();
+    expect(limiter.effectiveLimit).to.equal(41);
   });
 });
 

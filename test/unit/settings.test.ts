@@ -46,12 +46,12 @@ describe('settings: merging, defaults and validation', () => {
       base_url: 'https://acme.syncromsp.com/api/v1',
       auth_method: 'header',
       requests_per_minute: 180,
-      max_concurrency: 4,
+      max_concurrency: 16,
+      page_size: 100,
       request_timeout: 60,
       log_level: 'INFO',
     });
     expect(s.user_agent).to.match(/^tap-crm\/\d+\.\d+\.\d+/);
-    expect(s.page_size).to.equal(undefined);
   });
 
   const cases: [string, Record<string, unknown>, RegExp][] = [

@@ -21,6 +21,7 @@ describe('stream table: the tap’s rows match the simulator’s endpoints', () 
       if (!row) return;
       expect(row.path).to.equal(endpoint.path);
       expect(row.arrayKey).to.equal(endpoint.arrayKey);
+      expect(row.chain, 'pages without total_pages').to.equal(endpoint.meta === 'none' && endpoint.pageSize > 0 ? true : undefined);
       expect(row.pageSize, 'page size (documented)').to.equal(
         endpoint.pageSize > 0 && !endpoint.undocumentedPaging ? endpoint.pageSize : undefined,
       );

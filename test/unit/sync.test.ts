@@ -290,7 +290,7 @@ describe('sync: what an error means', () => {
         settings,
         state,
         pool: new PagePool(0),
-        mode: syncMode(4),
+        mode: syncMode(),
       }).then(
         () => undefined,
         (e: unknown) => e,

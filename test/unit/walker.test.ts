@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { walkPages, type PageInfo, type WalkOptions } from '../../src/walker.js';
+import { MIN_PAGE_SIZE, smaller, walkPages, type HeavyPages, type PageInfo, type Shrink, type WalkOptions } from '../../src/walker.js';
 
 const options: WalkOptions = { stream: 's', path: '/s', prefetch: 3 };
 
@@ -127,5 +127,141 @@ describe('walker: page walks and their stop rules', () => {
     }
     expect(seen).to.deep.equal([1, 2]);
     expect(error?.message).to.equal('page 3 broke');
+  });
+});
+
+/**
+ * A server of `total` records with ids 1..total, paging at the size asked (or `fixed` when it ignores
+ * per_page, or at most `cap`), whose pages of more than `heavy` records answer as too heavy.
+ */
+function server(total: number, options: { defaultSize: number; heavy?: number; fixed?: number; cap?: number; meta?: boolean }) {
+  const asked: [number, number | undefined][] = [];
+  const fetchPage = async (page: number, perPage: number | undefined, heavy: HeavyPages) => {
+    asked.push([page, perPage]);
+    const size = options.fixed ?? Math.min(perPage ?? options.defaultSize, options.cap ?? Infinity);
+    const from = (page - 1) * size;
+    const items = Array.from({ length: Math.max(0, Math.min(size, total - from)) }, (_, i) => ({ id: from + i + 1 }));
+    if (options.heavy !== undefined && items.length > options.heavy) {
+      throw heavy === 'report' ? new HeavyPage() : new Error(`page ${page} of ${size}: HTTP 504, still failing after 8 attempts`);
+    }
+    const meta = options.meta === false ? undefined : { total_pages: Math.ceil(total / size) };
+    return { ...info({ items, meta }), perPage: options.meta === false ? undefined : size };
+  };
+  return { fetchPage, asked };
+}
+
+class HeavyPage extends Error {
+  constructor() {
+    super('HTTP 504');
+  }
+}
+
+const ids = (pages: Page[]) => pages.flatMap((p) => p.identities as number[]);
+const shrinking: Partial<WalkOptions> = { isHeavy: (e) => e instanceof HeavyPage };
+
+describe('walker: heavy pages shrink', () => {
+  for (const meta of [true, false]) {
+    it(`reads every record when pages over 30 records are too heavy, halving the page size (${meta ? 'with' : 'without'} total_pages)`, async () => {
+      const { fetchPage, asked } = server(437, { defaultSize: 100, heavy: 30, meta });
+      const shrinks: Shrink[] = [];
+      const pages: Page[] = [];
+      for await (const page of walkPages(fetchPage, { ...options, ...shrinking, pageSize: 100, onShrink: (s) => shrinks.push(s) })) {
+        pages.push(page);
+      }
+      expect([...new Set(ids(pages))].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 437 }, (_, i) => i + 1));
+      expect(shrinks.map((s) => [s.from, s.to])).to.deep.equal([
+        [100, 50],
+        [50, 25],
+      ]);
+      expect(ids(pages)).to.have.length(437); // no record read twice: 25 and 50 divide 100
+      expect(asked.filter(([, size]) => size === 25).length).to.be.within(18, 20); // 437 records, 25 a page
+    });
+  }
+
+  it('re-maps a failing page in the middle of a walk to the smaller pages that cover the same records', async () => {
+    // The first 80 records are light; a page holding any of the others is too heavy above 20 records.
+    const asked: [number, number | undefined][] = [];
+    const fetchPage = async (page: number, perPage: number | undefined, heavy: HeavyPages) => {
+      asked.push([page, perPage]);
+      const size = perPage ?? 50;
+      const from = (page - 1) * size;
+      const items = Array.from({ length: Math.max(0, Math.min(size, 300 - from)) }, (_, i) => ({ id: from + i + 1 }));
+      if (from + items.length > 80 && items.length > 20 && heavy === 'report') throw new HeavyPage();
+      return info({ items, meta: { total_pages: Math.ceil(300 / size) } });
+    };
+    const pages: Page[] = [];
+    for await (const page of walkPages(fetchPage, { ...options, ...shrinking, pageSize: 50, prefetch: 1 })) pages.push(page);
+    // Every record once, in order: the smaller sizes (25, then 10) divide 50, so they cover its pages exactly.
+    expect(ids(pages)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 1));
+    // Page 2 of 50 (records 51-100) failed: read again as pages of 25 (3 and 4), then of 10 (6 to 10).
+    expect(asked.slice(0, 4)).to.deep.equal([
+      [1, 50],
+      [2, 50],
+      [3, 25],
+      [4, 25],
+    ]);
+    expect(asked.find(([, size]) => size === 10)).to.deep.equal([6, 10]);
+    expect(pages.map((p) => p.number).filter((n, i, all) => all.indexOf(n) === i)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('stops shrinking where the endpoint ignores per_page, and retries the page as it is', async () => {
+    // Pages of 25 whatever is asked; page 3 (records 51-75) is too heavy.
+    const asked: [number, number | undefined][] = [];
+    const fetchPage = async (page: number, perPage: number | undefined, heavy: HeavyPages) => {
+      asked.push([page, perPage]);
+      if (page === 3) throw heavy === 'report' ? new HeavyPage() : new Error('page 3: HTTP 504, still failing after 8 attempts');
+      const items = Array.from({ length: Math.max(0, Math.min(25, 300 - (page - 1) * 25)) }, (_, i) => ({ id: (page - 1) * 25 + i + 1 }));
+      return { ...info({ items, meta: { total_pages: 12 } }), perPage: 25 };
+    };
+    const shrinks: Shrink[] = [];
+    let error: Error | undefined;
+    try {
+      for await (const page of walkPages(fetchPage, {
+        ...options,
+        ...shrinking,
+        pageSize: 100,
+        prefetch: 1,
+        onShrink: (s) => shrinks.push(s),
+      })) {
+        expect(page.number).to.be.below(3);
+      }
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(shrinks.map((s) => [s.from, s.to])).to.deep.equal([
+      [25, 12],
+      [12, undefined],
+    ]); // 25 has no divisor from 10 to 12: 12, and a record read twice at each boundary
+    expect(error?.message).to.equal('page 3: HTTP 504, still failing after 8 attempts');
+    expect(asked.at(-1)).to.deep.equal([3, 100]); // back to the page as first asked, retried as any other
+  });
+
+  it('reads a capped per_page by what came back, not by what was asked', async () => {
+    const { fetchPage } = server(230, { defaultSize: 25, cap: 50 });
+    const pages: Page[] = [];
+    for await (const page of walkPages(fetchPage, { ...options, pageSize: 100 })) pages.push(page);
+    expect(ids(pages)).to.deep.equal(Array.from({ length: 230 }, (_, i) => i + 1));
+    expect(pages.map((p) => p.number)).to.deep.equal([1, 2, 3, 4, 5]);
+  });
+
+  it('never shrinks below MIN_PAGE_SIZE: a page that is still too heavy is retried, then fails', async () => {
+    const { fetchPage, asked } = server(100, { defaultSize: 100, heavy: 3 });
+    let error: Error | undefined;
+    try {
+      for await (const page of walkPages(fetchPage, { ...options, ...shrinking, pageSize: 100 })) expect(page.count).to.be.at.most(100);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.match(/HTTP 504, still failing/);
+    expect(Math.min(...asked.map(([, size]) => size ?? 100))).to.equal(MIN_PAGE_SIZE);
+  });
+});
+
+describe('walker: the smaller page size', () => {
+  it('divides the first size where it can, else halves, never below MIN_PAGE_SIZE', () => {
+    expect([smaller(100, 100), smaller(100, 50), smaller(100, 25), smaller(100, 20)]).to.deep.equal([50, 25, 10, 10]);
+    expect(smaller(25, 25)).to.equal(12);
+    expect(smaller(30, 30)).to.equal(15);
+    expect(smaller(100, 10)).to.equal(MIN_PAGE_SIZE);
   });
 });
