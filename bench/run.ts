@@ -4,15 +4,7 @@
  * noisy: absolute times are for information only). --quick runs each scenario small: CI checks that the
  * suite runs, never its figures. A full run exits 1 when a goal is missed.
  */
-import { setSink } from '../src/log.js';
-import { HttpClient } from '../src/http.js';
-import { MessageWriter } from '../src/writer.js';
-import { resolveSettings } from '../src/settings.js';
-import { selectStreams } from '../src/catalog.js';
-import { runSync } from '../src/sync.js';
-import { stateKeeper } from '../src/state.js';
-import { startSimulator } from '../src/simulator/server.js';
-import { Writable } from 'node:stream';
+import { account, oversold, rate, shared, type Row } from './requests.js';
 import {
   airbyteInstalled,
   peerCatalog,
@@ -31,14 +23,6 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
 
-interface Row {
-  scenario: string;
-  figure: string;
-  value: number;
-  goal: string;
-  met: boolean;
-  info: string;
-}
 const rows: Row[] = [];
 
 function report(row: Row): void {
@@ -83,7 +67,7 @@ async function cpu(): Promise<void> {
 async function latency(): Promise<void> {
   const records = quick ? 2_000 : 20_000;
   const latencyMs = 100;
-  const concurrency = 4;
+  const concurrency = 8;
   const sim = await startSimulatorProcess(['--records', String(records), '--seed', '2', '--latency-ms', String(latencyMs)]);
   try {
     const run = await runTap(tapConfig(sim, { page_size: 25, max_concurrency: concurrency }));
@@ -100,63 +84,6 @@ async function latency(): Promise<void> {
   } finally {
     await sim.stop();
   }
-}
-
-/**
- * In this process, with the rate-limit window shortened on both sides (a minute-long window would take
- * minutes to measure): the simulator allows N requests per window, the tap is told N.
- */
-async function rate(): Promise<void> {
-  const windowMs = quick ? 2_000 : 10_000;
-  const limit = quick ? 10 : 40;
-  const sim = await startSimulator({ records: quick ? 800 : 3_500, seed: 3, rpm: limit, windowMs, retryAfter: 'never' });
-  const settings = resolveSettings({ api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: limit, page_size: 25 });
-  const client = new HttpClient({
-    baseUrl: settings.base_url,
-    apiKey: settings.api_key,
-    authMethod: settings.auth_method,
-    userAgent: settings.user_agent,
-    timeoutMs: 30_000,
-    maxConcurrency: settings.max_concurrency,
-    requestsPerMinute: limit,
-    rateWindowMs: windowMs,
-  });
-  const previous = setSink(() => undefined);
-  const started = performance.now();
-  try {
-    const devNull = new Writable({
-      write: (_c, _e, cb) => {
-        cb();
-      },
-    });
-    await runSync({
-      client,
-      writer: new MessageWriter(devNull),
-      streams: selectStreams(undefined),
-      settings,
-      state: stateKeeper({ bookmarks: {} }),
-    });
-  } finally {
-    setSink(previous);
-    client.close();
-  }
-  const elapsed = performance.now() - started;
-  const stats = sim.stats();
-  await sim.close();
-  // Sustained rate: the requests of the whole windows from the first request on (the last, partial
-  // window only holds what was left to do), per window.
-  const times = stats.log.filter((e) => e.status !== 429).map((e) => e.at);
-  const first = Math.min(...times);
-  const windows = Math.floor((Math.max(...times) - first) / windowMs);
-  const perWindow = windows > 0 ? times.filter((at) => at < first + windows * windowMs).length / windows : stats.total;
-  report({
-    scenario: 'rate',
-    figure: `requests per window achieved / N (N = ${limit})`,
-    value: perWindow / limit,
-    goal: '>= 0.95',
-    met: perWindow / limit >= 0.95 && stats.rateLimited === 0,
-    info: `${stats.total} requests in ${(elapsed / 1000).toFixed(1)} s over ${windows} whole window(s) of ${windowMs / 1000} s, 429s received: ${stats.rateLimited}`,
-  });
 }
 
 /** A target that reads slowly: pauses 20 ms after every 4 MB. */
@@ -278,7 +205,7 @@ async function peers(): Promise<void> {
       info: `singer-sdk ${rate(sdk)}, tap-crm ${rate(tap)}`,
     });
     const airbyte = (await runAirbyte(sim)).ms;
-    const tapDefaults = await fastest({ max_concurrency: 4 });
+    const tapDefaults = await fastest({ page_size: 0, max_concurrency: 4 });
     report({
       scenario: 'peers',
       figure: `Airbyte time / tap-crm time (${records} records)`,
@@ -306,7 +233,7 @@ async function peers(): Promise<void> {
       info: `${latencyRecords} records, page size 25, max_concurrency ${settings.max_concurrency}: singer-sdk ${(sdk.ms / 1000).toFixed(1)} s, tap-crm ${(tap.ms / 1000).toFixed(1)} s`,
     });
     const airbyte = await runAirbyte(sim);
-    const tapDefaults = await runTap(tapConfig(sim, { max_concurrency: 4 }), catalog);
+    const tapDefaults = await runTap(tapConfig(sim, { page_size: 0, max_concurrency: 4 }), catalog);
     report({
       scenario: 'peers',
       // Airbyte's CDK reads several streams at a time itself: the x4 of a peer reading one page at a time does not apply.
@@ -321,7 +248,17 @@ async function peers(): Promise<void> {
   }
 }
 
-const scenarios: Record<string, () => Promise<void>> = { cpu, latency, rate, memory, incremental, peers };
+const scenarios: Record<string, () => Promise<void>> = {
+  cpu,
+  latency,
+  rate: () => rate(report, quick),
+  shared: () => shared(report, quick),
+  oversold: () => oversold(report, quick),
+  account: () => account(report, quick),
+  memory,
+  incremental,
+  peers,
+};
 console.log(`tap-crm benchmarks${quick ? ' (--quick: small sizes, figures not judged)' : ''}`);
 for (const [name, scenario] of Object.entries(scenarios)) {
   if (only && !only.has(name)) continue;

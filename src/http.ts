@@ -90,6 +90,8 @@ type Failure = {
   retryAfterMs?: number | null;
   detail?: string;
   heavy?: boolean;
+  /** When the request started (a 429's tells the limiter whether it was already in flight at its last drop). */
+  startedAt?: number;
 };
 
 export interface GetOptions {
@@ -151,7 +153,7 @@ export class HttpClient {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.withSlot(() => this.attempt(path, params));
       if (outcome.ok) this.limiter.succeeded();
-      else if (outcome.status === 429) this.limiter.throttled();
+      else if (outcome.status === 429) this.limiter.throttled(outcome.startedAt ?? this.clock.now());
       const result: Checked<T> | Failure = outcome.ok ? await check(outcome.body) : outcome;
       if (result.ok) return result.value;
       const failure: Failure = outcome.ok
@@ -185,14 +187,17 @@ export class HttpClient {
   }
 
   /** Runs fn once a concurrency slot and a rate-limit slot are free. */
-  private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
+  private async withSlot(fn: () => Promise<Attempt>): Promise<Attempt> {
     await this.inFlight.acquire();
     try {
       const release = await this.limiter.acquire();
+      let counted = true;
       try {
-        return await fn();
+        const outcome = await fn();
+        counted = outcome.ok || outcome.status !== 429;
+        return outcome;
       } finally {
-        release();
+        release(counted);
       }
     } finally {
       this.inFlight.release();
@@ -228,7 +233,8 @@ export class HttpClient {
       const date = Date.parse(response.headers.date ?? '');
       if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
       if (status >= 200 && status < 300) this.inFlight.observe(this.clock.now() - started);
-      return interpret(response, this.clock.now());
+      const outcome = interpret(response, this.clock.now());
+      return outcome.ok ? outcome : { ...outcome, startedAt: started };
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       // The request could not even be built (a header or URL Node refuses): retrying cannot help.

@@ -5,10 +5,11 @@
  * `windowMs` after its answer, and the server can never see more than `limit` in one window, whatever
  * the latency and its jitter (the cost: one latency per window, well under 1% at a minute).
  * A 429 from the server anyway (its limit is per IP, and other clients may share it:
- * docs/api.md#rate-limit-and-failures) lowers the limit, and the requests the server accepted in the window
- * before it tell what it allows us: up to that level the limit climbs back one request per success, above
- * it by one a window (it probes for more, slowly). A tap sharing the limit with another client, or told
- * more than the server allows, so settles near what it gets instead of provoking 429s again and again.
+ * docs/api.md#rate-limit-and-failures) tells what the server allows us: the requests it accepted in the
+ * window before it. The limit drops to that, then probes for more: one request more after a window
+ * without a 429, two after the next, four..., so that a tap sharing the limit with another client, or
+ * told more than the server allows, settles near what it gets instead of provoking 429s again and again,
+ * and climbs back in a few windows once the other client is gone.
  */
 import type { Clock } from './clock.js';
 
@@ -23,14 +24,13 @@ export class RateLimiter {
   private freesAt: number[] = [];
   private head = 0;
   private current: number;
-  /** The level the limit climbs back to quickly after a 429: what the server accepted in the window before it. */
-  private ceiling: number;
-  /** Successes toward the next step above the ceiling (one step per `current` successes: one a window). */
+  /** Successes since the last step up; a window's worth of them (`current`) earns `step` requests more. */
   private credit = 0;
+  /** Requests gained per window without a 429: 1 after a 429, doubling with each such window. */
+  private step = 1;
   /** When requests succeeded, oldest first, over the last window (those before `successHead` are older). */
   private successes: number[] = [];
   private successHead = 0;
-  private readonly startedAt: number;
   private queue: Promise<void> = Promise.resolve();
   private wakeOnRelease: (() => void) | null = null;
 
@@ -40,8 +40,6 @@ export class RateLimiter {
     private readonly windowMs = 60_000,
   ) {
     this.current = limit;
-    this.ceiling = limit;
-    this.startedAt = clock.now();
   }
 
   /** The limit in force now: lower than the configured one after a 429 (the progress display shows it). */
@@ -50,10 +48,11 @@ export class RateLimiter {
   }
 
   /**
-   * Resolves when a request may start, with the function to call once its answer is in (or it failed).
-   * Callers are served in order.
+   * Resolves when a request may start, with the function to call once its answer is in (or it failed):
+   * `counted` false for an answer the server does not count against its limit (a 429 refused the
+   * request, as rate limiters count what they accept). Callers are served in order.
    */
-  acquire(): Promise<() => void> {
+  acquire(): Promise<(counted?: boolean) => void> {
     const turn = this.queue.then(() => this.takeSlot());
     this.queue = turn.then(
       () => undefined,
@@ -62,7 +61,7 @@ export class RateLimiter {
     return turn;
   }
 
-  private async takeSlot(): Promise<() => void> {
+  private async takeSlot(): Promise<(counted?: boolean) => void> {
     for (;;) {
       const now = this.clock.now();
       while (this.head < this.freesAt.length && this.freesAt[this.head]! <= now) this.head++;
@@ -75,8 +74,8 @@ export class RateLimiter {
       if (held < this.current) {
         this.inFlight++;
         let released = false;
-        return () => {
-          if (!released) this.release();
+        return (counted = true) => {
+          if (!released) this.release(counted);
           released = true;
         };
       }
@@ -89,43 +88,41 @@ export class RateLimiter {
     }
   }
 
-  /** A request's answer is in: its slot frees a window from now. */
-  private release(): void {
+  /** A request's answer is in: its slot frees a window from now, or at once when the server did not count it (a 429). */
+  private release(counted: boolean): void {
     this.inFlight--;
-    this.freesAt.push(this.clock.now() + this.windowMs);
+    if (counted) this.freesAt.push(this.clock.now() + this.windowMs);
     const wake = this.wakeOnRelease;
     this.wakeOnRelease = null;
     wake?.();
   }
 
   /**
-   * The server answered 429: slow down to 70% of the current limit, once a second at most (the requests
-   * in flight when the server started refusing all answer 429 together: one cut for all of them). Once a
-   * whole window has been seen, what the server accepted in the last one is where quick recovery stops.
+   * The server answered 429 a request that started at `requestStartedAt`: the limit drops to what the
+   * server accepted in the last window (one less at least). Once per round: a request that started before
+   * the last drop was already in flight when the server began refusing, and the drop counted it (they
+   * all answer 429 together).
    */
-  throttled(): void {
+  throttled(requestStartedAt: number): void {
+    if (requestStartedAt < this.lastThrottle) return;
     const now = this.clock.now();
-    if (now - this.lastThrottle < 1000) return;
     this.lastThrottle = now;
-    this.current = Math.max(1, Math.floor(this.current * 0.7));
-    this.ceiling = now - this.startedAt >= this.windowMs ? Math.max(1, this.recentSuccesses(now)) : this.current;
+    this.current = Math.max(1, Math.min(this.current - 1, this.recentSuccesses(now)));
     this.credit = 0;
+    this.step = 1;
   }
 
   private lastThrottle = -Infinity;
 
-  /** A request succeeded: the limit climbs back, one request per success up to the ceiling, one a window above it. */
+  /** A request succeeded: after a window's worth of successes without a 429, the limit climbs by `step`, which doubles. */
   succeeded(): void {
     const now = this.clock.now();
     this.successes.push(now);
     this.recentSuccesses(now); // drops the old ones
-    if (this.current >= this.limit) return;
-    if (this.current < this.ceiling) {
-      this.current++;
-    } else if (++this.credit >= this.current) {
-      this.current++;
-      this.credit = 0;
-    }
+    if (this.current >= this.limit || ++this.credit < this.current) return;
+    this.current = Math.min(this.limit, this.current + this.step);
+    this.step *= 2;
+    this.credit = 0;
   }
 
   /** Requests that succeeded in the window ending now. */

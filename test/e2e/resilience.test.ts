@@ -330,6 +330,8 @@ describe('resilience (end to end)', function () {
       expect(run.code).to.equal(1);
       expect(criticals(run)).to.have.length(1);
       expect(criticals(run)[0]).to.match(/stdout failed \(EPIPE\): the target stopped reading/);
+      // Requests the tap sent just before it exited may still be in the server's socket buffers: let them land.
+      await new Promise((r) => setTimeout(r, 200));
       const requested = sim.stats().total;
       await new Promise((r) => setTimeout(r, 300));
       expect(sim.stats().total, 'no request after the exit').to.equal(requested);

@@ -55,7 +55,7 @@ describe('rate limiter (fake clock)', () => {
     (await limiter.acquire())(); // frees at 11_000
     clock.advance(-5000); // the system clock is set back
     (await limiter.acquire())(); // frees at 6_000, queued after the one at 11_000
-    limiter.throttled(); // a 429: one slot now, two held
+    limiter.throttled(clock.now()); // a 429 (nothing succeeded yet): one slot now, two held
     await limiter.acquire();
     expect(clock.sleeps).to.deep.equal([6000]);
     expect(clock.now()).to.equal(11_000);
@@ -74,50 +74,56 @@ describe('rate limiter (fake clock)', () => {
     expect(clock.now()).to.equal(1000);
   });
 
-  it('slows down after a 429 to 70%, once for the 429s of one moment', () => {
-    const clock = fakeClock(0);
-    const limiter = new RateLimiter(100, clock);
-    limiter.throttled();
-    limiter.throttled(); // the other requests in flight at that moment
-    expect(limiter.effectiveLimit).to.equal(70);
-    clock.advance(1000);
-    limiter.throttled();
-    expect(limiter.effectiveLimit).to.equal(49);
-  });
-
-  it('before a whole window is seen, climbs back one request a window: a window’s worth of successes a step', () => {
-    const clock = fakeClock(0);
-    const limiter = new RateLimiter(100, clock);
-    limiter.throttled();
-    for (let i = 0; i < 69; i++) limiter.succeeded();
-    expect(limiter.effectiveLimit).to.equal(70);
-    limiter.succeeded();
-    expect(limiter.effectiveLimit).to.equal(71);
-  });
-
-  it('climbs back quickly, one per success, up to what the server accepted in the window before the 429; slowly above', () => {
+  it('drops after a 429 to what the server accepted in the last window, once for the requests already in flight', () => {
     const clock = fakeClock(0);
     const limiter = new RateLimiter(100, clock, 60_000);
-    // A minute in which the server accepted 40 requests, then refused one.
-    clock.advance(3000);
-    for (let i = 0; i < 40; i++) {
-      limiter.succeeded();
-      clock.advance(1400);
+    for (let i = 0; i < 40; i++) limiter.succeeded();
+    clock.advance(1000);
+    limiter.throttled(500);
+    expect(limiter.effectiveLimit).to.equal(40);
+    limiter.throttled(900); // started before that drop: in flight when the server began refusing
+    expect(limiter.effectiveLimit).to.equal(40);
+    clock.advance(100);
+    limiter.throttled(1050); // started after it: another round of refusals
+    expect(limiter.effectiveLimit).to.equal(39);
+  });
+
+  it('forgets successes older than a window when it drops', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(100, clock, 60_000);
+    for (let i = 0; i < 30; i++) limiter.succeeded();
+    clock.advance(61_000);
+    for (let i = 0; i < 5; i++) limiter.succeeded();
+    limiter.throttled(clock.now());
+    expect(limiter.effectiveLimit).to.equal(5);
+  });
+
+  it('probes for more after a 429: one more after a window of successes, two after the next, then four...', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(100, clock, 60_000);
+    for (let i = 0; i < 10; i++) limiter.succeeded();
+    limiter.throttled(clock.now());
+    expect(limiter.effectiveLimit).to.equal(10);
+    const climb: number[] = [];
+    for (let window = 0; window < 4; window++) {
+      for (let i = limiter.effectiveLimit; i > 0; i--) limiter.succeeded();
+      climb.push(limiter.effectiveLimit);
     }
-    clock.advance(60_000 - clock.now());
-    limiter.throttled();
-    expect(limiter.effectiveLimit).to.equal(70);
-    clock.advance(1000);
-    limiter.throttled();
-    clock.advance(1000);
-    limiter.throttled();
-    expect(limiter.effectiveLimit).to.equal(34); // 100 × 0.7³
-    for (let i = 0; i < 6; i++) limiter.succeeded();
-    expect(limiter.effectiveLimit, 'quickly back to the 40 the server accepted').to.equal(40);
-    for (let i = 0; i < 39; i++) limiter.succeeded();
-    expect(limiter.effectiveLimit, 'then one step per 40 successes').to.equal(40);
-    limiter.succeeded();
-    expect(limiter.effectiveLimit).to.equal(41);
+    expect(climb).to.deep.equal([11, 13, 17, 25]);
+    clock.advance(1);
+    limiter.throttled(clock.now());
+    const dropped = limiter.effectiveLimit;
+    for (let i = dropped; i > 0; i--) limiter.succeeded();
+    expect(limiter.effectiveLimit, 'back to steps of one after the next 429').to.equal(dropped + 1);
+  });
+
+  it('never climbs above the configured limit', () => {
+    const clock = fakeClock(0);
+    const limiter = new RateLimiter(12, clock, 60_000);
+    for (let i = 0; i < 10; i++) limiter.succeeded();
+    limiter.throttled(clock.now());
+    for (let i = 0; i < 200; i++) limiter.succeeded();
+    expect(limiter.effectiveLimit).to.equal(12);
   });
 });
 
