@@ -31,6 +31,14 @@ export interface HttpClientOptions {
   random?: () => number;
   /** The rate-limit window; tests shorten it. Default: a minute. */
   rateWindowMs?: number;
+  /** Told of every answer and retry, by stream (the progress display). */
+  observer?: RequestObserver;
+}
+
+export interface RequestObserver {
+  /** A request of `stream` was answered with `status` (0: no answer). */
+  requested(stream: string, status: number): void;
+  retried(stream: string): void;
 }
 
 /** What a failed request means to the caller. */
@@ -152,6 +160,7 @@ export class HttpClient {
     const where = describe(path, context);
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.withSlot(() => this.attempt(path, params));
+      this.options.observer?.requested(context.stream, outcome.status ?? 0);
       if (outcome.ok) this.limiter.succeeded();
       else if (outcome.status === 429) this.limiter.throttled(outcome.startedAt ?? this.clock.now());
       const result: Checked<T> | Failure = outcome.ok ? await check(outcome.body) : outcome;
@@ -169,6 +178,7 @@ export class HttpClient {
           failure.detail,
         );
       }
+      this.options.observer?.retried(context.stream);
       const delay = this.retryDelay(failure, attempt);
       log.warning(`${where}: ${failure.reason}; retry ${attempt} of ${maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
       await this.clock.sleep(delay);
@@ -179,6 +189,11 @@ export class HttpClient {
   private retryDelay(failure: Failure, attempt: number): number {
     const retryAfter = failure.retryAfterMs;
     return retryAfter != null ? Math.min(retryAfter, this.backoff.maxRetryAfterMs) : backoffDelay(this.backoff, attempt, this.random);
+  }
+
+  /** The request limit in force now, a minute (lower than requests_per_minute after a 429). */
+  get allowedPerMinute(): number {
+    return (this.limiter.effectiveLimit * 60_000) / (this.options.rateWindowMs ?? 60_000);
   }
 
   /** Closes kept-alive connections, so that the process can exit. */

@@ -50,6 +50,11 @@ export function isDebug(): boolean {
   return threshold === 0;
 }
 
+/** Whether lines of `level` are written. */
+export function logs(level: Level): boolean {
+  return LEVELS.indexOf(level) >= threshold;
+}
+
 /** Registers a value that must never appear in output; it and its URL-encoded form are masked. */
 export function addSecret(secret: string): void {
   if (secret.length < 1) return;
@@ -100,6 +105,13 @@ export interface Metric {
   tags: Record<string, string | number>;
 }
 
+let metrics = true;
+
+/** METRIC lines on or off (off where a person watches a terminal: they are for machines, which read a pipe). */
+export function setMetrics(on: boolean): void {
+  metrics = on;
+}
+
 export function metric(m: Metric): void {
-  emit('INFO', 'METRIC: ' + JSON.stringify(m));
+  if (metrics) emit('INFO', 'METRIC: ' + JSON.stringify(m));
 }

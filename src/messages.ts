@@ -1,25 +1,74 @@
 /**
- * The Singer messages tap-crm writes, one JSON object a line: their shapes live here and nowhere else.
- * The writer (main thread) builds SCHEMA, STATE and ACTIVATE_VERSION with these functions; the page
- * workers frame each record's JSON between `recordFraming`'s prefix and suffix, copying the record's own
- * bytes in between where it needs no reshaping.
+ * The messages tap-crm writes, one JSON object a line, in the two protocols it speaks: Singer (the
+ * default, flags on the command line) and Airbyte (protocol v0, subcommands). Their shapes live here and
+ * nowhere else. The writer (main thread) builds whole messages with a Protocol; the page workers frame
+ * each record's JSON between `recordFraming`'s prefix and suffix, copying the record's own bytes in
+ * between where it needs no reshaping. The sync is the same for both: only these shapes differ.
  */
 import { KEY_PROPERTIES, type SelectedStream } from './catalog.js';
+import type { Level } from './log.js';
+import type { TapState } from './state.js';
 
-/** SCHEMA: the catalog's schema, the primary key and, for an incremental stream, its replication key. */
-export function schemaMessage(selected: SelectedStream): string {
-  const { def, schema, method } = selected;
-  const message: Record<string, unknown> = { type: 'SCHEMA', stream: def.name, schema, key_properties: KEY_PROPERTIES };
-  if (method === 'INCREMENTAL' && def.replicationKey) message.bookmark_properties = [def.replicationKey];
-  return line(message);
+export type ProtocolName = 'singer' | 'airbyte';
+
+/** Airbyte's stream statuses (TRACE STREAM_STATUS). */
+export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
+
+/** The messages of one protocol, as lines; undefined where the protocol has no such message. */
+export interface Protocol {
+  readonly name: ProtocolName;
+  schema(selected: SelectedStream): string | undefined;
+  /** The state after `stream` finished, or (no stream) the state of the whole run. */
+  state(value: TapState, stream?: string): string;
+  activateVersion(stream: string, version: number): string | undefined;
+  streamStatus(stream: string, status: StreamStatus): string | undefined;
+  /** A log line carried on stdout (Airbyte); Singer logs go to stderr. */
+  log(level: Level, message: string): string | undefined;
 }
 
-export function stateMessage(value: unknown): string {
-  return line({ type: 'STATE', value });
+export const SINGER: Protocol = {
+  name: 'singer',
+  /** SCHEMA: the catalog's schema, the primary key and, for an incremental stream, its replication key. */
+  schema({ def, schema, method }) {
+    const message: Record<string, unknown> = { type: 'SCHEMA', stream: def.name, schema, key_properties: KEY_PROPERTIES };
+    if (method === 'INCREMENTAL' && def.replicationKey) message.bookmark_properties = [def.replicationKey];
+    return line(message);
+  },
+  state: (value) => line({ type: 'STATE', value }),
+  activateVersion: (stream, version) => line({ type: 'ACTIVATE_VERSION', stream, version }),
+  streamStatus: () => undefined,
+  log: () => undefined,
+};
+
+/**
+ * Airbyte: no SCHEMA (the catalog carries the schemas), a STATE per stream (`type: STREAM`, its stream_state
+ * the stream's Singer bookmark), TRACE STREAM_STATUS around each stream, LOG for log lines.
+ */
+export const AIRBYTE: Protocol = {
+  name: 'airbyte',
+  schema: () => undefined,
+  state(value, stream) {
+    const streams = stream === undefined ? Object.keys(value.bookmarks) : [stream];
+    return streams.map((name) => line(airbyteState(name, value.bookmarks[name] ?? {}))).join('');
+  },
+  activateVersion: () => undefined,
+  streamStatus: (stream, status) =>
+    line({
+      type: 'TRACE',
+      trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status } },
+    }),
+  log: (level, message) => line({ type: 'LOG', log: { level: AIRBYTE_LEVELS[level], message } }),
+};
+
+const AIRBYTE_LEVELS: Record<Level, string> = { DEBUG: 'DEBUG', INFO: 'INFO', WARNING: 'WARN', ERROR: 'ERROR', CRITICAL: 'FATAL' };
+
+export function protocolNamed(name: ProtocolName): Protocol {
+  return name === 'airbyte' ? AIRBYTE : SINGER;
 }
 
-export function activateVersionMessage(stream: string, version: number): string {
-  return line({ type: 'ACTIVATE_VERSION', stream, version });
+/** An Airbyte per-stream state message. */
+export function airbyteState(stream: string, streamState: unknown): Record<string, unknown> {
+  return { type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: streamState } } };
 }
 
 /** What surrounds a record's JSON in its RECORD line. */
@@ -29,8 +78,17 @@ export interface RecordFraming {
   suffix(extractedAtMs: number): string;
 }
 
-/** RECORD: `{"type":"RECORD","stream":…,"record":<record>,"time_extracted":…[,"version":…]}`. */
-export function recordFraming(stream: string, version: number | undefined): RecordFraming {
+/**
+ * Singer: `{"type":"RECORD","stream":…,"record":<record>,"time_extracted":…[,"version":…]}`.
+ * Airbyte: `{"type":"RECORD","record":{"stream":…,"data":<record>,"emitted_at":<ms, an integer>}}`.
+ */
+export function recordFraming(protocol: ProtocolName, stream: string, version: number | undefined): RecordFraming {
+  if (protocol === 'airbyte') {
+    return {
+      prefix: `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`,
+      suffix: (extractedAtMs) => `,"emitted_at":${Math.trunc(extractedAtMs)}}}\n`,
+    };
+  }
   const versionPart = version === undefined ? '' : `,"version":${version}`;
   return {
     prefix: `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`,
@@ -38,6 +96,6 @@ export function recordFraming(stream: string, version: number | undefined): Reco
   };
 }
 
-function line(message: Record<string, unknown>): string {
+export function line(message: Record<string, unknown>): string {
   return JSON.stringify(message) + '\n';
 }

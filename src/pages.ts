@@ -11,7 +11,7 @@ import type { JsonSchema } from './catalog.js';
 import type { IdSet } from './idset.js';
 import { isPlainObject } from './json.js';
 import { arraySlices, type Slices } from './json-slices.js';
-import { recordFraming, type RecordFraming } from './messages.js';
+import { recordFraming, type ProtocolName, type RecordFraming } from './messages.js';
 import { recordShaper, unwrap, type RecordShaper, type Shaped } from './records.js';
 
 /** What a processor must know of a stream, sent once. */
@@ -29,6 +29,8 @@ export interface StreamSpec {
   replicationKey?: string;
   /** Table version stamped on RECORDs (ACTIVATE_VERSION). */
   version?: number;
+  /** The protocol whose RECORD framing the lines take. */
+  protocol: ProtocolName;
   /** False for a parent walked only for its children's sake: records are counted, not serialised. */
   write: boolean;
 }
@@ -83,10 +85,11 @@ export class PageProcessor {
   private readonly streams = new Map<number, StreamState>();
 
   configure(key: number, spec: StreamSpec): void {
-    const framing = recordFraming(spec.stream, spec.version);
+    const framing = recordFraming(spec.protocol, spec.stream, spec.version);
     this.streams.set(key, {
       spec,
-      shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null),
+      // Airbyte's warehouses keep a timestamp's clock time and drop its offset: send them in UTC there.
+      shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null, spec.protocol === 'airbyte'),
       framing,
       prefixBytes: Buffer.from(framing.prefix, 'utf8'),
     });

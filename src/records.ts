@@ -32,9 +32,15 @@ export interface RecordShaper {
  * - a top-level property declared as a plain string (money as decimal strings, ticketnum, primary_contact,
  *   hardwarecost...) receives numbers and booleans as their JSON text: lossless, and the column type
  *   never changes whatever an account sends;
- * - a date-time property receives "" as null (an empty string is not a date-time and would abort a load).
+ * - a date-time property receives "" as null (an empty string is not a date-time and would abort a load),
+ *   and, with `utc`, a time with an offset as the same instant in UTC ("…-05:00" → "…Z").
  */
-export function recordShaper(schema: JsonSchema, wrapperKey: string | undefined, fields: ReadonlySet<string> | null): RecordShaper {
+export function recordShaper(
+  schema: JsonSchema,
+  wrapperKey: string | undefined,
+  fields: ReadonlySet<string> | null,
+  utc = false,
+): RecordShaper {
   const stringProps: string[] = [];
   const dateTimeProps: string[] = [];
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
@@ -60,9 +66,16 @@ export function recordShaper(schema: JsonSchema, wrapperKey: string | undefined,
         }
       }
       for (const name of dateTimeProps) {
-        if (record[name] === '') {
+        const value = record[name];
+        if (value === '') {
           record[name] = null;
           asIs = false;
+        } else if (utc && typeof value === 'string' && !value.endsWith('Z')) {
+          const ms = Date.parse(value);
+          if (!Number.isNaN(ms)) {
+            record[name] = new Date(ms).toISOString();
+            asIs = false;
+          }
         }
       }
       if (!keep) return { record: record as ApiRecord, asIs };

@@ -26,6 +26,7 @@ export type ResolvedSettings = Settings &
       | 'user_agent'
       | 'log_level'
       | 'activate_version'
+      | 'progress'
     >
   >;
 

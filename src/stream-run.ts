@@ -18,6 +18,8 @@ import { ApiError, type Checked, type HttpClient, type Params } from './http.js'
 import { IdSet } from './idset.js';
 import { log, metric } from './log.js';
 import type { PagePool } from './page-pool.js';
+import type { ProtocolName } from './messages.js';
+import type { RunProgress } from './progress.js';
 import { firstSeen, type PageResult, type StreamSpec } from './pages.js';
 import { limitReached, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
@@ -40,6 +42,8 @@ export interface SyncContext {
   pool: PagePool;
   /** Pages a stream may fetch ahead now (its share of the run's, and at most the mode's). */
   prefetch: () => number;
+  /** Told what each stream did, for the progress display and the run summary. */
+  progress?: RunProgress;
 }
 
 export interface StreamResult {
@@ -50,6 +54,9 @@ export interface StreamResult {
   duplicates: number;
   error?: string;
 }
+
+/** A page as a walk yields it: processed, and numbered (its logical page). */
+type NumberedPage = PageResult & { number: number };
 
 /** A stream as the run writes it: its selection, its keys in the page pool, its counters, the ids it has seen. */
 interface StreamOutput {
@@ -104,11 +111,14 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
   const { def } = selected;
   const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
   const since = replicationKey ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
-  const version = !replicationKey && sync.settings.activate_version && !selected.walkOnly ? sync.startedAt.getTime() : undefined;
+  const protocol = sync.writer.protocol.name;
+  // Table versions are Singer's (ACTIVATE_VERSION); Airbyte has no such message.
+  const activate = sync.settings.activate_version && protocol === 'singer';
+  const version = !replicationKey && activate && !selected.walkOnly ? sync.startedAt.getTime() : undefined;
   return {
     sync,
-    stream: streamOutput(selected, sync.pool, version),
-    children: children.map((child) => streamOutput(child, sync.pool)),
+    stream: streamOutput(selected, sync.pool, protocol, version),
+    children: children.map((child) => streamOutput(child, sync.pool, protocol)),
     replicationKey,
     since,
     sinceMs: since === undefined ? undefined : Date.parse(since),
@@ -116,7 +126,7 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
   };
 }
 
-function streamOutput(selected: SelectedStream, pool: PagePool, version?: number): StreamOutput {
+function streamOutput(selected: SelectedStream, pool: PagePool, protocol: ProtocolName, version?: number): StreamOutput {
   const { def } = selected;
   const spec: StreamSpec = {
     stream: def.name,
@@ -127,6 +137,7 @@ function streamOutput(selected: SelectedStream, pool: PagePool, version?: number
     fields: selected.fields ? [...selected.fields] : null,
     replicationKey: selected.method === 'INCREMENTAL' ? def.replicationKey : undefined,
     version,
+    protocol,
     write: !selected.walkOnly,
   };
   const detailKey = def.detail ? pool.configure({ ...spec, pairs: undefined, recordKey: def.detail.recordKey }) : undefined;
@@ -142,7 +153,11 @@ function emittedOutputs(run: StreamRun): StreamOutput[] {
 async function open(run: StreamRun): Promise<void> {
   const { writer, state } = run.sync;
   const { selected } = run.stream;
-  for (const output of emittedOutputs(run)) await writer.schema(output.selected);
+  for (const output of emittedOutputs(run)) {
+    await writer.schema(output.selected);
+    await writer.streamStatus(output.result.stream, 'STARTED');
+    run.sync.progress?.started(output.result.stream);
+  }
   // At the start only on the stream's first sync: there is no table yet to empty.
   if (run.version !== undefined && !(selected.def.name in state.value.bookmarks))
     await writer.activateVersion(selected.def.name, run.version);
@@ -203,9 +218,10 @@ function noteNewest(run: StreamRun, newestMs: number | undefined): void {
  * and written in the list's order. A detail the API refuses (a 4xx) is written as the list gave it,
  * with one WARNING for the stream. Returns the ids written.
  */
-async function emitDetails(run: StreamRun, page: PageResult, detailKey: number): Promise<(number | string)[]> {
+async function emitDetails(run: StreamRun, page: NumberedPage, detailKey: number): Promise<(number | string)[]> {
   const { sync, stream } = run;
   const { out, emitted, duplicates } = firstSeen(page, stream.seen, roomLeft(sync.mode, stream));
+  sync.progress?.page(stream.result.stream, page.number, emitted.length, page);
   stream.result.pages++;
   stream.result.duplicates += duplicates;
   const listed = splitLines(out);
@@ -275,7 +291,7 @@ async function syncChildren(run: StreamRun, parentIds: readonly (number | string
     const params = { per_page: askedPageSize(run.sync.settings), ...def.params };
     const perParent = await Promise.all(
       parentIds.map(async (id) => {
-        const pages: PageResult[] = [];
+        const pages: NumberedPage[] = [];
         for await (const page of readPages(child, def.path.replace('{id}', encodeURIComponent(String(id))), params, run.sync))
           pages.push(page);
         return pages;
@@ -300,7 +316,11 @@ async function finish(run: StreamRun): Promise<void> {
     await writer.activateVersion(name, run.version);
     state.value.bookmarks[name] = { ...state.value.bookmarks[name], version: run.version };
   }
-  await writer.state(state.value);
+  await writer.state(state.value, name);
+  for (const output of emittedOutputs(run)) {
+    await writer.streamStatus(output.result.stream, 'COMPLETE');
+    run.sync.progress?.ended(output.result.stream, 'synced', { bookmark: bookmarkOf(state.value, output.result.stream) });
+  }
 }
 
 /**
@@ -318,7 +338,11 @@ function settle(run: StreamRun, error: unknown): void {
       `stream ${def.name} skipped: the API refused the token on ${def.path} with HTTP 401${needs}. ` +
         `Grant the permission to the token's user, or deselect the stream. ${error.detail ?? ''}`.trim(),
     );
-    for (const output of outputs) output.result.status = 'skipped';
+    for (const output of outputs) {
+      output.result.status = 'skipped';
+      run.sync.progress?.ended(output.result.stream, 'skipped', { reason: `HTTP 401 on ${def.path}${needs}` });
+    }
+    void incomplete(run);
     return;
   }
   if (run.sync.writer.failed) throw run.sync.writer.failed;
@@ -326,8 +350,19 @@ function settle(run: StreamRun, error: unknown): void {
   for (const output of outputs) {
     output.result.status = 'failed';
     output.result.error = error.message;
+    run.sync.progress?.ended(output.result.stream, 'failed', { reason: error.message });
   }
   log.error(error.message);
+  void incomplete(run);
+}
+
+/** STREAM_STATUS INCOMPLETE for the stream and its children (Airbyte); a failed stdout is the run's own error. */
+function incomplete(run: StreamRun): Promise<void> {
+  const { writer } = run.sync;
+  return Promise.all(emittedOutputs(run).map((output) => writer.streamStatus(output.result.stream, 'INCOMPLETE'))).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 function report(run: StreamRun, startedMs: number): void {
@@ -401,8 +436,9 @@ function roomLeft(mode: RunMode, output: StreamOutput): number | undefined {
 }
 
 /** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
-async function emitPage(sync: SyncContext, output: StreamOutput, page: PageResult): Promise<(number | string)[]> {
+async function emitPage(sync: SyncContext, output: StreamOutput, page: NumberedPage): Promise<(number | string)[]> {
   const { out, emitted, duplicates } = firstSeen(page, output.seen, roomLeft(sync.mode, output));
+  sync.progress?.page(output.result.stream, page.number, emitted.length, page);
   output.result.pages++;
   output.result.duplicates += duplicates;
   if (page.withoutId > 0)

@@ -12,6 +12,7 @@ import type { SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
 import type { HttpClient } from './http.js';
 import { PagePool } from './page-pool.js';
+import type { RunProgress } from './progress.js';
 import { syncMode, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
 import type { StateKeeper } from './state.js';
@@ -35,6 +36,8 @@ export interface SyncOptions {
   startedAt?: Date;
   /** Where pages are parsed and serialised; runSync makes (and closes) one when none is given. */
   pool?: PagePool;
+  /** Told what each stream does (the progress display). */
+  progress?: RunProgress;
 }
 
 export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
@@ -52,6 +55,7 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
     mode,
     startedAt: options.startedAt ?? new Date(),
     prefetch: () => Math.min(mode.prefetch, Math.max(1, Math.ceil(pagesAhead / Math.max(1, running.streams)))),
+    progress: options.progress,
   };
   try {
     return await syncStreams(options.streams, sync, running);
@@ -80,6 +84,8 @@ async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext
     throw new TapError(
       `${failed.length} stream(s) failed: ${failed.map((r) => `${r.stream} (${r.error ?? 'unknown error'})`).join('; ')}. ` +
         'The other streams were synced; run again to retry.',
+      1,
+      'transient_error',
     );
   }
   return results;

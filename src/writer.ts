@@ -1,5 +1,6 @@
 /**
- * The message writer: the only code that writes to stdout. One line per message (shapes in messages.ts);
+ * The message writer: the only code that writes to stdout. One line per message, in the run's protocol
+ * (Singer or Airbyte: shapes in messages.ts);
  * a page of RECORD lines (framed by the page workers) goes out as one write; when the stream's buffer is
  * full, writers wait for 'drain', so a slow target slows the tap down instead of filling its memory. A
  * closed stdout (the target died) fails every later write at once.
@@ -7,13 +8,18 @@
 import type { Writable } from 'node:stream';
 import type { SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
-import { activateVersionMessage, schemaMessage, stateMessage } from './messages.js';
+import type { Level } from './log.js';
+import { SINGER, type Protocol, type StreamStatus } from './messages.js';
+import type { TapState } from './state.js';
 
 export class MessageWriter {
   private drained: Promise<void> | null = null;
   private failure: TapError | null = null;
 
-  constructor(private readonly out: Writable) {
+  constructor(
+    private readonly out: Writable,
+    readonly protocol: Protocol = SINGER,
+  ) {
     out.on('error', (error: NodeJS.ErrnoException) => {
       this.failure = new TapError(
         `stdout failed (${error.code ?? error.message}): the target stopped reading; see the target's log for why.`,
@@ -22,7 +28,12 @@ export class MessageWriter {
   }
 
   schema(selected: SelectedStream): Promise<void> {
-    return this.write(schemaMessage(selected));
+    return this.writeIf(this.protocol.schema(selected));
+  }
+
+  /** Text already in the protocol's shape (a catalog, a specification), written as it is. */
+  text(text: string): Promise<void> {
+    return this.write(text);
   }
 
   /** Lines already serialised (RECORDs made by a page worker), written as they are. */
@@ -32,7 +43,20 @@ export class MessageWriter {
   }
 
   activateVersion(stream: string, version: number): Promise<void> {
-    return this.write(activateVersionMessage(stream, version));
+    return this.writeIf(this.protocol.activateVersion(stream, version));
+  }
+
+  streamStatus(stream: string, status: StreamStatus): Promise<void> {
+    return this.writeIf(this.protocol.streamStatus(stream, status));
+  }
+
+  /**
+   * A log line on stdout where the protocol carries logs (Airbyte), without waiting for the consumer: log
+   * lines are few and small. Nothing once stdout has failed.
+   */
+  log(level: Level, message: string): void {
+    const text = this.protocol.log(level, message);
+    if (text !== undefined && !this.failure && !this.out.destroyed) this.out.write(text);
   }
 
   /** The error that closed stdout, if it is closed: the run cannot go on. */
@@ -40,8 +64,9 @@ export class MessageWriter {
     return this.failure;
   }
 
-  state(value: unknown): Promise<void> {
-    return this.write(stateMessage(value));
+  /** The state after `stream` finished, or of the whole run. */
+  state(value: TapState, stream?: string): Promise<void> {
+    return this.write(this.protocol.state(value, stream));
   }
 
   /** Resolves once everything written so far has been handed to the operating system. */
@@ -49,6 +74,10 @@ export class MessageWriter {
     this.check();
     await allWritten(this.out);
     this.check();
+  }
+
+  private writeIf(text: string | undefined): Promise<void> {
+    return text === undefined ? Promise.resolve() : this.write(text);
   }
 
   private async write(chunk: string | Uint8Array): Promise<void> {

@@ -48,5 +48,9 @@ export interface Settings {
    * Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).
    */
   log_level?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+  /**
+   * Show the sync's progress on stderr: redrawn in place on a terminal, an INFO line every 5 seconds elsewhere (log_level WARNING hides it too). The run summary is printed either way at INFO.
+   */
+  progress?: boolean;
   [k: string]: unknown;
 }

@@ -79,6 +79,7 @@ export interface ApiConfig {
   pageSizes: Record<StreamName, number>;
   perPage: Partial<Record<StreamName, 'ignore' | number>>;
   heavyAbove: number;
+  missingEndpoints: readonly StreamName[];
   appointmentsWrapped: boolean;
 }
 
@@ -91,7 +92,9 @@ export class Api {
 
   handle(r: Route, headers: IncomingHttpHeaders, query: URLSearchParams): ApiReply {
     // Routing comes first, as in Rails: an unknown path is a 404 whatever the key.
-    if (r.kind === 'notfound') return json(404, { message: 'Not found' });
+    if (r.kind === 'notfound' || (r.kind === 'list' && this.config.missingEndpoints.includes(r.stream))) {
+      return json(404, { message: 'Not found' });
+    }
     const who = classify(presentedKeys(headers, query), this.config.apiKey, this.config.limitedApiKey);
     if (!who) return json(401, NOT_AUTHORIZED);
     if (r.kind === 'me') return { status: 200, contentType: JSON_TYPE, body: renderMe(who.key, who.kind === 'full') };

@@ -35,6 +35,7 @@ export interface Resolved {
   pageSizes: Record<StreamName, number>;
   perPage: Partial<Record<StreamName, 'ignore' | number>>;
   heavyAbove: number;
+  missingEndpoints: StreamName[];
   appointmentsWrapped: boolean;
   cacheBytes: number;
   runtime: Runtime;
@@ -115,6 +116,8 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     check((STREAM_NAMES as readonly string[]).includes(name), `perPage: unknown stream ${name}`);
     check(rule === 'ignore' || (Number.isInteger(rule) && rule > 0), `perPage.${name} must be 'ignore' or an integer > 0`);
   }
+  for (const name of o.missingEndpoints ?? [])
+    check((STREAM_NAMES as readonly string[]).includes(name), `missingEndpoints: unknown stream ${name}`);
   const heavyAbove = o.heavyAbove ?? 0;
   check(nonNegInt(heavyAbove), `heavyAbove must be an integer >= 0, got ${heavyAbove}`);
   for (const [name, n] of Object.entries(o.counts ?? {})) {
@@ -140,6 +143,7 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     pageSizes,
     perPage: { ...o.perPage },
     heavyAbove,
+    missingEndpoints: [...(o.missingEndpoints ?? [])],
     appointmentsWrapped: o.appointmentsWrapped ?? true,
     cacheBytes,
     runtime,

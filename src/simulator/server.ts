@@ -39,6 +39,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     pageSizes: o.pageSizes,
     perPage: o.perPage,
     heavyAbove: o.heavyAbove,
+    missingEndpoints: o.missingEndpoints,
     appointmentsWrapped: o.appointmentsWrapped,
   });
   const stats = new Stats();

@@ -50,6 +50,8 @@ export interface SimulatorOptions {
    * body, as a gateway does when a page is too heavy to render in time; 0 or absent: never.
    */
   heavyAbove?: number;
+  /** List endpoints this account lacks (a module switched off): 404 {"message": "Not found"}. */
+  missingEndpoints?: StreamName[];
   /** 5xx bodies echo the request line, query and headers (as some gateways do); default false. */
   echoRequest?: boolean;
   /** Wrap each appointment as {"appointment": {...}}; default true. */

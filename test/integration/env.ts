@@ -19,6 +19,8 @@ export interface IntegrationEnv {
   targetJsonl: string;
   singerCheckTap: string;
   pipelinewiseTargetPostgres: string;
+  /** The Python of .venv/pyairbyte, with PyAirbyte installed. */
+  pyairbyte: string;
 }
 
 function parse(text: string): Map<string, string> {
@@ -68,6 +70,7 @@ export function integrationEnv(): IntegrationEnv {
     targetJsonl: tool('TARGET_JSONL'),
     singerCheckTap: tool('SINGER_CHECK_TAP'),
     pipelinewiseTargetPostgres: tool('PIPELINEWISE_TARGET_POSTGRES'),
+    pyairbyte: tool('PYAIRBYTE'),
   };
   return cached;
 }

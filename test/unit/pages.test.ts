@@ -23,6 +23,7 @@ function processor(spec: Partial<StreamSpec> = {}) {
     fields: null,
     write: true,
     replicationKey: 'updated_at',
+    protocol: 'singer',
     ...spec,
   });
   return p;
@@ -87,6 +88,7 @@ describe('page processor: parse, shape, filter, serialise', () => {
       fields: ['id', 'summary'],
       version: 42,
       write: true,
+      protocol: 'singer',
     });
     const result = p.process({ ...job(1, { appointments: [{ appointment: { id: 9, summary: 's', location: 'x' } }] }), key: 5 });
     expect(lines(result.out)).to.deep.equal([
@@ -118,7 +120,7 @@ describe('page processor: parse, shape, filter, serialise', () => {
 
   it('serialises the records it reshapes, between copied ones, in page order', () => {
     const p = new PageProcessor();
-    p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true });
+    p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true, protocol: 'singer' });
     const text = '{"items":[{"id":1,"ticketnum":"7","cf_weight":1.50},{"id":2,"ticketnum":8,"cf_weight":1.50},{"id":3,"cf_weight":2.0}]}';
     const out = Buffer.from(p.process(job(1, text)).out)
       .toString('utf8')
@@ -133,7 +135,7 @@ describe('page processor: parse, shape, filter, serialise', () => {
 
   it('reads text beyond ASCII right where it reshapes a record, and in ids', () => {
     const p = new PageProcessor();
-    p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true });
+    p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true, protocol: 'singer' });
     const text = '{"items":[{"id":"ñ-1","name":"Zoë"},{"id":2,"ticketnum":8,"name":"Zoë 😀"}]}';
     const result = p.process(job(1, text));
     expect(result.ids).to.deep.equal(['ñ-1', 2]);
@@ -230,7 +232,14 @@ describe('page pool', () => {
   it('processes pages in this thread when run from TypeScript sources, as the workers would', async () => {
     const pool = new PagePool(2);
     try {
-      const key = pool.configure({ stream: 'leads', schema: loadSchema('leads'), arrayKey: 'leads', fields: null, write: true });
+      const key = pool.configure({
+        stream: 'leads',
+        schema: loadSchema('leads'),
+        arrayKey: 'leads',
+        fields: null,
+        write: true,
+        protocol: 'singer',
+      });
       const result = await pool.process({ ...job(1, { leads: [{ id: 1 }] }), key });
       expect(result.ids).to.deep.equal([1]);
     } finally {
@@ -247,7 +256,14 @@ describe('page pool, compiled, with its worker threads', () => {
     };
     const pool = new CompiledPool(2);
     try {
-      const key = pool.configure({ stream: 'leads', schema: loadSchema('leads'), arrayKey: 'leads', fields: null, write: true });
+      const key = pool.configure({
+        stream: 'leads',
+        schema: loadSchema('leads'),
+        arrayKey: 'leads',
+        fields: null,
+        write: true,
+        protocol: 'singer',
+      });
       const pages = Array.from({ length: 40 }, (_, i) => i + 1);
       const results = await Promise.all(pages.map((n) => pool.process({ ...job(n, { leads: [{ id: n }, { id: 1000 + n }] }), key })));
       expect(results.map((r) => r.ids)).to.deep.equal(pages.map((n) => [n, 1000 + n]));

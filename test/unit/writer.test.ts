@@ -97,11 +97,11 @@ describe('writer: Singer messages on stdout', () => {
     });
     stream.on('error', () => undefined);
     const writer = new MessageWriter(stream);
-    await writer.state({}).catch(() => undefined);
+    await writer.state({ bookmarks: {} }).catch(() => undefined);
     await new Promise((r) => setImmediate(r));
     let error: Error | undefined;
     try {
-      await writer.state({});
+      await writer.state({ bookmarks: {} });
     } catch (e) {
       error = e as Error;
     }

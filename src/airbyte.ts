@@ -1,0 +1,113 @@
+/**
+ * The Airbyte protocol (v0) on the same engine as the Singer tap: the connector's specification, its
+ * catalog, and the reading of a configured catalog and of a state into what the sync takes. What
+ * PyAirbyte (the reference client tested against) sends and expects is noted where it shapes the code.
+ */
+import { discover, loadSchema, type CatalogEntry, type UserCatalog } from './catalog.js';
+import { UsageError, type FailureType } from './errors.js';
+import { isPlainObject } from './json.js';
+import { line } from './messages.js';
+import { streamByName } from './streams.js';
+import { parseState, type TapState } from './state.js';
+
+/** SPEC: the settings schema as connectionSpecification, the secret marked `airbyte_secret`. */
+export function specMessage(): string {
+  const settings = loadSchema('settings');
+  const properties = Object.fromEntries(
+    Object.entries(settings.properties ?? {}).map(([name, property]) => {
+      const { secret, ...rest } = property;
+      return [name, secret === true ? { ...rest, airbyte_secret: true } : rest];
+    }),
+  );
+  const connectionSpecification = { $schema: 'http://json-schema.org/draft-07/schema#', ...settings, properties };
+  return line({ type: 'SPEC', spec: { connectionSpecification } });
+}
+
+/**
+ * CATALOG: every stream with its schema; incremental where the Singer side is (a replication key, or a
+ * parent to follow), with its cursor defined by the source; the primary key id.
+ */
+export function catalogMessage(): string {
+  const streams = discover().streams.map((entry) => {
+    const def = streamByName(entry.stream)!;
+    const incremental = def.replicationKey !== undefined;
+    return {
+      name: entry.stream,
+      json_schema: entry.schema,
+      supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
+      source_defined_cursor: incremental,
+      ...(incremental ? { default_cursor_field: [def.replicationKey] } : {}),
+      source_defined_primary_key: [['id']],
+    };
+  });
+  return line({ type: 'CATALOG', catalog: { streams } });
+}
+
+export function connectionStatusMessage(error: string | undefined): string {
+  return line({
+    type: 'CONNECTION_STATUS',
+    connectionStatus: error === undefined ? { status: 'SUCCEEDED' } : { status: 'FAILED', message: error },
+  });
+}
+
+/** TRACE ERROR: what failed and whose fault it is; the run then exits non-zero (PyAirbyte reads exit 0 as success). */
+export function traceErrorMessage(message: string, failureType: FailureType): string {
+  return line({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: { message, failure_type: failureType } } });
+}
+
+/**
+ * A configured catalog, as the sync's catalog: the streams listed are selected with the schema given;
+ * incremental where asked and possible. A stream asked incrementally without a cursor, or whose records
+ * carry none, runs as a full refresh (PyAirbyte asks `incremental` for every stream).
+ */
+export function parseConfiguredCatalog(value: unknown, file: string): UserCatalog {
+  const fail = (what: string): never => {
+    throw new UsageError(`configured catalog ${file}: ${what}. Build it from \`tap-crm discover\`, as Airbyte and PyAirbyte do.`);
+  };
+  if (!isPlainObject(value) || !Array.isArray(value.streams)) return fail('expected an object with a "streams" array');
+  const streams: CatalogEntry[] = value.streams.map((configured: unknown, i: number) => {
+    if (!isPlainObject(configured) || !isPlainObject(configured.stream)) return fail(`streams[${i}] has no "stream" object`);
+    const { name, json_schema: schema } = configured.stream;
+    if (typeof name !== 'string') return fail(`streams[${i}] has no stream name`);
+    const def = streamByName(name);
+    if (!def) return fail(`streams[${i}] names unknown stream "${name}"`);
+    if (!isPlainObject(schema) || !isPlainObject(schema.properties)) return fail(`stream "${name}" has no json_schema with "properties"`);
+    const cursor = configured.cursor_field;
+    if (Array.isArray(cursor) && cursor.length > 0 && (cursor.length !== 1 || cursor[0] !== def.replicationKey)) {
+      return fail(
+        `stream "${name}" cannot be read incrementally on ${JSON.stringify(cursor)}; its cursor is ${def.replicationKey ?? 'none'}`,
+      );
+    }
+    const incremental = configured.sync_mode === 'incremental' && def.replicationKey !== undefined;
+    const metadata = { selected: true, 'replication-method': incremental || def.parent ? 'INCREMENTAL' : 'FULL_TABLE' };
+    return { tap_stream_id: name, schema, metadata: [{ breadcrumb: [], metadata }] };
+  });
+  return { streams };
+}
+
+/**
+ * An Airbyte state: the array of per-stream STATE messages this connector emitted (bare or in their
+ * message envelope), each stream's `stream_state` its Singer bookmark; `[]` on a first read. PyAirbyte
+ * adds nulls and a `global_` key: ignored. GLOBAL and LEGACY states (and a Singer state) are refused.
+ */
+export function parseAirbyteState(value: unknown, file: string): TapState {
+  const fail = (what: string): never => {
+    throw new UsageError(
+      `state file ${file}: ${what}. Pass the per-stream STATE messages (type STREAM) that tap-crm emitted, as an array, or [] for a full read.`,
+    );
+  };
+  if (!Array.isArray(value)) return fail('expected an array of STATE messages (a LEGACY or Singer state object is not read)');
+  const bookmarks: TapState['bookmarks'] = {};
+  value.forEach((item: unknown, i: number) => {
+    const message = isPlainObject(item) && item.type === 'STATE' && isPlainObject(item.state) ? item.state : item;
+    if (!isPlainObject(message)) return fail(`[${i}] is not a state message`);
+    if (message.type !== 'STREAM') return fail(`[${i}] is a ${JSON.stringify(message.type ?? null)} state; only STREAM states are read`);
+    const stream = isPlainObject(message.stream) ? message.stream : {};
+    const name = isPlainObject(stream.stream_descriptor) ? stream.stream_descriptor.name : undefined;
+    if (typeof name !== 'string') return fail(`[${i}] has no stream_descriptor.name`);
+    if (stream.stream_state !== null && !isPlainObject(stream.stream_state)) return fail(`the stream_state of "${name}" is not an object`);
+    if (isPlainObject(stream.stream_state)) bookmarks[name] = stream.stream_state;
+  });
+  // The bookmarks themselves are checked as a Singer state's are.
+  return parseState({ bookmarks }, file);
+}

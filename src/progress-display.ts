@@ -1,0 +1,157 @@
+/**
+ * What a person running a sync sees on stderr. On a terminal: a block of a few lines redrawn in place
+ * four times a second (the run's totals, the rate against the limit, retries, 429s and an ETA, then the
+ * running streams); log lines print above it, METRIC lines not at all. Elsewhere (Meltano, cron, CI):
+ * the same facts as one INFO line every few seconds, no control codes. At the end, in both: a summary
+ * table, a line per stream.
+ *
+ * The ETA is the pages left at the rate requests are allowed; a stream counts once its first page told
+ * its total_pages. Until every stream has, the ETA is a lower bound ("≥"), and says how many are missing.
+ */
+import { log, setSink } from './log.js';
+import type { RunProgress, StreamProgress } from './progress.js';
+
+export interface DisplayOptions {
+  progress: RunProgress;
+  /** The request limit in force now (lower after a 429), a minute. */
+  allowedPerMinute: () => number;
+  /** A terminal: redraw in place; otherwise INFO lines. */
+  terminal: boolean;
+  /** Where a terminal's block is drawn (stderr). */
+  write?: (text: string) => void;
+  intervalMs?: number;
+}
+
+const TERMINAL_MS = 250;
+const LINE_MS = 5_000;
+/** Running streams shown on a terminal; the others are counted in one line. */
+const SHOWN = 8;
+
+/** Starts the display; the function it returns stops it (and clears a terminal's block). */
+export function startDisplay(options: DisplayOptions): () => void {
+  return options.terminal ? terminalDisplay(options) : lineDisplay(options);
+}
+
+function lineDisplay({ progress, allowedPerMinute, intervalMs = LINE_MS }: DisplayOptions): () => void {
+  const timer = setInterval(() => {
+    log.info(`progress: ${headline(progress, allowedPerMinute())}; ${runningStreams(progress).map(streamPart).join(', ') || 'starting'}`);
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+  };
+}
+
+function terminalDisplay({
+  progress,
+  allowedPerMinute,
+  write = (t) => process.stderr.write(t),
+  intervalMs = TERMINAL_MS,
+}: DisplayOptions): () => void {
+  let drawn = 0;
+  const clear = () => (drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '');
+  const draw = () => {
+    const lines = block(progress, allowedPerMinute());
+    write(clear() + lines.join('\n') + '\n');
+    drawn = lines.length;
+  };
+  // Log lines print above the block: clear it, write the line, draw it again.
+  const previous = setSink((line: string) => {
+    write(clear() + line);
+    drawn = 0;
+    draw();
+  });
+  draw();
+  const timer = setInterval(draw, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    setSink(previous);
+    write(clear());
+    drawn = 0;
+  };
+}
+
+/** A terminal's block: the headline, then the running streams. */
+function block(progress: RunProgress, allowed: number): string[] {
+  const running = runningStreams(progress);
+  const shown = running.slice(0, SHOWN).map((s) => `  ${s.stream.padEnd(20)} ${streamCounts(s)}`);
+  const done = progress.streams.filter((s) => s.phase !== 'waiting' && s.phase !== 'running').length;
+  const waiting = progress.streams.filter((s) => s.phase === 'waiting').length;
+  const more = running.length > SHOWN ? `${running.length - SHOWN} more running, ` : '';
+  return [`tap-crm  ${headline(progress, allowed)}`, ...shown, `  ${more}${done} stream(s) done, ${waiting} waiting`];
+}
+
+/** Records, pages (of the totals known), rate against the limit, retries, 429s, ETA. */
+function headline(progress: RunProgress, allowed: number): string {
+  const t = progress.totals();
+  const eta = progress.etaSeconds(allowed);
+  const etaText =
+    eta === undefined
+      ? 'ETA ?'
+      : `ETA ${t.unknown > 0 ? '≥ ' : ''}${duration(eta)}${t.unknown > 0 ? ` (${t.unknown} stream(s) not counted yet)` : ''}`;
+  return (
+    `${t.records} records, ${t.pages} pages (${t.pagesLeft} left known), ` +
+    `${Math.round(progress.requestsPerMinute())} requests/min (limit ${Math.round(allowed)}), ${t.retries} retries, ${t.throttled} × 429, ${etaText}`
+  );
+}
+
+function runningStreams(progress: RunProgress): StreamProgress[] {
+  return progress.streams.filter((s) => s.phase === 'running');
+}
+
+function streamPart(s: StreamProgress): string {
+  return `${s.stream} ${streamCounts(s)}`;
+}
+
+function streamCounts(s: StreamProgress): string {
+  const records = s.totalEntries === undefined ? `${s.records} records` : `${s.records}/${s.totalEntries} records`;
+  return `${records}, page ${s.pages}/${s.totalPages ?? '?'}`;
+}
+
+export function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * The run summary: a line per stream and a total line, columns aligned, then the reason of each stream
+ * that was skipped or failed.
+ */
+export function summaryTable(progress: RunProgress, nowMs = Date.now()): string[] {
+  const header = ['stream', 'status', 'records', 'pages', 'requests', 'retries', '429s', 'seconds', 'bookmark'];
+  const seconds = (s: StreamProgress) => ((s.endedMs ?? nowMs) - (s.startedMs ?? s.endedMs ?? nowMs)) / 1000;
+  const rows = progress.streams.map((s) => [
+    s.stream,
+    s.phase === 'synced' ? 'ok' : s.phase,
+    String(s.records),
+    String(s.pages),
+    String(s.requests),
+    String(s.retries),
+    String(s.throttled),
+    seconds(s).toFixed(1),
+    s.bookmark ?? '',
+  ]);
+  const t = progress.totals();
+  const total = [
+    'total',
+    '',
+    String(t.records),
+    String(t.pages),
+    String(t.requests),
+    String(t.retries),
+    String(t.throttled),
+    ((nowMs - progress.startedMs) / 1000).toFixed(1),
+    '',
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...[...rows, total].map((r) => r[i]!.length)));
+  const format = (row: string[]) =>
+    row
+      .map((cell, i) => (i <= 1 || i === 8 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const reasons = progress.streams.filter((s) => s.reason).map((s) => `${s.stream} ${s.phase}: ${s.reason!}`);
+  return [format(header), ...rows.map(format), format(total), ...reasons];
+}

@@ -1,0 +1,134 @@
+/**
+ * What a run has done so far, stream by stream: records, pages out of the totals the API announced,
+ * requests, retries and 429s, time, the bookmark reached. The HTTP client and the sync report into it;
+ * the display (progress-display.ts) reads it, a few times a second on a terminal, every few seconds
+ * otherwise, and once more for the run summary.
+ */
+
+export type StreamPhase = 'waiting' | 'running' | 'synced' | 'skipped' | 'failed';
+
+export interface StreamProgress {
+  stream: string;
+  phase: StreamPhase;
+  records: number;
+  pages: number;
+  /** Pages the API announced (total_pages of the first page), if it announces them. */
+  totalPages?: number;
+  /** Records the API announced (total_entries), if it announces them. */
+  totalEntries?: number;
+  requests: number;
+  retries: number;
+  throttled: number;
+  startedMs?: number;
+  endedMs?: number;
+  bookmark?: string;
+  /** Why the stream was skipped or failed. */
+  reason?: string;
+}
+
+export interface RunTotals {
+  records: number;
+  pages: number;
+  /** Pages still to read where the totals are known; `unknown` streams have not told theirs yet. */
+  pagesLeft: number;
+  unknown: number;
+  requests: number;
+  retries: number;
+  throttled: number;
+}
+
+export class RunProgress {
+  private readonly byStream = new Map<string, StreamProgress>();
+  /** Times of the requests of the last minute, for the rate achieved. */
+  private recent: number[] = [];
+  readonly startedMs = Date.now();
+
+  constructor(streams: readonly string[] = []) {
+    for (const stream of streams) this.stream(stream);
+  }
+
+  stream(name: string): StreamProgress {
+    let progress = this.byStream.get(name);
+    if (!progress) {
+      progress = { stream: name, phase: 'waiting', records: 0, pages: 0, requests: 0, retries: 0, throttled: 0 };
+      this.byStream.set(name, progress);
+    }
+    return progress;
+  }
+
+  get streams(): StreamProgress[] {
+    return [...this.byStream.values()];
+  }
+
+  /** A request was answered (or failed) for `stream` (other requests, GET /me, are not a stream's); 429 counts as throttled. */
+  requested(stream: string, status: number): void {
+    const progress = this.byStream.get(stream);
+    if (!progress) return;
+    progress.requests++;
+    if (status === 429) progress.throttled++;
+    const now = Date.now();
+    this.recent.push(now);
+    if (this.recent.length > 4096 || this.recent[0]! < now - 60_000) this.recent = this.recent.filter((t) => t >= now - 60_000);
+  }
+
+  retried(stream: string): void {
+    const progress = this.byStream.get(stream);
+    if (progress) progress.retries++;
+  }
+
+  started(stream: string): void {
+    const progress = this.stream(stream);
+    progress.phase = 'running';
+    progress.startedMs ??= Date.now();
+  }
+
+  /** Page `number` was written: its records, and the totals the API announced with it. */
+  page(stream: string, number: number, records: number, totals: { totalPages?: number; totalEntries?: number }): void {
+    const progress = this.stream(stream);
+    progress.pages = Math.max(progress.pages, number);
+    progress.records += records;
+    if (totals.totalPages !== undefined) progress.totalPages = Math.max(progress.totalPages ?? 0, totals.totalPages);
+    if (totals.totalEntries !== undefined) progress.totalEntries = totals.totalEntries;
+  }
+
+  ended(stream: string, phase: Exclude<StreamPhase, 'waiting' | 'running'>, detail: { bookmark?: string; reason?: string } = {}): void {
+    const progress = this.stream(stream);
+    progress.phase = phase;
+    progress.endedMs = Date.now();
+    progress.bookmark = detail.bookmark;
+    progress.reason = detail.reason;
+  }
+
+  /** Requests a minute over the last minute (or since the start, when the run is younger). */
+  requestsPerMinute(now = Date.now()): number {
+    const since = Math.max(this.startedMs, now - 60_000);
+    const count = this.recent.filter((t) => t > since).length;
+    const minutes = Math.max((now - since) / 60_000, 1 / 60);
+    return count / minutes;
+  }
+
+  totals(): RunTotals {
+    const totals: RunTotals = { records: 0, pages: 0, pagesLeft: 0, unknown: 0, requests: 0, retries: 0, throttled: 0 };
+    for (const s of this.byStream.values()) {
+      totals.records += s.records;
+      totals.pages += s.pages;
+      totals.requests += s.requests;
+      totals.retries += s.retries;
+      totals.throttled += s.throttled;
+      if (s.phase === 'waiting' || (s.phase === 'running' && s.totalPages === undefined)) totals.unknown++;
+      else if (s.phase === 'running') totals.pagesLeft += Math.max(0, s.totalPages! - s.pages);
+    }
+    return totals;
+  }
+
+  /**
+   * Seconds left: the pages left at the rate requests are allowed (the limit in force, or the rate
+   * achieved when that is lower because answers are slow); undefined before any rate is known.
+   */
+  etaSeconds(allowedPerMinute: number, now = Date.now()): number | undefined {
+    const achieved = this.requestsPerMinute(now);
+    const rate = Math.min(allowedPerMinute, achieved > 0 ? achieved : allowedPerMinute);
+    if (!(rate > 0) || now - this.startedMs < 1000) return undefined;
+    return (this.totals().pagesLeft / rate) * 60;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * One run of the tap, whichever protocol it speaks: the settings, streams and state read and checked
+ * before any request, the connection checked with GET /me, then the sync (or a connection test).
+ */
+import { selectStreams, type SelectedStream, type UserCatalog } from './catalog.js';
+import { TapError, UsageError } from './errors.js';
+import { ApiError, HttpClient, type RequestObserver } from './http.js';
+import { addSecret, log, logs, metric, setLevel, setMetrics } from './log.js';
+import { RunProgress } from './progress.js';
+import { startDisplay, summaryTable } from './progress-display.js';
+import { PagePool } from './page-pool.js';
+import { syncMode, TEST_MODE } from './run-mode.js';
+import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
+import { EMPTY_STATE, stateKeeper, type StateKeeper, type TapState } from './state.js';
+import { runSync } from './sync.js';
+import type { MessageWriter } from './writer.js';
+
+export interface TapInput {
+  settings: ResolvedSettings;
+  streams: SelectedStream[];
+  state: TapState;
+}
+
+/** Where the input comes from, and how its catalog and state files are read (Singer's or Airbyte's shapes). */
+export interface InputFiles {
+  config: string[] | undefined;
+  catalog: string | undefined;
+  state: string | undefined;
+  parseCatalog: (value: unknown, file: string) => UserCatalog;
+  parseState: (value: unknown, file: string) => TapState;
+  /** TAP_CRM_LOG_LEVEL was set: the config's log_level replaces it only when it sets one. */
+  levelFromEnv: boolean;
+}
+
+/** The settings (with the API key registered as a secret at once); a UsageError names what to fix. */
+export function readSettings(config: string[] | undefined): { settings: ResolvedSettings; raw: Record<string, unknown> } {
+  if (!config?.length) {
+    throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
+  }
+  const raw = mergeConfig(config);
+  if (typeof raw.api_key === 'string') addSecret(raw.api_key);
+  return { settings: resolveSettings(raw), raw };
+}
+
+/** The run's settings, selected streams and state, every file checked before any request. */
+export function readInput(files: InputFiles): TapInput {
+  const { settings, raw } = readSettings(files.config);
+  if (raw.log_level !== undefined || !files.levelFromEnv) setLevel(settings.log_level); // else TAP_CRM_LOG_LEVEL stays
+  for (const name of unknownSettings(raw)) log.warning(`setting "${name}" is not a tap-crm setting; ignored`);
+  const catalog = files.catalog ? files.parseCatalog(readJsonFile(files.catalog, 'catalog'), files.catalog) : undefined;
+  const state = files.state ? files.parseState(readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;
+  const streams = selectStreams(catalog);
+  if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync');
+  return { settings, streams, state };
+}
+
+export function httpClient(settings: ResolvedSettings, observer?: RequestObserver): HttpClient {
+  return new HttpClient({
+    observer,
+    baseUrl: settings.base_url,
+    apiKey: settings.api_key,
+    authMethod: settings.auth_method,
+    userAgent: settings.user_agent,
+    timeoutMs: settings.request_timeout * 1000,
+    maxConcurrency: settings.max_concurrency,
+    requestsPerMinute: settings.requests_per_minute,
+  });
+}
+
+/** Set while a sync runs: an interrupted run writes the state it has reached before it exits. */
+export let running: { writer: MessageWriter; keeper: StateKeeper } | undefined;
+
+/** The connection check, then the sync (or, with `--test`, a connection test). */
+export async function runTap({ settings, streams, state }: TapInput, writer: MessageWriter, test?: string): Promise<void> {
+  const progress = new RunProgress(streams.map((s) => s.def.name));
+  // A person watches a terminal: the progress block instead of METRIC lines, which are for machines (a pipe).
+  if (showProgress(settings) && onTerminal(writer)) setMetrics(false);
+  const client = httpClient(settings, progress);
+  const schemaOnly = test === 'schema';
+  const mode = test === undefined ? syncMode() : TEST_MODE;
+  // Started now, the page workers load their code while GET /me is on its way.
+  const pool = schemaOnly ? undefined : new PagePool();
+  try {
+    await checkConnection(client, settings);
+    // The signpost, in the server's time (record timestamps are the server's): never later than the
+    // server's now, whichever clock runs ahead.
+    const startedAt = new Date(Date.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
+    if (pool) {
+      const keeper = stateKeeper(state);
+      if (mode.checkpoints) running = { writer, keeper };
+      const stopDisplay = showProgress(settings)
+        ? startDisplay({ progress, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
+        : undefined;
+      try {
+        await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress });
+      } finally {
+        stopDisplay?.();
+        summarise(progress);
+      }
+    } else {
+      // --test=schema: the streams' SCHEMA messages only; no list endpoint is read.
+      for (const selected of streams.filter((s) => !s.walkOnly)) await writer.schema(selected);
+    }
+    await writer.flush();
+  } finally {
+    client.close();
+    await pool?.close();
+  }
+}
+
+/** Progress shows unless the settings turn it off, or the log level hides INFO lines. */
+function showProgress(settings: ResolvedSettings): boolean {
+  return settings.progress && logs('INFO');
+}
+
+/** Drawn in place where stderr is a terminal (a Singer run: Airbyte's stdout carries the logs). */
+function onTerminal(writer: MessageWriter): boolean {
+  return process.stderr.isTTY && writer.protocol.name === 'singer';
+}
+
+/** The run summary at INFO: a table, a line per stream; and one METRIC line per stream for machines. */
+function summarise(progress: RunProgress): void {
+  for (const line of summaryTable(progress)) log.info(line);
+  for (const s of progress.streams) {
+    const seconds = Math.round(((s.endedMs ?? Date.now()) - (s.startedMs ?? Date.now())) / 100) / 10;
+    metric({
+      type: 'counter',
+      metric: 'stream_summary',
+      value: s.records,
+      tags: {
+        stream: s.stream,
+        status: s.phase,
+        pages: s.pages,
+        requests: s.requests,
+        retries: s.retries,
+        throttled: s.throttled,
+        seconds,
+        ...(s.bookmark ? { bookmark: s.bookmark } : {}),
+      },
+    });
+  }
+}
+
+/** GET /me: proves the base URL and the token before any stream is read (docs/api.md#connection-check). */
+export async function checkConnection(client: HttpClient, settings: ResolvedSettings): Promise<void> {
+  try {
+    // Three attempts: enough for a passing fault, short when the URL or the network is wrong.
+    await client.getJson('/me', {}, { stream: 'connection check' }, 3);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.kind === 'unauthorized') {
+      throw new TapError(
+        `the API refused the token (HTTP 401 on GET /me): check "api_key" and "auth_method" (now "${settings.auth_method}"); ` +
+          'the token may be wrong, revoked or expired.',
+        1,
+        'config_error',
+      );
+    }
+    if (error.kind === 'not_found') {
+      throw new TapError(
+        `GET /me answered HTTP 404: check that "base_url" is the API root, such as https://acme.syncromsp.com/api/v1.`,
+        1,
+        'config_error',
+      );
+    }
+    throw new TapError(`cannot reach the API at "base_url" (${error.message}); check the URL and the network.`, 1, 'transient_error');
+  }
+}

@@ -1,0 +1,52 @@
+"""One PyAirbyte read of tap-crm into a DuckDB cache, as the README's Airbyte section shows it, run by
+test/integration/airbyte.test.ts (twice on the same cache for an incremental read). It prints, as JSON on
+its last line, the ids in the cache per stream and their duplicates, or the exception a failed read raised.
+
+Usage: python pyairbyte_read.py WORK_DIR EXECUTABLE CONFIG_JSON STREAM[,STREAM...]
+PyAirbyte's folders (logs, temp files, cache) all go under WORK_DIR; nothing goes to the network.
+"""
+import json
+import os
+import pathlib
+import sys
+
+work, executable, config_file, streams = sys.argv[1:5]
+work = pathlib.Path(work)
+(work / "tmp").mkdir(parents=True, exist_ok=True)
+# Read by PyAirbyte at import: offline (no registry look-up), no telemetry, every folder in WORK_DIR.
+os.environ.update(
+    AIRBYTE_OFFLINE_MODE="1",
+    DO_NOT_TRACK="1",
+    HOME=str(work),
+    AIRBYTE_LOGGING_ROOT=str(work / "logs"),
+    AIRBYTE_TEMP_DIR=str(work / "tmp"),
+    AIRBYTE_PROJECT_DIR=str(work),
+    AIRBYTE_CACHE_ROOT=str(work / "cache"),
+)
+
+import airbyte as ab  # noqa: E402
+from airbyte.caches import DuckDBCache  # noqa: E402
+
+# --- the README's lines ---
+source = ab.get_source("source-tap-crm", local_executable=executable, config=json.loads(pathlib.Path(config_file).read_text()))
+source.check()
+source.select_streams(streams.split(","))
+cache = DuckDBCache(db_path=str(work / "crm.duckdb"), cache_dir=str(work / "cache"))
+# ---
+try:
+    result = source.read(cache=cache)
+except Exception as error:  # a failed read: what PyAirbyte raised
+    print(json.dumps({"error": type(error).__name__, "message": str(error).splitlines()[0]}))
+    sys.exit(0)
+
+with cache.get_sql_engine().connect() as connection:
+    import sqlalchemy as sa
+
+    out = {"ids": {}, "duplicates": {}, "types": {}}
+    for name in streams.split(","):
+        ids = [row[0] for row in connection.execute(sa.text(f'select id from main."{name}" order by id'))]
+        out["ids"][name] = ids
+        out["duplicates"][name] = len(ids) - len(set(ids))
+        columns = connection.execute(sa.text(f"select column_name, data_type from information_schema.columns where table_name = '{name}'"))
+        out["types"][name] = {column: data_type for column, data_type in columns}
+print(json.dumps(out))
