@@ -19,6 +19,8 @@ export interface IntegrationEnv {
   targetJsonl: string;
   singerCheckTap: string;
   pipelinewiseTargetPostgres: string;
+  /** The Python interpreter (a real one, not a shim) that made the virtual environments. */
+  python: string;
 }
 
 function parse(text: string): Map<string, string> {
@@ -62,6 +64,7 @@ export function integrationEnv(): IntegrationEnv {
     targetJsonl: tool('TARGET_JSONL'),
     singerCheckTap: tool('SINGER_CHECK_TAP'),
     pipelinewiseTargetPostgres: tool('PIPELINEWISE_TARGET_POSTGRES'),
+    python: tool('PYTHON'),
   };
   return cached;
 }
