@@ -45,6 +45,14 @@ class BundleHook(BuildHookInterface):
             return
         started = time.monotonic()
         self._workdir = tempfile.mkdtemp(prefix="tap-crm-bundle-")
+        try:
+            self._bundle(version, build_data)
+        except BaseException:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            raise
+        self.app.display_info(f"tap-crm: built the JavaScript bundle in {time.monotonic() - started:.1f} s")
+
+    def _bundle(self, version: str, build_data: dict) -> None:
         for source in SOURCES:
             src = os.path.join(self.root, source)
             dst = os.path.join(self._workdir, source)
@@ -67,7 +75,6 @@ class BundleHook(BuildHookInterface):
         self._run("npm run bundle", [*npm, "run", "--silent", "bundle", "--", out], env)
         if not editable:
             build_data["force_include"][out] = "tap_crm/js"
-        self.app.display_info(f"tap-crm: built the JavaScript bundle in {time.monotonic() - started:.1f} s")
 
     def _run(self, label: str, argv: list[str], env: dict[str, str]) -> None:
         self.app.display_info(f"tap-crm: {label} (in {self._workdir}, node {argv[0]})")
