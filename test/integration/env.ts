@@ -21,6 +21,8 @@ export interface IntegrationEnv {
   pipelinewiseTargetPostgres: string;
   /** The Python of .venv/pyairbyte, with PyAirbyte installed. */
   pyairbyte: string;
+  /** The Python interpreter (a real one, not a shim) that made the virtual environments. */
+  python: string;
 }
 
 function parse(text: string): Map<string, string> {
@@ -71,6 +73,7 @@ export function integrationEnv(): IntegrationEnv {
     singerCheckTap: tool('SINGER_CHECK_TAP'),
     pipelinewiseTargetPostgres: tool('PIPELINEWISE_TARGET_POSTGRES'),
     pyairbyte: tool('PYAIRBYTE'),
+    python: tool('PYTHON'),
   };
   return cached;
 }

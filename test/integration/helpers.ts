@@ -3,10 +3,10 @@
  * against the private PostgreSQL cluster (through psql: no database driver in the project), and the
  * expected warehouse types of the stream schemas.
  */
-import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
 import type { Simulator, StreamName } from '../../src/simulator/server.js';
 import { TAP_BIN } from '../helpers/run-tap.js';
@@ -27,6 +27,8 @@ export interface ShOptions {
   env?: Record<string, string>;
   /** Directories put first on the PATH. */
   path?: string[];
+  /** The whole PATH instead: nothing of this process's, so no Node.js unless one of these has it (see nodeFreePath). */
+  pathOnly?: string[];
   timeoutMs?: number;
 }
 
@@ -70,8 +72,52 @@ function childEnv(options: ShOptions): NodeJS.ProcessEnv {
     env[k] = v;
   }
   // The Node that runs the tests runs the tap too (its shebang is `/usr/bin/env node`).
-  const path = [...(options.path ?? []), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'];
+  const path = options.pathOnly ?? [...(options.path ?? []), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'];
   return { ...env, ...options.env, PATH: path.join(':') };
+}
+
+let toolsDir: string | undefined;
+
+/**
+ * A PATH with no Node.js at all, for what must run without it (the Python package, Meltano's install of it):
+ * `dirs`, then a temporary directory of symlinks to every command of /usr/bin and /bin except Node.js's
+ * (node, nodejs, npm, npx, corepack, and anything that is the node binary or lives in a node_modules).
+ * /usr/bin itself cannot be on it: the machine's node may be there.
+ */
+export function nodeFreePath(...dirs: string[]): string[] {
+  if (!toolsDir) {
+    const dir = tempDir('no-node-bin');
+    const node = realpathSync(process.execPath);
+    for (const from of ['/usr/bin', '/bin']) {
+      if (!existsSync(from)) continue;
+      for (const name of readdirSync(from)) {
+        if (['node', 'nodejs', 'npm', 'npx', 'corepack'].includes(name) || existsSync(join(dir, name))) continue;
+        let real: string;
+        try {
+          real = realpathSync(join(from, name));
+        } catch {
+          continue; // a dangling link
+        }
+        if (real === node || real.includes('/node_modules/') || /^node(js)?\d*$/.test(basename(real))) continue;
+        symlinkSync(join(from, name), join(dir, name));
+      }
+    }
+    toolsDir = dir;
+  }
+  return [...dirs, toolsDir];
+}
+
+/**
+ * The repository as a clone of it has it (its tracked files, and new ones not ignored, as they are in the
+ * working tree), copied into `dest`: no node_modules, dist/, .venv/ or .meltano/.
+ */
+export function copyRepository(dest: string): void {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+  for (const file of files.split('\0')) {
+    if (file === '' || !existsSync(join(ROOT, file))) continue; // deleted in the working tree
+    mkdirSync(dirname(join(dest, file)), { recursive: true });
+    copyFileSync(join(ROOT, file), join(dest, file));
+  }
 }
 
 /**

@@ -1,16 +1,18 @@
 /**
- * The project's meltano.yml, run by Meltano in a throwaway copy of the project: tap-crm on the PATH (a
- * symlink to dist/src/cli.js), settings from environment variables, the loaders that setup.sh installed
- * with `meltano install`. Meltano keeps the state between runs; the second run is incremental.
+ * The project's meltano.yml, run by Meltano in a throwaway copy of the repository (what a clone holds),
+ * with a PATH that has no Node.js: `meltano install` installs tap-crm from its pip_url (the project's
+ * folder: pyproject.toml), and skips the loaders, which setup.sh installed with `meltano install` from
+ * this same meltano.yml (linked in); settings from environment variables. Meltano keeps the state between
+ * runs; the second run is incremental.
  */
 import { expect } from 'chai';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT } from '../../src/paths.js';
+import { PACKAGE, ROOT } from '../../src/paths.js';
 import { startSimulator, STREAM_NAMES, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { endpoint } from '../../src/simulator/endpoints.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, Pg, sh, TAP_BIN, tempDir, truthIds, uniqueSchema, untilNextSecond, type ShResult } from './helpers.js';
+import { copyRepository, explain, nodeFreePath, Pg, sh, tempDir, truthIds, uniqueSchema, untilNextSecond, type ShResult } from './helpers.js';
 
 interface MeltanoSetting {
   name: string;
@@ -67,16 +69,22 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
   let env: IntegrationEnv;
   let sim: Simulator;
   let project: string;
-  let bin: string;
+  let install: ShResult;
   let pg: Pg;
   let schema: string;
+  /** The command that `meltano install` installed. */
+  const tapCrm = (): string => join(project, '.meltano', 'extractors', 'tap-crm', 'venv', 'bin', 'tap-crm');
 
-  /** Runs `meltano ARGS` in the project, settings from the environment as a user would give them. */
-  function meltano(args: string, options: { cwd?: string; path?: string[] } = {}): Promise<ShResult> {
+  /**
+   * Runs `meltano ARGS` in the project, settings from the environment as a user would give them, with no
+   * Node.js on the PATH (`withNode`: the Node.js that runs the tests first on it).
+   */
+  function meltano(args: string, options: { cwd?: string; withNode?: boolean } = {}): Promise<ShResult> {
     const { host, port, user, password, database } = env.pg;
     return sh(`'${env.meltano}' ${args}`, {
       cwd: options.cwd ?? project,
-      path: options.path ?? [bin],
+      ...(options.withNode ? { path: [] } : { pathOnly: nodeFreePath() }),
+      timeoutMs: 280_000,
       env: {
         MELTANO_SEND_ANONYMOUS_USAGE_STATS: 'false',
         MELTANO_CLI_DISABLE_VERSION_CHECK: 'true',
@@ -112,11 +120,15 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     schema = uniqueSchema('meltano');
     sim = await startSimulator({ records: 1500, seed: 31, rpm: 0 });
     project = tempDir('meltano');
-    copyFileSync(join(ROOT, 'meltano.yml'), join(project, 'meltano.yml'));
-    // The loaders that setup.sh installed with `meltano install` from this same meltano.yml.
+    copyRepository(project);
+    // The loaders that setup.sh installed with `meltano install` from this same meltano.yml: `meltano
+    // install` finds them up to date and leaves them as they are.
     mkdirSync(join(project, '.meltano'));
     symlinkSync(env.meltanoLoaders, join(project, '.meltano', 'loaders'));
-    bin = binDir({ 'tap-crm': TAP_BIN });
+    const which = await sh('command -v node nodejs npm npx || true', { cwd: project, pathOnly: nodeFreePath() });
+    expect(which.stdout, 'Node.js on the PATH of the test').to.equal('');
+    install = await meltano('install');
+    expect(install.code, explain(install)).to.equal(0);
     // The decimal setting through `meltano config set`: from an environment variable, Meltano 4.4.1 casts
     // it to a Decimal that it then fails to write into the tap's config (TypeError, not JSON serializable).
     const set = await meltano('config set tap-crm request_timeout 30.5');
@@ -128,6 +140,14 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     if (pg && schema) await pg.dropSchema(schema);
   });
 
+  it('meltano install builds and installs tap-crm from its pip_url, and its command runs with no Node.js on the PATH', async () => {
+    expect(install.stderr, explain(install)).to.include("Installed extractor 'tap-crm'");
+    expect(existsSync(tapCrm()), tapCrm()).to.equal(true);
+    const version = await sh(`'${tapCrm()}' --version`, { cwd: project, pathOnly: nodeFreePath() });
+    expect(version.code, explain(version)).to.equal(0);
+    expect(version.stdout.trim()).to.equal(PACKAGE.version);
+  });
+
   it('declares tap-crm as `tap-crm --about` describes it: capabilities, and each setting with its Meltano kind', async () => {
     const python = join(dirname(env.meltano), 'python');
     const dump = await sh(`'${python}' -c 'import json, sys, yaml; json.dump(yaml.safe_load(open("meltano.yml")), sys.stdout)'`, {
@@ -135,13 +155,13 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     });
     expect(dump.code, explain(dump)).to.equal(0);
     const yml = JSON.parse(dump.stdout) as MeltanoYml;
-    const about = await sh(`tap-crm --about --format json`, { cwd: project, path: [bin] });
+    const about = await sh(`'${tapCrm()}' --about --format json`, { cwd: project, pathOnly: nodeFreePath() });
     expect(about.code, explain(about)).to.equal(0);
     const { capabilities, settings } = JSON.parse(about.stdout) as About;
 
     const tap = yml.plugins.extractors.find((p) => p.name === 'tap-crm')!;
-    expect(tap).to.include({ namespace: 'tap_crm', executable: 'tap-crm' });
-    expect(tap).not.to.have.property('pip_url');
+    // The project's own folder, quoted for shlex (a path with spaces stays one argument).
+    expect(tap).to.include({ namespace: 'tap_crm', executable: 'tap-crm', pip_url: '"$MELTANO_PROJECT_ROOT"' });
     expect(tap.capabilities).to.deep.equal(capabilities);
     expect(tap.select, 'every stream but ticket_comments, as the tap selects by default').to.deep.equal(['*.*', '!ticket_comments.*']);
     const declared = Object.fromEntries((tap.settings ?? []).map((s) => [s.name, s]));
@@ -270,15 +290,16 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     });
   });
 
-  it('runs tap-crm from a project-relative executable (dist/src/cli.js) when it is not on the PATH', async () => {
+  it('without the pip_url, runs the working tree\'s build, dist/src/cli.js, as a project-relative executable (Node.js on the PATH)', async () => {
     const local = tempDir('meltano-local');
     const yml = readFileSync(join(ROOT, 'meltano.yml'), 'utf8');
-    expect(yml).to.include('\n    executable: tap-crm\n');
-    writeFileSync(join(local, 'meltano.yml'), yml.replace('\n    executable: tap-crm\n', '\n    executable: dist/src/cli.js\n'));
+    const entry = '\n    pip_url: \'"$MELTANO_PROJECT_ROOT"\'\n    executable: tap-crm\n';
+    expect(yml).to.include(entry);
+    writeFileSync(join(local, 'meltano.yml'), yml.replace(entry, '\n    executable: dist/src/cli.js\n'));
     symlinkSync(join(ROOT, 'dist'), join(local, 'dist'));
     const which = await sh('command -v tap-crm || true', { cwd: local, path: [] });
     expect(which.stdout, 'tap-crm on the PATH').to.equal('');
-    const run = await meltano('config test tap-crm', { cwd: local, path: [] });
+    const run = await meltano('config test tap-crm', { cwd: local, withNode: true });
     expect(run.code, explain(run)).to.equal(0);
     expect(run.stdout).to.include('Plugin configuration is valid');
   });

@@ -10,7 +10,8 @@
 #     (MeltanoLabs target-postgres, target-jsonl), installed by `meltano install` itself, with those pins as
 #     constraints, in a copy of the project: .venv/meltano-project/.meltano/loaders/ (Meltano rewrites the
 #     meltano.yml it works on, so never the repository's own).
-#   - test/integration/.env.integration: the connection facts and tool paths that the tests read.
+#   - test/integration/.env.integration: the connection facts and tool paths that the tests read, and the
+#     Python interpreter with which pip.test.ts makes a fresh virtual environment for `pip install .`.
 #
 # `bash test/integration/setup.sh stop` stops the private cluster.
 set -euo pipefail
@@ -191,6 +192,7 @@ TAP_CRM_IT_TARGET_JSONL=$PLUGINS/loaders/target-jsonl/venv/bin/target-jsonl
 TAP_CRM_IT_SINGER_CHECK_TAP=$VENV/singer-tools/bin/singer-check-tap
 TAP_CRM_IT_PIPELINEWISE_TARGET_POSTGRES=$VENV/pipelinewise-target-postgres/bin/target-postgres
 TAP_CRM_IT_PYAIRBYTE=$VENV/pyairbyte/bin/python
+TAP_CRM_IT_PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
 EOF
 mv "$ENV_FILE.tmp" "$ENV_FILE"
 say "wrote ${ENV_FILE#"$ROOT"/} ($(( $(date +%s) - started )) s)"
