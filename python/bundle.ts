@@ -22,7 +22,10 @@ import { ROOT } from '../src/paths.js';
 export function shebangFlags(firstLine: string): string[] {
   const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+=\S+)*)\s*$/.exec(firstLine);
   if (!m) throw new Error(`unexpected shebang: ${firstLine}`);
-  return m[1]!.trim().split(/\s+/).filter((f) => f.length > 0);
+  return m[1]!
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f.length > 0);
 }
 
 /**
@@ -53,7 +56,9 @@ export async function bundle(outdir: string): Promise<void> {
     format: 'esm',
     target: 'node20.19',
     // CommonJS modules (ajv) in an ESM file: esbuild's require() of Node's built-ins needs a real one.
-    banner: { js: "import { createRequire as __tapCrmCreateRequire } from 'node:module'; const require = __tapCrmCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __tapCrmCreateRequire } from 'node:module'; const require = __tapCrmCreateRequire(import.meta.url);",
+    },
     plugins: [bundleValidatorRequires],
     legalComments: 'eof',
     logLevel: 'warning',

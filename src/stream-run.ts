@@ -352,8 +352,24 @@ function settle(run: StreamRun, error: unknown): void {
     output.result.error = error.message;
     run.sync.progress?.ended(output.result.stream, 'failed', { reason: error.message });
   }
-  log.error(error.message);
+  log.error(`${error.message}${whatToDo(error)}`);
   void incomplete(run);
+}
+
+/** What the user can do about a stream's failure, by its kind. */
+function whatToDo(error: TapError | ApiError): string {
+  if (!(error instanceof ApiError)) return '';
+  switch (error.kind) {
+    case 'not_found':
+      return ': the account has no such list (a module switched off?); deselect the stream, or check base_url';
+    case 'client':
+      return ': the API refused the request; report it with the stream name';
+    case 'exhausted':
+    case 'heavy':
+      return ': the API kept failing; run again later (the other streams go on)';
+    default:
+      return '';
+  }
 }
 
 /** STREAM_STATUS INCOMPLETE for the stream and its children (Airbyte); a failed stdout is the run's own error. */
@@ -442,7 +458,10 @@ async function emitPage(sync: SyncContext, output: StreamOutput, page: NumberedP
   output.result.pages++;
   output.result.duplicates += duplicates;
   if (page.withoutId > 0)
-    log.warning(`stream ${output.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped`);
+    log.warning(
+      `stream ${output.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped ` +
+        '(a record without an id cannot be merged in a table): report it with the stream name if it persists',
+    );
   await sync.writer.lines(out);
   output.result.records += emitted.length;
   return emitted;

@@ -46,11 +46,13 @@ export function readSettings(config: string[] | undefined): { settings: Resolved
 export function readInput(files: InputFiles): TapInput {
   const { settings, raw } = readSettings(files.config);
   if (raw.log_level !== undefined || !files.levelFromEnv) setLevel(settings.log_level); // else TAP_CRM_LOG_LEVEL stays
-  for (const name of unknownSettings(raw)) log.warning(`setting "${name}" is not a tap-crm setting; ignored`);
+  for (const name of unknownSettings(raw)) {
+    log.warning(`setting "${name}" is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
+  }
   const catalog = files.catalog ? files.parseCatalog(readJsonFile(files.catalog, 'catalog'), files.catalog) : undefined;
   const state = files.state ? files.parseState(readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;
   const streams = selectStreams(catalog);
-  if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync');
+  if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync (mark streams "selected": true in its metadata)');
   return { settings, streams, state };
 }
 

@@ -22,7 +22,9 @@ function run(cwd: string, args: string[]): Promise<{ code: number | null; stdout
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -47,13 +49,19 @@ describe('the bundle of the Python package (npm run bundle)', function () {
 
   it('is cli.js (starting with the shebang of src/cli.ts), page-worker.js, package.json (name, version) and schemas/', () => {
     expect(readdirSync(dir).sort()).to.deep.equal(['cli.js', 'package.json', 'page-worker.js', 'schemas']);
-    expect(readFileSync(join(dir, 'cli.js'), 'utf8').split('\n', 1)[0]).to.equal(readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n', 1)[0]);
+    expect(readFileSync(join(dir, 'cli.js'), 'utf8').split('\n', 1)[0]).to.equal(
+      readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n', 1)[0],
+    );
     expect(flags).to.deep.equal(['--max-semi-space-size=2', '--max-old-space-size=128']);
-    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).to.include({ name: PACKAGE.name, version: PACKAGE.version, type: 'module' });
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).to.include({
+      name: PACKAGE.name,
+      version: PACKAGE.version,
+      type: 'module',
+    });
     expect(readdirSync(join(dir, 'schemas')).sort()).to.deep.equal(readdirSync(join(ROOT, 'schemas')).sort());
   });
 
-  it('gives package.json\'s version to --version and --about', async () => {
+  it("gives package.json's version to --version and --about", async () => {
     const version = await run(dir, [...flags, 'cli.js', '--version']);
     expect(version.code, version.stderr).to.equal(0);
     expect(version.stdout.trim()).to.equal(PACKAGE.version);
@@ -75,7 +83,10 @@ describe('the bundle of the Python package (npm run bundle)', function () {
     expect(Object.keys(ids).sort()).to.deep.equal([...defaults].sort());
     for (const stream of defaults) {
       const expected = (truth as unknown as Record<string, { id: number }[]>)[stream]!.map((r) => r.id).sort((a, b) => a - b);
-      expect([...ids[stream]!].sort((a, b) => a - b), stream).to.deep.equal(expected);
+      expect(
+        [...ids[stream]!].sort((a, b) => a - b),
+        stream,
+      ).to.deep.equal(expected);
     }
   });
 });

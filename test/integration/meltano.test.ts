@@ -12,7 +12,18 @@ import { PACKAGE, ROOT } from '../../src/paths.js';
 import { startSimulator, STREAM_NAMES, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { endpoint } from '../../src/simulator/endpoints.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { copyRepository, explain, nodeFreePath, Pg, sh, tempDir, truthIds, uniqueSchema, untilNextSecond, type ShResult } from './helpers.js';
+import {
+  copyRepository,
+  explain,
+  nodeFreePath,
+  Pg,
+  sh,
+  tempDir,
+  truthIds,
+  uniqueSchema,
+  untilNextSecond,
+  type ShResult,
+} from './helpers.js';
 
 interface MeltanoSetting {
   name: string;
@@ -290,7 +301,7 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     });
   });
 
-  it('without the pip_url, runs the working tree\'s build, dist/src/cli.js, as a project-relative executable (Node.js on the PATH)', async () => {
+  it("without the pip_url, runs the working tree's build, dist/src/cli.js, as a project-relative executable (Node.js on the PATH)", async () => {
     const local = tempDir('meltano-local');
     const yml = readFileSync(join(ROOT, 'meltano.yml'), 'utf8');
     const entry = '\n    pip_url: \'"$MELTANO_PROJECT_ROOT"\'\n    executable: tap-crm\n';

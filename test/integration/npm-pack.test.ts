@@ -49,17 +49,32 @@ describe('npm pack: the tarball, installed with npm install -g into a temporary 
   it('holds the built tap, the schemas, the catalog and package.json; no sources, tests, source maps or Python package', async () => {
     const list = await sh(`tar -tzf '${tarball}'`, { cwd: work });
     expect(list.code, explain(list)).to.equal(0);
-    const files = list.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    expect(files).to.include.members(['package.json', 'README.md', 'dist/src/cli.js', 'dist/src/page-worker.js', 'dist/src/simulator/cli.js', 'catalog/catalog.json']);
+    const files = list.stdout
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
+    expect(files).to.include.members([
+      'package.json',
+      'README.md',
+      'dist/src/cli.js',
+      'dist/src/page-worker.js',
+      'dist/src/simulator/cli.js',
+      'catalog/catalog.json',
+    ]);
     for (const schema of readdirSync(join(ROOT, 'schemas'))) expect(files).to.include(`schemas/${schema}`);
-    const unwanted = files.filter((f) => !/^(package\.json|README\.md|dist\/src\/.+\.js|schemas\/.+\.json|catalog\/catalog\.json)$/.test(f));
+    const unwanted = files.filter(
+      (f) => !/^(package\.json|README\.md|dist\/src\/.+\.js|schemas\/.+\.json|catalog\/catalog\.json)$/.test(f),
+    );
     expect(unwanted, 'files outside dist/src/*.js, schemas/, catalog/').to.deep.equal([]);
     expect(files).not.to.include('dist/src/generate.js'); // it needs dev dependencies
   });
 
   it('installs tap-crm and crm-simulator, with the runtime dependencies only', async () => {
     expect(readdirSync(join(prefix, 'bin')).sort()).to.deep.equal(Object.keys(pkg.bin).sort());
-    const run = await sh('tap-crm --version && tap-crm --about --format json && crm-simulator --help', { cwd: work, path: [join(prefix, 'bin')] });
+    const run = await sh('tap-crm --version && tap-crm --about --format json && crm-simulator --help', {
+      cwd: work,
+      path: [join(prefix, 'bin')],
+    });
     expect(run.code, explain(run)).to.equal(0);
     expect(run.stdout.split('\n', 1)[0]).to.equal(PACKAGE.version);
     expect(run.stdout).to.include(`"version": "${PACKAGE.version}"`);
@@ -83,7 +98,9 @@ describe('npm pack: the tarball, installed with npm install -g into a temporary 
 
   it('npx runs tap-crm from the tarball', async () => {
     // An npm cache of its own: npx keeps what it installs there (under _npx), keyed by the tarball's path.
-    const run = await sh(`npx --yes --cache '${join(work, 'npx-cache')}' --package '${tarball}' -- tap-crm --version`, { cwd: tempDir('npx') });
+    const run = await sh(`npx --yes --cache '${join(work, 'npx-cache')}' --package '${tarball}' -- tap-crm --version`, {
+      cwd: tempDir('npx'),
+    });
     expect(run.code, explain(run)).to.equal(0);
     expect(run.stdout.trim()).to.equal(PACKAGE.version);
   });

