@@ -5,8 +5,8 @@
  *
  * The critical path: a stream whose pages carry no total_pages (a chain) reads one page at a time, so the
  * chains start first, and the streams that can fetch pages ahead fill the other request slots around them.
- * Pages fetched ahead are shared out between the running streams (PAGES_AHEAD_PER_REQUEST per request slot
- * in all), so that memory stays bounded however many run, and the last stream running alone gets them all.
+ * Pages fetched ahead are shared out between the running streams (a bound for the run, see below), so
+ * that memory stays bounded however many run, and the last stream running alone gets them all.
  */
 import type { SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
@@ -21,8 +21,13 @@ import type { MessageWriter } from './writer.js';
 
 export type { StreamResult } from './stream-run.js';
 
-/** Pages fetched ahead of the one being written, all running streams together, per request slot. */
-const PAGES_AHEAD_PER_REQUEST = 4;
+/**
+ * Pages fetched ahead of the one being written, all running streams together: 16, or two per request
+ * slot where there are more slots. Fewer starve the page workers on a fast API (the cpu benchmark);
+ * more grow the resident size on a long sync (the memory benchmark): figures in the README.
+ */
+const MIN_PAGES_AHEAD = 16;
+const PAGES_AHEAD_PER_REQUEST = 2;
 
 export interface SyncOptions {
   client: Pick<HttpClient, 'get'>;
@@ -45,7 +50,7 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
   const pool = options.pool ?? new PagePool();
   const mode = options.mode ?? syncMode();
   const running = { streams: 0 };
-  const pagesAhead = PAGES_AHEAD_PER_REQUEST * settings.max_concurrency;
+  const pagesAhead = Math.max(MIN_PAGES_AHEAD, PAGES_AHEAD_PER_REQUEST * settings.max_concurrency);
   const sync: SyncContext = {
     client,
     writer,
