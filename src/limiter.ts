@@ -3,7 +3,8 @@
  * of `windowMs` as the server counts them. The server counts a request when it arrives, which is some time
  * after we start it and before its answer is back; so a request holds its slot from its start until
  * `windowMs` after its answer, and the server can never see more than `limit` in one window, whatever
- * the latency and its jitter (the cost: one latency per window, well under 1% at a minute).
+ * the latency and its jitter (the cost: one latency per window, well under 1% at a minute). A request the
+ * server refused (429) frees its slot at once: it counts what it accepts.
  * A 429 from the server anyway (its limit is per IP, and other clients may share it:
  * docs/api.md#rate-limit-and-failures) tells what the server allows us: the requests it accepted in the
  * window before it. The limit drops to that, then probes for more: one request more after a window
