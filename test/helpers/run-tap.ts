@@ -68,8 +68,11 @@ export function runTap(args: string[], options: TapRunOptions = {}): Promise<Tap
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      // A message is a whole line: a tap killed mid-write (SIGKILL) leaves a last line cut short, which a
+      // target never reads as a message either.
       const messages = stdout
         .split('\n')
+        .slice(0, -1)
         .filter((l) => l.startsWith('{"type":'))
         .map((l) => JSON.parse(l) as SingerMessage);
       resolve({ code, signal, stdout, stderr, messages, stderrLines: stderr.split('\n').filter((l) => l.length > 0) });
