@@ -269,14 +269,19 @@ export function firstSeen(page: PageResult, seen: IdSet, room?: number): PageOut
 
 /** The lines of `out` (each ends with a newline, which JSON never holds unescaped) but those numbered in `drop`. */
 function withoutLines(out: Uint8Array, drop: Set<number>): Uint8Array {
-  const kept: Uint8Array[] = [];
-  for (let start = 0, line = 0; start < out.length; line++) {
+  return Buffer.concat(recordLines(out).filter((_, line) => !drop.has(line)));
+}
+
+/** The lines of RECORD output, each with its newline (which JSON never holds unescaped). */
+export function recordLines(out: Uint8Array): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  for (let start = 0; start < out.length;) {
     const newline = out.indexOf(0x0a, start);
     const end = newline < 0 ? out.length : newline + 1;
-    if (!drop.has(line)) kept.push(out.subarray(start, end));
+    lines.push(out.subarray(start, end));
     start = end;
   }
-  return Buffer.concat(kept);
+  return lines;
 }
 
 /**

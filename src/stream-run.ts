@@ -20,7 +20,7 @@ import { log, metric } from './log.js';
 import type { PagePool } from './page-pool.js';
 import type { ProtocolName } from './messages.js';
 import type { RunProgress } from './progress.js';
-import { firstSeen, type PageResult, type StreamSpec } from './pages.js';
+import { firstSeen, recordLines, type PageJob, type PageOutput, type PageResult, type StreamSpec } from './pages.js';
 import { limitReached, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
 import { bookmarkOf, laterOf, setBookmark, type StateKeeper } from './state.js';
@@ -220,11 +220,8 @@ function noteNewest(run: StreamRun, newestMs: number | undefined): void {
  */
 async function emitDetails(run: StreamRun, page: NumberedPage, detailKey: number): Promise<(number | string)[]> {
   const { sync, stream } = run;
-  const { out, emitted, duplicates } = firstSeen(page, stream.seen, roomLeft(sync.mode, stream));
-  sync.progress?.page(stream.result.stream, page.number, emitted.length, page);
-  stream.result.pages++;
-  stream.result.duplicates += duplicates;
-  const listed = splitLines(out);
+  const { out, emitted } = takePage(sync, stream, page);
+  const listed = recordLines(out);
   const details = await Promise.all(emitted.map((id, i) => readDetail(run, id, detailKey, listed[i]!)));
   let written = 0;
   for (const detail of details) {
@@ -246,12 +243,8 @@ async function readDetail(
   const { sync } = run;
   const { def } = run.stream.selected;
   const path = def.detail!.path.replace('{id}', encodeURIComponent(String(id)));
-  const check = async (body: Buffer): Promise<Checked<PageResult>> => {
-    const result = await sync.pool.process({ key: detailKey, page: 1, body, extractedAt: Date.now(), sinceMs: run.sinceMs });
-    if (result.invalid === 'json') return { ok: false, retry: true, reason: 'an invalid JSON body' };
-    if (result.invalid === 'no-array') return { ok: false, retry: false, reason: `a body without a "${def.detail!.recordKey}" object` };
-    return { ok: true, value: result };
-  };
+  const check = (body: Buffer) =>
+    processBody(sync, { key: detailKey, page: 1, body, sinceMs: run.sinceMs }, `a "${def.detail!.recordKey}" object`);
   try {
     return await sync.client.get(path, {}, { stream: def.name }, check);
   } catch (error) {
@@ -265,17 +258,6 @@ async function readDetail(
     run.detailRefused = true;
     return { out: listed };
   }
-}
-
-/** The lines of RECORD output (each ends with a newline). */
-function splitLines(out: Uint8Array): Uint8Array[] {
-  const lines: Uint8Array[] = [];
-  for (let start = 0; start < out.length;) {
-    const end = out.indexOf(0x0a, start) + 1;
-    lines.push(out.subarray(start, end));
-    start = end;
-  }
-  return lines;
 }
 
 function listParams(run: StreamRun): Params {
@@ -401,15 +383,8 @@ function report(run: StreamRun, startedMs: number): void {
 function readPages(output: StreamOutput, path: string, params: Params, sync: SyncContext, sinceMs?: number) {
   const { def } = output.selected;
   const { per_page: pageSize, ...query } = params;
-  const processPage = async (page: number, body: Buffer): Promise<Checked<PageResult>> => {
-    const result = await sync.pool.process({ key: output.poolKey, page, body, extractedAt: Date.now(), sinceMs });
-    if (result.invalid === 'json') return { ok: false, retry: true, reason: 'an invalid JSON body' };
-    if (result.invalid === 'no-array') {
-      const reason = `a body without a "${def.arrayKey}" array; check that base_url points at the API root (…/api/v1)`;
-      return { ok: false, retry: false, reason };
-    }
-    return { ok: true, value: result };
-  };
+  const expected = `a "${def.arrayKey}" array; check that base_url points at the API root (…/api/v1)`;
+  const processPage = (page: number, body: Buffer) => processBody(sync, { key: output.poolKey, page, body, sinceMs }, expected);
   const fetchPage: FetchPage<PageResult> = (page, perPage, heavy) => {
     // The target stopped reading: no more requests (the run is over).
     if (sync.writer.failed) return Promise.reject(sync.writer.failed);
@@ -428,6 +403,17 @@ function readPages(output: StreamOutput, path: string, params: Params, sync: Syn
       reportShrink(output, shrink);
     },
   });
+}
+
+/**
+ * A body through the page pool, as the HTTP client's check: its records, or why not. A body that is not
+ * JSON is fetched again; one without its records (`expected`: what should hold them) is a failure.
+ */
+async function processBody(sync: SyncContext, job: Omit<PageJob, 'extractedAt'>, expected: string): Promise<Checked<PageResult>> {
+  const result = await sync.pool.process({ ...job, extractedAt: Date.now() });
+  if (result.invalid === 'json') return { ok: false, retry: true, reason: 'an invalid JSON body' };
+  if (result.invalid === 'no-array') return { ok: false, retry: false, reason: `a body without ${expected}` };
+  return { ok: true, value: result };
 }
 
 /** One WARNING per stream the first time its pages shrink (INFO for the next times): what happened, the size now asked. */
@@ -453,16 +439,22 @@ function roomLeft(mode: RunMode, output: StreamOutput): number | undefined {
 
 /** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
 async function emitPage(sync: SyncContext, output: StreamOutput, page: NumberedPage): Promise<(number | string)[]> {
-  const { out, emitted, duplicates } = firstSeen(page, output.seen, roomLeft(sync.mode, output));
-  sync.progress?.page(output.result.stream, page.number, emitted.length, page);
+  const { out, emitted } = takePage(sync, output, page);
+  await sync.writer.lines(out);
+  output.result.records += emitted.length;
+  return emitted;
+}
+
+/** A page's records but those emitted before (and beyond the record limit), counted; the page's lines and ids to write. */
+function takePage(sync: SyncContext, output: StreamOutput, page: NumberedPage): PageOutput {
+  const taken = firstSeen(page, output.seen, roomLeft(sync.mode, output));
+  sync.progress?.page(output.result.stream, page.number, taken.emitted.length, page);
   output.result.pages++;
-  output.result.duplicates += duplicates;
+  output.result.duplicates += taken.duplicates;
   if (page.withoutId > 0)
     log.warning(
       `stream ${output.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped ` +
         '(a record without an id cannot be merged in a table): report it with the stream name if it persists',
     );
-  await sync.writer.lines(out);
-  output.result.records += emitted.length;
-  return emitted;
+  return taken;
 }
