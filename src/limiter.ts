@@ -13,6 +13,7 @@
  * and climbs back in a few windows once the other client is gone.
  */
 import type { Clock } from './clock.js';
+import { RecentEvents } from './recent.js';
 
 export class RateLimiter {
   /** Requests started and not yet answered: each holds a slot. */
@@ -29,9 +30,8 @@ export class RateLimiter {
   private credit = 0;
   /** Requests gained per window without a 429: 1 after a 429, doubling with each such window. */
   private step = 1;
-  /** When requests succeeded, oldest first, over the last window (those before `successHead` are older). */
-  private successes: number[] = [];
-  private successHead = 0;
+  /** The requests that succeeded in the last window. */
+  private readonly successes: RecentEvents;
   private queue: Promise<void> = Promise.resolve();
   private wakeOnRelease: (() => void) | null = null;
 
@@ -41,6 +41,7 @@ export class RateLimiter {
     private readonly windowMs = 60_000,
   ) {
     this.current = limit;
+    this.successes = new RecentEvents(windowMs);
   }
 
   /** The limit in force now: lower than the configured one after a 429 (the progress display shows it). */
@@ -108,7 +109,7 @@ export class RateLimiter {
     if (requestStartedAt < this.lastThrottle) return;
     const now = this.clock.now();
     this.lastThrottle = now;
-    this.current = Math.max(1, Math.min(this.current - 1, this.recentSuccesses(now)));
+    this.current = Math.max(1, Math.min(this.current - 1, this.successes.count(now)));
     this.credit = 0;
     this.step = 1;
   }
@@ -117,22 +118,10 @@ export class RateLimiter {
 
   /** A request succeeded: after a window's worth of successes without a 429, the limit climbs by `step`, which doubles. */
   succeeded(): void {
-    const now = this.clock.now();
-    this.successes.push(now);
-    this.recentSuccesses(now); // drops the old ones
+    this.successes.add(this.clock.now());
     if (this.current >= this.limit || ++this.credit < this.current) return;
     this.current = Math.min(this.limit, this.current + this.step);
     this.step *= 2;
     this.credit = 0;
-  }
-
-  /** Requests that succeeded in the window ending now. */
-  private recentSuccesses(now: number): number {
-    while (this.successHead < this.successes.length && this.successes[this.successHead]! <= now - this.windowMs) this.successHead++;
-    if (this.successHead >= 1024 && this.successHead * 2 >= this.successes.length) {
-      this.successes = this.successes.slice(this.successHead);
-      this.successHead = 0;
-    }
-    return this.successes.length - this.successHead;
   }
 }

@@ -5,6 +5,8 @@
  * otherwise, and once more for the run summary.
  */
 
+import { RecentEvents } from './recent.js';
+
 export type StreamPhase = 'waiting' | 'running' | 'synced' | 'skipped' | 'failed';
 
 export interface StreamProgress {
@@ -39,8 +41,8 @@ export interface RunTotals {
 
 export class RunProgress {
   private readonly byStream = new Map<string, StreamProgress>();
-  /** Times of the requests of the last minute, for the rate achieved. */
-  private recent: number[] = [];
+  /** The requests of the last minute, for the rate achieved. */
+  private readonly recent = new RecentEvents(60_000);
   readonly startedMs = Date.now();
 
   constructor(streams: readonly string[] = []) {
@@ -66,9 +68,7 @@ export class RunProgress {
     if (!progress) return;
     progress.requests++;
     if (status === 429) progress.throttled++;
-    const now = Date.now();
-    this.recent.push(now);
-    if (this.recent.length > 4096 || this.recent[0]! < now - 60_000) this.recent = this.recent.filter((t) => t >= now - 60_000);
+    this.recent.add(Date.now());
   }
 
   retried(stream: string): void {
@@ -102,9 +102,8 @@ export class RunProgress {
   /** Requests a minute over the last minute (or since the start, when the run is younger). */
   requestsPerMinute(now = Date.now()): number {
     const since = Math.max(this.startedMs, now - 60_000);
-    const count = this.recent.filter((t) => t > since).length;
     const minutes = Math.max((now - since) / 60_000, 1 / 60);
-    return count / minutes;
+    return this.recent.count(now) / minutes;
   }
 
   totals(): RunTotals {
