@@ -9,7 +9,7 @@
  * its total_pages. Until every stream has, the ETA is a lower bound ("≥"), and says how many are missing.
  */
 import { log, setSink } from './log.js';
-import type { RunProgress, StreamProgress } from './progress.js';
+import { streamSeconds, type RunProgress, type StreamProgress } from './progress.js';
 
 export interface DisplayOptions {
   progress: RunProgress;
@@ -109,7 +109,7 @@ function streamCounts(s: StreamProgress): string {
   return `${records}, page ${s.pages}/${s.totalPages ?? '?'}`;
 }
 
-export function duration(seconds: number): string {
+function duration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
@@ -122,7 +122,6 @@ export function duration(seconds: number): string {
  */
 export function summaryTable(progress: RunProgress, nowMs = Date.now()): string[] {
   const header = ['stream', 'status', 'records', 'pages', 'requests', 'retries', '429s', 'seconds', 'bookmark'];
-  const seconds = (s: StreamProgress) => ((s.endedMs ?? nowMs) - (s.startedMs ?? s.endedMs ?? nowMs)) / 1000;
   const rows = progress.streams.map((s) => [
     s.stream,
     s.phase === 'synced' ? 'ok' : s.phase,
@@ -131,7 +130,7 @@ export function summaryTable(progress: RunProgress, nowMs = Date.now()): string[
     String(s.requests),
     String(s.retries),
     String(s.throttled),
-    seconds(s).toFixed(1),
+    streamSeconds(s, nowMs).toFixed(1),
     s.bookmark ?? '',
   ]);
   const t = progress.totals();

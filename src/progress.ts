@@ -28,6 +28,12 @@ export interface StreamProgress {
   reason?: string;
 }
 
+/** Seconds a stream has run (until now when it has not ended; 0 when it never started). */
+export function streamSeconds(s: StreamProgress, nowMs = Date.now()): number {
+  const end = s.endedMs ?? nowMs;
+  return (end - (s.startedMs ?? end)) / 1000;
+}
+
 export interface RunTotals {
   records: number;
   pages: number;

@@ -6,7 +6,7 @@ import { selectStreams, type SelectedStream, type UserCatalog } from './catalog.
 import { TapError, UsageError } from './errors.js';
 import { ApiError, HttpClient, type RequestObserver } from './http.js';
 import { addSecret, log, logs, metric, setLevel, setMetrics } from './log.js';
-import { RunProgress } from './progress.js';
+import { RunProgress, streamSeconds } from './progress.js';
 import { startDisplay, summaryTable } from './progress-display.js';
 import { PagePool } from './page-pool.js';
 import { syncMode, TEST_MODE } from './run-mode.js';
@@ -124,7 +124,6 @@ function onTerminal(writer: MessageWriter): boolean {
 function summarise(progress: RunProgress): void {
   for (const line of summaryTable(progress)) log.info(line);
   for (const s of progress.streams) {
-    const seconds = Math.round(((s.endedMs ?? Date.now()) - (s.startedMs ?? Date.now())) / 100) / 10;
     metric({
       type: 'counter',
       metric: 'stream_summary',
@@ -136,7 +135,7 @@ function summarise(progress: RunProgress): void {
         requests: s.requests,
         retries: s.retries,
         throttled: s.throttled,
-        seconds,
+        seconds: Math.round(streamSeconds(s) * 10) / 10,
         ...(s.bookmark ? { bookmark: s.bookmark } : {}),
       },
     });
