@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DRIFTED, DRIFTED_SCHEMA } from './conform.js';
 import { UsageError } from './errors.js';
 import { isPlainObject as isObject } from './json.js';
 import { SCHEMAS_DIR } from './paths.js';
@@ -73,8 +74,14 @@ export function discover(): Catalog {
   return { streams: STREAMS.map(discoverStream) };
 }
 
+/** A stream's schema as discovered: its file's, with DRIFTED, where values that do not fit their type go (conform.ts). */
+export function streamSchema(name: string): JsonSchema {
+  const schema = loadSchema(name);
+  return { ...schema, properties: { ...schema.properties, [DRIFTED]: DRIFTED_SCHEMA } };
+}
+
 function discoverStream(def: StreamDef): CatalogStream {
-  const schema = loadSchema(def.name);
+  const schema = streamSchema(def.name);
   const method: ReplicationMethod = def.replicationKey || def.parent ? 'INCREMENTAL' : 'FULL_TABLE';
   const streamMeta: Record<string, unknown> = {
     inclusion: 'available',
@@ -89,7 +96,7 @@ function discoverStream(def: StreamDef): CatalogStream {
     streamMeta['forced-replication-method'] = method;
   }
   if (def.parent) streamMeta['parent-tap-stream-id'] = def.parent;
-  const automatic = new Set([...KEY_PROPERTIES, ...(def.replicationKey ? [def.replicationKey] : [])]);
+  const automatic = new Set(automaticFields(def));
   const fieldMeta = Object.keys(schema.properties ?? {}).map((field) => ({
     breadcrumb: ['properties', field],
     metadata: { inclusion: automatic.has(field) ? 'automatic' : 'available', 'selected-by-default': true },
@@ -163,7 +170,7 @@ export function selectStreams(catalog: UserCatalog | undefined): SelectedStream[
     const root = metadata.find((m) => m.breadcrumb.length === 0)?.metadata ?? {};
     if (catalog && metadata.length > 0 && !isSelected(root, entry.selected)) continue;
     const properties = entry.schema.properties ?? {};
-    const automatic = [...KEY_PROPERTIES, ...(def.replicationKey ? [def.replicationKey] : [])];
+    const automatic = automaticFields(def);
     const kept = Object.keys(properties).filter((field) => {
       const meta = metadata.find((m) => m.breadcrumb.length === 2 && m.breadcrumb[1] === field)?.metadata;
       return !catalog || !meta || isSelected(meta, undefined) || automatic.includes(field);
@@ -180,7 +187,7 @@ export function selectStreams(catalog: UserCatalog | undefined): SelectedStream[
   for (const child of selected.filter((s) => s.def.parent)) {
     if (selected.some((s) => s.def.name === child.def.parent)) continue;
     const parent = streamByName(child.def.parent!)!;
-    selected.push({ def: parent, schema: loadSchema(parent.name), fields: null, method: 'INCREMENTAL', walkOnly: true });
+    selected.push({ def: parent, schema: streamSchema(parent.name), fields: null, method: 'INCREMENTAL', walkOnly: true });
   }
   return selected;
 }
@@ -212,6 +219,11 @@ function isSelected(meta: Record<string, unknown>, entrySelected: unknown): bool
   const explicit = typeof meta.selected === 'boolean' ? meta.selected : entrySelected;
   if (typeof explicit === 'boolean') return explicit;
   return meta['selected-by-default'] === true;
+}
+
+/** Fields always emitted: the key, the replication key, and DRIFTED (a value moved there must not be lost). */
+function automaticFields(def: StreamDef): string[] {
+  return [...KEY_PROPERTIES, ...(def.replicationKey ? [def.replicationKey] : []), DRIFTED];
 }
 
 function pick<T>(object: Record<string, T>, keys: string[]): Record<string, T> {

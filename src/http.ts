@@ -33,6 +33,8 @@ export interface HttpClientOptions {
   rateWindowMs?: number;
   /** Told of every answer and retry, by stream (the progress display). */
   observer?: RequestObserver;
+  /** The largest answer read, bytes (decoded): one larger is cut off as it arrives (max_response_mb). */
+  maxResponseBytes?: number;
 }
 
 export interface RequestObserver {
@@ -47,7 +49,8 @@ export type ApiErrorKind =
   | 'not_found' // 404
   | 'client' // other 4xx: a request the API refuses
   | 'unreadable' // a 2xx whose body the caller's check refused for good
-  | 'heavy' // 504 or no answer in time, reported at once because the caller asked (a page too heavy)
+  | 'heavy' // 504, no answer in time or one over max_response_mb, reported at once because the caller asked (a page too heavy)
+  | 'too_large' // an answer over max_response_mb where the caller cannot ask a smaller page
   | 'exhausted'; // retriable failures until the retries ran out
 
 export class ApiError extends Error {
@@ -98,6 +101,8 @@ type Failure = {
   retryAfterMs?: number | null;
   detail?: string;
   heavy?: boolean;
+  /** The answer was over max_response_mb: asking again as it is cannot help. */
+  tooLarge?: boolean;
   /** When the request started (a 429's tells the limiter whether it was already in flight at its last drop). */
   startedAt?: number;
 };
@@ -123,6 +128,8 @@ export class HttpClient {
   private readonly random: () => number;
   /** Requests in flight: as many as the rate limit needs at the answers' latency, up to maxConcurrency. */
   private readonly inFlight: InFlight;
+  /** The largest answer read (max_response_mb), bytes. */
+  private readonly maxBytes: number;
   /**
    * The server's clock minus ours, from the Date header of the latest answer (whole seconds, taken before
    * the answer reached us: never more than the true difference). Undefined until a server sent one.
@@ -139,6 +146,7 @@ export class HttpClient {
     this.base = { protocol, hostname, port, agent: this.agent };
     this.basePath = base.pathname.replace(/\/$/, '');
     this.clock = options.clock ?? systemClock;
+    this.maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_MB * MIB;
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     const windowMs = options.rateWindowMs ?? 60_000;
@@ -168,8 +176,8 @@ export class HttpClient {
       const failure: Failure = outcome.ok
         ? { ...result, status: outcome.status, reason: `HTTP ${outcome.status} with ${result.reason}` }
         : outcome;
-      if (!failure.retry) throw toApiError(failure, where, outcome.ok);
       if (failure.heavy && heavyIsFinal) throw new ApiError('heavy', `${where}: ${failure.reason}`, failure.status);
+      if (!failure.retry) throw toApiError(failure, where, outcome.ok);
       if (attempt >= maxAttempts) {
         throw new ApiError(
           'exhausted',
@@ -243,7 +251,7 @@ export class HttpClient {
     const started = this.clock.now();
     let status = 0;
     try {
-      const response = await get(this.requestOptions(path, params), this.options.timeoutMs);
+      const response = await get(this.requestOptions(path, params), this.options.timeoutMs, this.maxBytes);
       status = response.status;
       const date = Date.parse(response.headers.date ?? '');
       if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
@@ -252,6 +260,11 @@ export class HttpClient {
       return outcome.ok ? outcome : { ...outcome, startedAt: started };
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
+      if (code === TOO_LARGE || code === 'ERR_BUFFER_TOO_LARGE') {
+        const size = params.per_page === undefined ? "at the API's own page size" : `at per_page ${params.per_page}`;
+        const reason = `an answer over ${this.maxBytes / MIB} MiB ${size} (max_response_mb ${this.maxBytes / MIB}), cut off`;
+        return { ok: false, retry: false, reason, heavy: true, tooLarge: true };
+      }
       // The request could not even be built (a header or URL Node refuses): retrying cannot help.
       if (/^ERR_(INVALID|HTTP_INVALID|UNESCAPED)/.test(code)) {
         return { ok: false, retry: false, reason: `the request could not be sent (${code}): check "api_key", "user_agent" and "base_url"` };
@@ -279,13 +292,18 @@ interface RawResponse {
 }
 
 const TIMED_OUT = 'ERR_TAP_TIMED_OUT';
+const TOO_LARGE = 'ERR_TAP_TOO_LARGE';
+const MIB = 1024 * 1024;
+/** max_response_mb's default (schemas/settings.json). */
+export const DEFAULT_MAX_RESPONSE_MB = 16;
 
 /**
  * One GET over the given agent: status, headers and the decoded body, given up after `timeoutMs` (from
- * the start: connection, headers and body). A timer that destroys the request costs less than an
- * AbortSignal per request, which showed in the main thread's profile.
+ * the start: connection, headers and body), or as soon as the body grows over `maxBytes` (compressed as
+ * it arrives, or decoded): memory is bounded by the cap, not by the server. A timer that destroys the
+ * request costs less than an AbortSignal per request, which showed in the main thread's profile.
  */
-function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
+function get(options: RequestOptions, timeoutMs: number, maxBytes: number): Promise<RawResponse> {
   const send = options.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolveGet, rejectGet) => {
     const resolve = (response: RawResponse) => {
@@ -298,7 +316,18 @@ function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
     };
     const req = send(options, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBytes) {
+          chunks.push(chunk);
+          return;
+        }
+        chunks.length = 0;
+        const error = Object.assign(new Error(`an answer over ${maxBytes} bytes`), { code: TOO_LARGE });
+        reject(error);
+        req.destroy(error);
+      });
       res.on('error', reject);
       res.on('aborted', () => {
         reject(new Error('response aborted'));
@@ -309,7 +338,7 @@ function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
           return;
         }
         try {
-          const body = decoded(Buffer.concat(chunks), res.headers['content-encoding']);
+          const body = decoded(Buffer.concat(chunks), res.headers['content-encoding'], maxBytes);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         } catch (error) {
           reject(error as Error);
@@ -326,8 +355,11 @@ function get(options: RequestOptions, timeoutMs: number): Promise<RawResponse> {
   });
 }
 
-/** A body with its content encodings undone (they apply in the order listed: undone from the last). */
-function decoded(body: Buffer, contentEncoding: string | undefined): Buffer {
+/**
+ * A body with its content encodings undone (they apply in the order listed: undone from the last); one
+ * that decodes to more than `maxBytes` throws ERR_BUFFER_TOO_LARGE.
+ */
+function decoded(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Buffer {
   const encodings = (contentEncoding ?? '')
     .toLowerCase()
     .split(',')
@@ -335,9 +367,10 @@ function decoded(body: Buffer, contentEncoding: string | undefined): Buffer {
     .filter(Boolean);
   let out = body;
   for (const encoding of encodings.reverse()) {
-    if (encoding === 'gzip' || encoding === 'x-gzip') out = gunzipSync(out);
-    else if (encoding === 'deflate') out = inflateSync(out);
-    else if (encoding === 'br') out = brotliDecompressSync(out);
+    const bound = { maxOutputLength: maxBytes };
+    if (encoding === 'gzip' || encoding === 'x-gzip') out = gunzipSync(out, bound);
+    else if (encoding === 'deflate') out = inflateSync(out, bound);
+    else if (encoding === 'br') out = brotliDecompressSync(out, bound);
     else if (encoding !== 'identity')
       throw Object.assign(new Error(`unknown content-encoding ${encoding}`), { code: 'ERR_CONTENT_ENCODING' });
   }
@@ -371,13 +404,15 @@ function interpret(response: RawResponse, now: number): Attempt {
 /** The error of a failure not worth retrying: an HTTP status the API refused with, or a body the check refused. */
 function toApiError(failure: Failure, where: string, answered: boolean): ApiError {
   const detail = failure.detail ? ` (${failure.detail})` : '';
-  const kind: ApiErrorKind = answered
-    ? 'unreadable'
-    : failure.status === 401
-      ? 'unauthorized'
-      : failure.status === 404
-        ? 'not_found'
-        : 'client';
+  const kind: ApiErrorKind = failure.tooLarge
+    ? 'too_large'
+    : answered
+      ? 'unreadable'
+      : failure.status === 401
+        ? 'unauthorized'
+        : failure.status === 404
+          ? 'not_found'
+          : 'client';
   return new ApiError(kind, `${where}: ${failure.reason}${detail}`, failure.status, failure.detail);
 }
 

@@ -8,7 +8,30 @@ export const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const
 export type Level = (typeof LEVELS)[number];
 
 let threshold = LEVELS.indexOf('INFO');
-const secrets = new Set<string>();
+/** Shorter secrets could be the letters of a word ("o" in "wor***er"): masked where they stand alone. */
+const SHORT_SECRET = 8;
+
+/** Masks registered secrets in text: everywhere when long, where each stands as a value when short. */
+export class Redactor {
+  private readonly secrets = new Map<string, RegExp | undefined>();
+
+  add(secret: string): void {
+    if (secret.length < 1) return;
+    for (const form of [secret, encodeURIComponent(secret)])
+      this.secrets.set(form, form.length < SHORT_SECRET ? standingAlone(form) : undefined);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const [secret, alone] of this.secrets) {
+      if (!out.includes(secret)) continue;
+      out = alone ? out.replace(alone, '***') : out.split(secret).join('***');
+    }
+    return out;
+  }
+}
+
+const secrets = new Redactor();
 
 /**
  * DEBUG and INFO lines (METRIC lines among them: one per request) are held for up to HOLD_MS and written
@@ -57,15 +80,24 @@ export function logs(level: Level): boolean {
 
 /** Registers a value that must never appear in output; it and its URL-encoded form are masked. */
 export function addSecret(secret: string): void {
-  if (secret.length < 1) return;
   secrets.add(secret);
-  secrets.add(encodeURIComponent(secret));
+}
+
+/**
+ * A secret where it stands as a value: not inside a longer run of letters and digits (a short key "o" is
+ * masked in `api_key=o`, `"o"` or `Authorization: o`, not in "word"). An edge of the secret that is not a
+ * letter or a digit needs no boundary.
+ */
+function standingAlone(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const word = /[A-Za-z0-9]/;
+  const before = word.test(secret[0]!) ? '(?<![A-Za-z0-9])' : '';
+  const after = word.test(secret.at(-1)!) ? '(?![A-Za-z0-9])' : '';
+  return new RegExp(`${before}${escaped}${after}`, 'g');
 }
 
 export function redact(text: string): string {
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('***');
-  return out;
+  return secrets.redact(text);
 }
 
 /** Replaces the sink (tests capture lines with it). Returns the previous one. */

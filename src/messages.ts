@@ -71,22 +71,33 @@ export function airbyteState(stream: string, streamState: unknown): Record<strin
   return { type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: streamState } } };
 }
 
+/** A value the record does not carry where its schema says (Airbyte's AirbyteRecordMessageMeta change). */
+export interface RecordChange {
+  field: string;
+  change: 'NULLED';
+  reason: 'SOURCE_SERIALIZATION_ERROR';
+}
+
 /** What surrounds a record's JSON in its RECORD line. */
 export interface RecordFraming {
   prefix: string;
-  /** The rest of the line after the record, newline included, for records extracted at `extractedAtMs`. */
-  suffix(extractedAtMs: number): string;
+  /**
+   * The rest of the line after the record, newline included, for records extracted at `extractedAtMs`;
+   * with the record's changes where the protocol carries them (Airbyte's meta.changes).
+   */
+  suffix(extractedAtMs: number, changes?: readonly RecordChange[]): string;
 }
 
 /**
  * Singer: `{"type":"RECORD","stream":…,"record":<record>,"time_extracted":…[,"version":…]}`.
- * Airbyte: `{"type":"RECORD","record":{"stream":…,"data":<record>,"emitted_at":<ms, an integer>}}`.
+ * Airbyte: `{"type":"RECORD","record":{"stream":…,"data":<record>,"emitted_at":<ms, an integer>[,"meta":{"changes":[…]}]}}`.
  */
 export function recordFraming(protocol: ProtocolName, stream: string, version: number | undefined): RecordFraming {
   if (protocol === 'airbyte') {
     return {
       prefix: `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`,
-      suffix: (extractedAtMs) => `,"emitted_at":${Math.trunc(extractedAtMs)}}}\n`,
+      suffix: (extractedAtMs, changes) =>
+        `,"emitted_at":${Math.trunc(extractedAtMs)}${changes?.length ? `,"meta":${JSON.stringify({ changes })}` : ''}}}\n`,
     };
   }
   const versionPart = version === undefined ? '' : `,"version":${version}`;

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TapError } from './errors.js';
 import { collectorEvery } from './gc.js';
+import { DEFAULT_MAX_RESPONSE_MB } from './http.js';
 import { log } from './log.js';
 import { ownsItsMemory, PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
 import type { WorkerReply, WorkerRequest } from './page-worker.js';
@@ -31,13 +32,16 @@ export class PagePool {
    */
   private readonly collect = collectorEvery(8 * 1024 * 1024);
 
-  constructor(size = defaultSize()) {
+  /** `size` workers; `maxPageMb`: the largest page body (max_response_mb), which a worker's heap must hold parsed. */
+  constructor(size = defaultSize(), maxPageMb = DEFAULT_MAX_RESPONSE_MB) {
     const file = new URL('./page-worker.js', import.meta.url);
     if (import.meta.url.endsWith('.ts')) size = 0; // sources run by tsx: no compiled worker to start
     for (let i = 0; i < size; i++) {
       // A worker holds one page at a time and the ids of its streams: a small heap, bounded so that the
-      // garbage of parsing cannot grow the process's resident size.
-      const worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+      // garbage of parsing cannot grow the process's resident size; room for a page's text and records
+      // at the largest page size allowed (the README's memory figures).
+      const heapMb = 32 + 2 * maxPageMb;
+      const worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: heapMb } });
       const index = i;
       worker.on('message', (reply: WorkerReply) => {
         this.settle(reply);

@@ -11,7 +11,8 @@ import type { JsonSchema } from './catalog.js';
 import type { IdSet } from './idset.js';
 import { isPlainObject } from './json.js';
 import { arraySlices, type Slices } from './json-slices.js';
-import { recordFraming, type ProtocolName, type RecordFraming } from './messages.js';
+import { recordFraming, type ProtocolName, type RecordChange, type RecordFraming } from './messages.js';
+import { pathText, type Drift } from './conform.js';
 import { recordShaper, unwrap, type RecordShaper, type Shaped } from './records.js';
 
 /** What a processor must know of a stream, sent once. */
@@ -65,6 +66,10 @@ export interface PageResult {
   /** The newest replication-key value on the page (emitted or not), ms. */
   newestMs?: number;
   withoutId: number;
+  /** What the page's records had that the schema did not expect: one of each kind per property, with a record's id. */
+  drifts: Drift[];
+  /** The body's size, bytes. */
+  bytes: number;
 }
 
 /** A page's records after `firstSeen`: what to write, and the ids written. */
@@ -88,8 +93,12 @@ export class PageProcessor {
     const framing = recordFraming(spec.protocol, spec.stream, spec.version);
     this.streams.set(key, {
       spec,
-      // Airbyte's warehouses keep a timestamp's clock time and drop its offset: send them in UTC there.
-      shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null, spec.protocol === 'airbyte'),
+      // Airbyte's warehouses keep a timestamp's clock time and drop its offset: send them in UTC there; and
+      // its catalog cannot change during a read: values that do not fit are moved, never widened.
+      shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null, {
+        utc: spec.protocol === 'airbyte',
+        widenInPlace: spec.protocol !== 'airbyte',
+      }),
       framing,
       prefixBytes: Buffer.from(framing.prefix, 'utf8'),
     });
@@ -117,9 +126,10 @@ export class PageProcessor {
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
     const { spec, shaper } = state;
     const page = parsePage(bytes, spec, copying);
-    if (page.invalid !== undefined) return copying ? undefined : { ...emptyResult(job.page), invalid: page.invalid };
+    if (page.invalid !== undefined) return copying ? undefined : { ...emptyResult(job.page, bytes.byteLength), invalid: page.invalid };
     const { elements, slices } = page;
-    const result: PageResult = { ...emptyResult(job.page), ...page.meta, count: elements.length };
+    const result: PageResult = { ...emptyResult(job.page, bytes.byteLength), ...page.meta, count: elements.length };
+    const drifts = new Map<string, Drift>();
     const out = new RecordLines(state, job.extractedAt, bytes);
     const misread = ({ asIs, record }: Shaped) =>
       !asIs || beyondAscii(record.id) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]));
@@ -142,10 +152,15 @@ export class PageProcessor {
       result.ids.push(shaped.record.id);
       result.emits.push(emits);
       if (!emits || !spec.write) continue;
+      for (const drift of shaped.drifts) {
+        const kind = `${drift.action} ${pathText(drift.path)} ${drift.seen}`;
+        if (!drifts.has(kind)) drifts.set(kind, drift);
+      }
       if (slices && shaped.asIs) out.copy(slices.starts[position]!, slices.ends[position]!);
-      else out.serialise(shaped.record);
+      else out.serialise(shaped.record, changesOf(shaped.drifts));
     }
     result.out = out.bytes();
+    result.drifts = [...drifts.values()];
     return result;
   }
 
@@ -208,7 +223,7 @@ class RecordLines {
 
   constructor(
     private readonly state: StreamState,
-    extractedAt: number,
+    private readonly extractedAt: number,
     private readonly page: Buffer,
   ) {
     this.suffix = state.framing.suffix(extractedAt);
@@ -221,8 +236,9 @@ class RecordLines {
     this.pieces.push(this.state.prefixBytes, this.page.subarray(start, end), this.suffixBytes);
   }
 
-  serialise(record: Record<string, unknown>): void {
-    this.serialised += this.state.framing.prefix + JSON.stringify(record) + this.suffix;
+  serialise(record: Record<string, unknown>, changes: readonly RecordChange[]): void {
+    const suffix = changes.length > 0 ? this.state.framing.suffix(this.extractedAt, changes) : this.suffix;
+    this.serialised += this.state.framing.prefix + JSON.stringify(record) + suffix;
   }
 
   bytes(): Uint8Array {
@@ -236,8 +252,15 @@ class RecordLines {
   }
 }
 
-function emptyResult(page: number): PageResult {
-  return { page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0 };
+function emptyResult(page: number, bytes: number): PageResult {
+  return { page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0, drifts: [], bytes };
+}
+
+/** The properties a record carries as null because their values moved (conform.ts), as Airbyte's meta.changes. */
+function changesOf(drifts: readonly Drift[]): RecordChange[] {
+  return drifts
+    .filter((d) => d.action === 'moved')
+    .map((d) => ({ field: pathText(d.path), change: 'NULLED' as const, reason: 'SOURCE_SERIALIZATION_ERROR' as const }));
 }
 
 /** A string with characters beyond ASCII, which a Latin-1 reading of UTF-8 gets wrong. */

@@ -152,5 +152,6 @@ export function summaryTable(progress: RunProgress, nowMs = Date.now()): string[
       .join('  ')
       .trimEnd();
   const reasons = progress.streams.filter((s) => s.reason).map((s) => `${s.stream} ${s.phase}: ${s.reason!}`);
-  return [format(header), ...rows.map(format), format(total), ...reasons];
+  const drifts = progress.streams.filter((s) => s.drifted.length > 0).map((s) => `${s.stream} drifted: ${s.drifted.join('; ')}`);
+  return [format(header), ...rows.map(format), format(total), ...reasons, ...drifts];
 }

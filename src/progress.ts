@@ -26,6 +26,8 @@ export interface StreamProgress {
   bookmark?: string;
   /** Why the stream was skipped or failed. */
   reason?: string;
+  /** Its properties whose values did not fit the schema, and what was done ("tags: widened to array or string"). */
+  drifted: readonly string[];
 }
 
 /** Seconds a stream has run (until now when it has not ended; 0 when it never started). */
@@ -58,7 +60,7 @@ export class RunProgress {
   stream(name: string): StreamProgress {
     let progress = this.byStream.get(name);
     if (!progress) {
-      progress = { stream: name, phase: 'waiting', records: 0, pages: 0, requests: 0, retries: 0, throttled: 0 };
+      progress = { stream: name, phase: 'waiting', records: 0, pages: 0, requests: 0, retries: 0, throttled: 0, drifted: [] };
       this.byStream.set(name, progress);
     }
     return progress;
@@ -82,9 +84,11 @@ export class RunProgress {
     if (progress) progress.retries++;
   }
 
-  started(stream: string): void {
+  /** The stream started; `drifted` is its list of drifted properties, which the sync fills. */
+  started(stream: string, drifted?: readonly string[]): void {
     const progress = this.stream(stream);
     progress.phase = 'running';
+    if (drifted) progress.drifted = drifted;
     progress.startedMs ??= Date.now();
   }
 

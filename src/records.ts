@@ -1,9 +1,10 @@
 /**
- * From API elements to records: unwrap ({"appointment": {...}} and flat forms alike), normalise the
- * fields whose type varies between accounts to the one type the schema declares, drop fields that the
- * catalog deselects. The shapes are those of docs/api.md#record-shapes.
+ * From API elements to records: unwrap ({"appointment": {...}} and flat forms alike), drop fields that the
+ * catalog deselects, and make the rest conform to the schema (conform.ts). The shapes are those of
+ * docs/api.md#record-shapes.
  */
 import type { JsonSchema } from './catalog.js';
+import { conformer, type Drift } from './conform.js';
 import { isPlainObject } from './json.js';
 
 export type ApiRecord = Record<string, unknown> & { id: number | string };
@@ -20,6 +21,8 @@ export interface Shaped {
   record: ApiRecord;
   /** The record is the element itself, unchanged: the element's JSON text is the record's. */
   asIs: boolean;
+  /** What did not conform to the schema, coerced or to be admitted by a widened schema (conform.ts). */
+  drifts: Drift[];
 }
 
 export interface RecordShaper {
@@ -27,61 +30,57 @@ export interface RecordShaper {
   shape(element: unknown): Shaped | undefined;
 }
 
+/** How a stream's records are shaped: Airbyte's are in UTC and fit the catalog as it is. */
+export interface ShapeOptions {
+  /** A date-time with an offset written as the same instant in UTC ("…-05:00" → "…Z"). */
+  utc?: boolean;
+  /** Drift may widen the schema (Singer announces it again); false: what does not fit is moved (conform.ts). */
+  widenInPlace?: boolean;
+}
+
 /**
- * Normalisation, decided once per stream from its schema:
- * - a top-level property declared as a plain string (money as decimal strings, ticketnum, primary_contact,
- *   hardwarecost...) receives numbers and booleans as their JSON text: lossless, and the column type
- *   never changes whatever an account sends;
- * - a date-time property receives "" as null (an empty string is not a date-time and would abort a load),
- *   and, with `utc`, a time with an offset as the same instant in UTC ("…-05:00" → "…Z").
+ * The records of a stream, decided once from its schema: unwrapped, cut to the selected fields, made to
+ * conform to the schema (conform.ts: coerced, moved, or reported for a wider schema), and in UTC where asked.
  */
 export function recordShaper(
   schema: JsonSchema,
   wrapperKey: string | undefined,
   fields: ReadonlySet<string> | null,
-  utc = false,
+  { utc = false, widenInPlace = true }: ShapeOptions = {},
 ): RecordShaper {
-  const stringProps: string[] = [];
-  const dateTimeProps: string[] = [];
-  for (const [name, property] of Object.entries(schema.properties ?? {})) {
-    const types = Array.isArray(property.type) ? property.type : [property.type];
-    if (!types.includes('string') || types.some((t) => t !== 'string' && t !== 'null')) continue;
-    if (fields && !fields.has(name)) continue;
-    (property.format === 'date-time' ? dateTimeProps : stringProps).push(name);
-  }
+  const check = conformer(schema, widenInPlace);
+  const dateTimeProps = utc
+    ? Object.entries(schema.properties ?? {})
+        .filter(([name, property]) => property.format === 'date-time' && (!fields || fields.has(name)))
+        .map(([name]) => name)
+    : [];
   const keep = fields ? [...fields] : null;
 
   return {
     shape(element) {
-      const record = unwrap(element, wrapperKey);
-      if (!record) return undefined;
-      const id = record.id;
+      const unwrapped = unwrap(element, wrapperKey);
+      if (!unwrapped) return undefined;
+      const id = unwrapped.id;
       if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+      let record = unwrapped;
       let asIs = record === element;
-      for (const name of stringProps) {
-        const value = record[name];
-        if (typeof value === 'number' || typeof value === 'boolean') {
-          record[name] = String(value);
-          asIs = false;
-        }
+      if (keep) {
+        record = {};
+        for (const name of keep) if (name in unwrapped) record[name] = unwrapped[name];
+        asIs = false;
       }
+      const drifts = check.conform(record, id);
+      if (!drifts) return undefined;
+      if (drifts.some((d) => d.action !== 'widened')) asIs = false;
       for (const name of dateTimeProps) {
         const value = record[name];
-        if (value === '') {
-          record[name] = null;
-          asIs = false;
-        } else if (utc && typeof value === 'string' && !value.endsWith('Z')) {
-          const ms = Date.parse(value);
-          if (!Number.isNaN(ms)) {
-            record[name] = new Date(ms).toISOString();
-            asIs = false;
-          }
-        }
+        if (typeof value !== 'string' || value.endsWith('Z')) continue;
+        const ms = Date.parse(value);
+        if (Number.isNaN(ms)) continue;
+        record[name] = new Date(ms).toISOString();
+        asIs = false;
       }
-      if (!keep) return { record: record as ApiRecord, asIs };
-      const picked: Record<string, unknown> = {};
-      for (const name of keep) if (name in record) picked[name] = record[name];
-      return { record: picked as ApiRecord, asIs: false };
+      return { record: record as ApiRecord, asIs, drifts };
     },
   };
 }

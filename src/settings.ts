@@ -23,6 +23,7 @@ export type ResolvedSettings = Settings &
       | 'requests_per_minute'
       | 'max_concurrency'
       | 'request_timeout'
+      | 'max_response_mb'
       | 'user_agent'
       | 'log_level'
       | 'activate_version'

@@ -15,6 +15,8 @@
 import type { SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
 import { ApiError, type Checked, type HttpClient, type Params } from './http.js';
+import type { Drift } from './conform.js';
+import { AnnouncedSchema } from './drift.js';
 import { IdSet } from './idset.js';
 import { log, metric } from './log.js';
 import type { PagePool } from './page-pool.js';
@@ -68,7 +70,18 @@ interface StreamOutput {
   shrunk?: boolean;
   result: StreamResult;
   seen: IdSet;
+  /** The schema its records conform to, widened as they drift (Singer: announced again). */
+  announced: AnnouncedSchema;
+  /** The largest page body it has had, bytes: pages of large records are fetched fewer ahead. */
+  largestPage: number;
 }
+
+/**
+ * Bytes of page bodies a stream may fetch ahead: pages of ordinary records are far smaller and keep the
+ * run's page count as their bound; pages of large records (up to max_response_mb) are fetched fewer ahead,
+ * so that the resident size follows this, not the server (the README's memory figures).
+ */
+const PAGE_BYTES_AHEAD = 16 * 1024 * 1024;
 
 interface StreamRun {
   sync: SyncContext;
@@ -142,7 +155,8 @@ function streamOutput(selected: SelectedStream, pool: PagePool, protocol: Protoc
   };
   const detailKey = def.detail ? pool.configure({ ...spec, pairs: undefined, recordKey: def.detail.recordKey }) : undefined;
   const result: StreamResult = { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 };
-  return { selected, poolKey: pool.configure(spec), detailKey, seen: new IdSet(), result };
+  const announced = new AnnouncedSchema(def.name, selected.schema);
+  return { selected, poolKey: pool.configure(spec), detailKey, seen: new IdSet(), result, announced, largestPage: 0 };
 }
 
 /** The outputs whose records the run writes: a parent walked only for its children writes none. */
@@ -156,7 +170,7 @@ async function open(run: StreamRun): Promise<void> {
   for (const output of emittedOutputs(run)) {
     await writer.schema(output.selected);
     await writer.streamStatus(output.result.stream, 'STARTED');
-    run.sync.progress?.started(output.result.stream);
+    run.sync.progress?.started(output.result.stream, output.announced.drifted);
   }
   // At the start only on the stream's first sync: there is no table yet to empty.
   if (run.version !== undefined && !(selected.def.name in state.value.bookmarks))
@@ -226,6 +240,7 @@ async function emitDetails(run: StreamRun, page: NumberedPage, detailKey: number
   let written = 0;
   for (const detail of details) {
     noteNewest(run, detail.newestMs);
+    await announceDrift(sync, stream, detail.drifts);
     await sync.writer.lines(detail.out);
     if (detail.out.byteLength > 0) written++;
   }
@@ -239,7 +254,7 @@ async function readDetail(
   id: number | string,
   detailKey: number,
   listed: Uint8Array,
-): Promise<Pick<PageResult, 'out' | 'newestMs'>> {
+): Promise<Pick<PageResult, 'out' | 'newestMs' | 'drifts'>> {
   const { sync } = run;
   const { def } = run.stream.selected;
   const path = def.detail!.path.replace('{id}', encodeURIComponent(String(id)));
@@ -256,7 +271,7 @@ async function readDetail(
       );
     }
     run.detailRefused = true;
-    return { out: listed };
+    return { out: listed, drifts: [] };
   }
 }
 
@@ -349,6 +364,8 @@ function whatToDo(error: TapError | ApiError): string {
     case 'exhausted':
     case 'heavy':
       return ': the API kept failing; run again later (the other streams go on)';
+    case 'too_large':
+      return ': its pages are larger than max_response_mb even at 10 records a page; raise max_response_mb where the machine has the memory (about 4 times the setting), or deselect the stream';
     default:
       return '';
   }
@@ -384,7 +401,10 @@ function readPages(output: StreamOutput, path: string, params: Params, sync: Syn
   const { def } = output.selected;
   const { per_page: pageSize, ...query } = params;
   const expected = `a "${def.arrayKey}" array; check that base_url points at the API root (…/api/v1)`;
-  const processPage = (page: number, body: Buffer) => processBody(sync, { key: output.poolKey, page, body, sinceMs }, expected);
+  const processPage = (page: number, body: Buffer) => {
+    output.largestPage = Math.max(output.largestPage, body.byteLength);
+    return processBody(sync, { key: output.poolKey, page, body, sinceMs }, expected);
+  };
   const fetchPage: FetchPage<PageResult> = (page, perPage, heavy) => {
     // The target stopped reading: no more requests (the run is over).
     if (sync.writer.failed) return Promise.reject(sync.writer.failed);
@@ -395,7 +415,7 @@ function readPages(output: StreamOutput, path: string, params: Params, sync: Syn
   return walkPages(fetchPage, {
     stream: def.name,
     path,
-    prefetch: sync.prefetch,
+    prefetch: () => Math.min(sync.prefetch(), Math.max(1, Math.floor(PAGE_BYTES_AHEAD / Math.max(1, output.largestPage)))),
     pageSize: pageSize === undefined ? undefined : Number(pageSize),
     expectedPageSize: def.pageSize,
     isHeavy: (error) => error instanceof ApiError && error.kind === 'heavy',
@@ -440,9 +460,17 @@ function roomLeft(mode: RunMode, output: StreamOutput): number | undefined {
 /** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
 async function emitPage(sync: SyncContext, output: StreamOutput, page: NumberedPage): Promise<(number | string)[]> {
   const { out, emitted } = takePage(sync, output, page);
+  await announceDrift(sync, output, page.drifts);
   await sync.writer.lines(out);
   output.result.records += emitted.length;
   return emitted;
+}
+
+/** Before a page is written: the stream's schema widened where its records need it, and announced again. */
+async function announceDrift(sync: SyncContext, output: StreamOutput, drifts: readonly Drift[]): Promise<void> {
+  if (drifts.length === 0) return;
+  const widened = output.announced.take(drifts);
+  if (widened) await sync.writer.schema({ ...output.selected, schema: widened });
 }
 
 /** A page's records but those emitted before (and beyond the record limit), counted; the page's lines and ids to write. */

@@ -64,6 +64,7 @@ export function httpClient(settings: ResolvedSettings, observer?: RequestObserve
     authMethod: settings.auth_method,
     userAgent: settings.user_agent,
     timeoutMs: settings.request_timeout * 1000,
+    maxResponseBytes: settings.max_response_mb * 1024 * 1024,
     maxConcurrency: settings.max_concurrency,
     requestsPerMinute: settings.requests_per_minute,
   });
@@ -81,7 +82,7 @@ export async function runTap({ settings, streams, state }: TapInput, writer: Mes
   const schemaOnly = test === 'schema';
   const mode = test === undefined ? syncMode() : TEST_MODE;
   // Started now, the page workers load their code while GET /me is on its way.
-  const pool = schemaOnly ? undefined : new PagePool();
+  const pool = schemaOnly ? undefined : new PagePool(undefined, settings.max_response_mb);
   try {
     await checkConnection(client, settings);
     // The signpost, in the server's time (record timestamps are the server's): never later than the

@@ -1,10 +1,11 @@
-/** The admin API under /__admin: ground truth, statistics, mutations and runtime configuration (no auth). */
+/** The admin API under /__admin: ground truth (and the drifted values), statistics, mutations and runtime configuration (no auth). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Mutation, MutationResult, RuntimeOptions, SimulatorStats, Truth } from './types.js';
+import type { DriftTruth, Mutation, MutationResult, RuntimeOptions, SimulatorStats, Truth } from './types.js';
 import { STREAM_NAMES } from './types.js';
 
 export interface AdminTarget {
   truth(): Truth;
+  drifts(): DriftTruth;
   stats(): SimulatorStats;
   resetStats(): void;
   mutate(m: Mutation): MutationResult;
@@ -75,6 +76,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
     switch (route) {
       case 'GET /__admin/truth': {
         send(res, 200, target.truth());
+        return;
+      }
+      case 'GET /__admin/drifts': {
+        send(res, 200, target.drifts());
         return;
       }
       case 'GET /__admin/stats': {

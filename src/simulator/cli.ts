@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       'stall-ms': { type: 'number', default: 120000, describe: 'How long a stall fault holds its response' },
       'echo-request': { type: 'boolean', default: false, describe: '5xx bodies echo the request, headers included' },
       'cache-mb': { type: 'number', default: 256, describe: 'Bound of the rendered-page cache, MiB' },
+      drift: { type: 'number', default: 0, describe: 'Share (0..1) of records served with one value of another type' },
     })
     .strict()
     .version(false)
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     .fail((msg, err) => fail(msg || (err as Error | undefined)?.message || 'bad arguments'))
     .parseAsync();
 
-  for (const k of ['port', 'records', 'seed', 'rpm', 'window-ms', 'fail-rate', 'latency-ms', 'stall-ms', 'cache-mb'] as const) {
+  for (const k of ['port', 'records', 'seed', 'rpm', 'window-ms', 'fail-rate', 'latency-ms', 'stall-ms', 'cache-mb', 'drift'] as const) {
     if (Number.isNaN(argv[k])) fail(`--${k} must be a number`);
   }
   const faults =
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
       stallMs: argv['stall-ms'],
       echoRequest: argv['echo-request'],
       cacheBytes: argv['cache-mb'] * 1024 * 1024,
+      drift: argv.drift,
     });
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e), e instanceof RangeError ? 2 : 1);

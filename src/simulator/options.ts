@@ -38,6 +38,8 @@ export interface Resolved {
   missingEndpoints: StreamName[];
   appointmentsWrapped: boolean;
   cacheBytes: number;
+  drift: number;
+  recordBytes: Partial<Record<StreamName, number>>;
   runtime: Runtime;
 }
 
@@ -130,6 +132,12 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     apiKey.length > 0 && limitedApiKey.length > 0 && apiKey !== limitedApiKey,
     'apiKey and limitedApiKey must be distinct non-empty strings',
   );
+  const drift = o.drift ?? 0;
+  check(typeof drift === 'number' && drift >= 0 && drift <= 1, `drift must be within 0..1, got ${drift}`);
+  for (const [name, n] of Object.entries(o.recordBytes ?? {})) {
+    check((STREAM_NAMES as readonly string[]).includes(name), `recordBytes: unknown stream ${name}`);
+    check(nonNegInt(n), `recordBytes.${name} must be an integer >= 0`);
+  }
   const cacheBytes = o.cacheBytes ?? 256 * 1024 * 1024;
   check(nonNegInt(cacheBytes), `cacheBytes must be an integer >= 0, got ${cacheBytes}`);
   return {
@@ -146,6 +154,8 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     missingEndpoints: [...(o.missingEndpoints ?? [])],
     appointmentsWrapped: o.appointmentsWrapped ?? true,
     cacheBytes,
+    drift,
+    recordBytes: { ...o.recordBytes },
     runtime,
   };
 }

@@ -31,7 +31,7 @@ function send(res: ServerResponse, status: number, contentType: string, body: Bu
 
 export async function startSimulator(options?: SimulatorOptions): Promise<Simulator> {
   const o = resolveOptions(options);
-  const store = new Store(o.seed, splitCounts(o.records, o.counts));
+  const store = new Store(o.seed, splitCounts(o.records, o.counts), { drift: o.drift, recordBytes: o.recordBytes });
   const cache = new PageCache(o.cacheBytes);
   const api = new Api(store, cache, {
     apiKey: o.apiKey,
@@ -64,6 +64,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
 
   const target: AdminTarget = {
     truth: () => store.truth(),
+    drifts: () => store.drifts(),
     stats: () => stats.snapshot(window.peak),
     resetStats: () => {
       stats.reset();

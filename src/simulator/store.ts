@@ -3,11 +3,12 @@
  * (revision, updated_at, created_at). Records are built from these on demand, never stored.
  */
 import { baseTimes, initialIds, isDisabledCustomer, isResolvedAlert, recordFor, type JsonObject } from './data.js';
+import { driftOf, type AppliedDrift } from './drift.js';
 import { endpoint } from './endpoints.js';
 import { Gen, formatTime } from './gen.js';
 import { mix } from './prng.js';
 import { streamHash } from './record-context.js';
-import { STREAM_NAMES, type Mutation, type MutationResult, type StreamName, type Truth } from './types.js';
+import { STREAM_NAMES, type Mutation, type MutationResult, type StreamName, type Truth, type DriftTruth } from './types.js';
 
 /** A growable sorted list of ids. */
 class IdList {
@@ -73,6 +74,12 @@ interface StreamState {
 
 const FILTER_CACHE_ENTRIES = 32;
 
+/** How served records differ from the generated ones: type drift, and padding to a size. */
+export interface RecordShape {
+  drift: number;
+  recordBytes: Partial<Record<StreamName, number>>;
+}
+
 export class Store {
   private readonly streams = new Map<StreamName, StreamState>();
   private readonly filters = new Map<string, Int32Array>();
@@ -81,6 +88,7 @@ export class Store {
   constructor(
     readonly seed: number,
     counts: Record<StreamName, number>,
+    private readonly shape: RecordShape = { drift: 0, recordBytes: {} },
   ) {
     for (const name of STREAM_NAMES) {
       const ids = new IdList(initialIds(seed, name, counts[name]));
@@ -113,10 +121,15 @@ export class Store {
   }
 
   record(stream: StreamName, id: number): JsonObject {
+    return this.served(stream, id).record;
+  }
+
+  /** A record as the API serves it, with the drift it was served with (the `drift` option), if any. */
+  served(stream: StreamName, id: number): { record: JsonObject; drift?: AppliedDrift } {
     const s = this.state(stream);
     const upd = s.updatedMs.get(id);
     const cre = s.createdMs.get(id);
-    return recordFor(
+    const record = recordFor(
       this.seed,
       stream,
       id,
@@ -124,6 +137,25 @@ export class Store {
       upd === undefined ? undefined : formatTime(upd),
       cre === undefined ? undefined : formatTime(cre),
     );
+    const drift = driftOf(this.seed, this.shape.drift, stream, id, record);
+    const bytes = this.shape.recordBytes[stream] ?? 0;
+    if (bytes > 0) record.padding = 'x'.repeat(Math.max(0, bytes - JSON.stringify(record).length - 14));
+    return { record, drift };
+  }
+
+  /** The drifted values of every live record (the `drift` option). */
+  drifts(): DriftTruth {
+    const out: DriftTruth = {};
+    if (this.shape.drift <= 0) return out;
+    for (const name of STREAM_NAMES) {
+      const list: (AppliedDrift & { id: number })[] = [];
+      for (const id of this.ids(name)) {
+        const { drift } = this.served(name, id);
+        if (drift) list.push({ ...drift, id });
+      }
+      out[name] = list;
+    }
+    return out;
   }
 
   /** created_at (ms) and the render offset of a record, for its ticket comments. */

@@ -1,7 +1,9 @@
 /** Public types of the simulator: its options, its handle, mutations and statistics. */
 import type { StreamName } from './endpoints.js';
 
+import type { AppliedDrift } from './drift.js';
 export type { StreamName } from './endpoints.js';
+export type { AppliedDrift, DriftKind } from './drift.js';
 export { STREAM_NAMES } from './endpoints.js';
 
 export type FaultKind = '500' | '502' | '503' | '504' | 'reset' | 'truncated' | 'stall' | 'html200';
@@ -58,6 +60,13 @@ export interface SimulatorOptions {
   appointmentsWrapped?: boolean;
   /** Bound of the rendered-page cache; default 256 MiB. */
   cacheBytes?: number;
+  /**
+   * Type drift: the share (0..1) of records in which one documented value arrives with another JSON type
+   * (drift.ts lists the kinds), chosen by seed; default 0.
+   */
+  drift?: number;
+  /** Records of these streams are padded (a `padding` text member) to about this many bytes each. */
+  recordBytes?: Partial<Record<StreamName, number>>;
 }
 
 /** The options that can change while the simulator runs. */
@@ -88,6 +97,8 @@ export interface TruthRow {
 }
 
 export type Truth = Record<StreamName, TruthRow[]>;
+
+export type DriftTruth = Partial<Record<StreamName, (AppliedDrift & { id: number })[]>>;
 
 /** Statistics key: a stream name, 'me', 'ticket_comments' or 'other' (unknown paths). */
 export type EndpointName = StreamName | 'me' | 'ticket_comments' | 'other';
@@ -133,6 +144,8 @@ export interface Simulator {
   limitedApiKey: string;
   /** Every live record (disabled customers included), id order. */
   truth(): Truth;
+  /** The drifted value of every live record that has one (the `drift` option), by stream, id order. */
+  drifts(): DriftTruth;
   stats(): SimulatorStats;
   resetStats(): void;
   mutate(m: Mutation): MutationResult;

@@ -30,6 +30,8 @@ export interface TapRunOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with each stdout line as it arrives; may kill the child. */
   onLine?: (line: string, child: import('node:child_process').ChildProcess) => void;
+  /** Called once the child is started (to watch it from outside). */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   timeoutMs?: number;
 }
 
@@ -49,6 +51,7 @@ export function runTap(args: string[], options: TapRunOptions = {}): Promise<Tap
       env: { PATH: process.env.PATH, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     let partial = '';

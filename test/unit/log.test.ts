@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { flushLog, log, metric } from '../../src/log.js';
+import { flushLog, log, metric, Redactor } from '../../src/log.js';
 
 /** What reaches process.stderr.write, write by write, while `fn` runs. */
 async function stderrWrites(fn: (writes: readonly string[]) => Promise<void>): Promise<string[]> {
@@ -46,5 +46,32 @@ describe('log: lines to stderr', () => {
       flushLog();
     });
     expect(writes).to.deep.equal(['INFO last words\n']);
+  });
+});
+
+describe('log: secrets masked', () => {
+  const lines = (key: string) => [
+    `setting "x" is not a tap-crm setting; ignored (check its spelling), working`,
+    `GET /me?api_key=${encodeURIComponent(key)}&page=1`,
+    `Authorization: ${key}`,
+    `{"user_token":"${key}"}`,
+    `Bearer ${key}.`,
+  ];
+
+  for (const key of ['o', 'k&=', 'e', 'x'.repeat(20) + '+/=!~' + 'Y9'.repeat(7) + 'z']) {
+    it(`masks a ${key.length}-character key where it stands as a value, and no word around it`, () => {
+      const redactor = new Redactor();
+      redactor.add(key);
+      const out = lines(key).map((l) => redactor.redact(l));
+      expect(out[0]).to.equal(lines(key)[0]); // "check", "spelling", "working" untouched
+      expect(out.slice(1)).to.deep.equal(['GET /me?api_key=***&page=1', 'Authorization: ***', '{"user_token":"***"}', 'Bearer ***.']);
+    });
+  }
+
+  it('masks a long key even inside other text', () => {
+    const redactor = new Redactor();
+    const key = 'sim-key-full-0123456789abcdef';
+    redactor.add(key);
+    expect(redactor.redact(`x${key}y`)).to.equal('x***y');
   });
 });

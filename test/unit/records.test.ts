@@ -5,8 +5,12 @@ import { recordShaper } from '../../src/records.js';
 describe('records: unwrap, normalise, select', () => {
   it('unwraps {"appointment": {...}} elements and accepts flat ones', () => {
     const shaper = recordShaper(loadSchema('appointments'), 'appointment', null);
-    expect(shaper.shape({ appointment: { id: 3, summary: 'a' } })).to.deep.equal({ record: { id: 3, summary: 'a' }, asIs: false });
-    expect(shaper.shape({ id: 4, summary: 'b' })).to.deep.equal({ record: { id: 4, summary: 'b' }, asIs: true });
+    expect(shaper.shape({ appointment: { id: 3, summary: 'a' } })).to.deep.equal({
+      record: { id: 3, summary: 'a' },
+      asIs: false,
+      drifts: [],
+    });
+    expect(shaper.shape({ id: 4, summary: 'b' })).to.deep.equal({ record: { id: 4, summary: 'b' }, asIs: true, drifts: [] });
   });
 
   it('turns numbers and booleans in string fields into their JSON text, losslessly, and says the record changed', () => {
@@ -27,21 +31,26 @@ describe('records: unwrap, normalise, select', () => {
     });
   });
 
-  it('leaves numbers in number fields, nested objects and unknown fields alone', () => {
-    const record = recordShaper(loadSchema('payments'), undefined, null).shape({
-      id: 1,
-      payment_amount: 100,
-      customer: { id: 2, phone: 123 },
-      cf_extra: 7,
+  it('leaves numbers in number fields and unknown fields alone, and conforms the declared members of nested objects', () => {
+    const shaper = recordShaper(loadSchema('payments'), undefined, null);
+    const record = shaper.shape({ id: 1, payment_amount: 100, customer: { id: 2, cf_phone: 123 }, cf_extra: 7 });
+    expect(record).to.deep.equal({
+      record: { id: 1, payment_amount: 100, customer: { id: 2, cf_phone: 123 }, cf_extra: 7 },
+      asIs: true,
+      drifts: [],
     });
-    expect(record).to.deep.equal({ record: { id: 1, payment_amount: 100, customer: { id: 2, phone: 123 }, cf_extra: 7 }, asIs: true });
+    const nested = shaper.shape({ id: 1, customer: { id: '2', email: 'a@b' } });
+    expect(nested?.record).to.deep.equal({ id: 1, customer: { id: 2, email: 'a@b' } });
+    expect(nested?.asIs).to.equal(false);
+    expect(nested?.drifts.map((d) => [d.path.join('.'), d.action, d.seen, d.to])).to.deep.equal([
+      ['customer.id', 'coerced', 'string', 'integer'],
+    ]);
   });
 
   it('turns an empty date-time into null', () => {
-    expect(recordShaper(loadSchema('tickets'), undefined, null).shape({ id: 1, resolved_at: '' })).to.deep.equal({
-      record: { id: 1, resolved_at: null },
-      asIs: false,
-    });
+    const shaped = recordShaper(loadSchema('tickets'), undefined, null).shape({ id: 1, resolved_at: '' });
+    expect(shaped).to.deep.include({ record: { id: 1, resolved_at: null }, asIs: false });
+    expect(shaped?.drifts.map((d) => [d.path.join('.'), d.action, d.to])).to.deep.equal([['resolved_at', 'coerced', 'null']]);
   });
 
   it('keeps only the selected fields when a selection is given', () => {
@@ -49,6 +58,7 @@ describe('records: unwrap, normalise, select', () => {
     expect(shaper.shape({ id: 1, status: 'New', email: 'x@y', cf_extra: 1 })).to.deep.equal({
       record: { id: 1, status: 'New' },
       asIs: false,
+      drifts: [],
     });
   });
 
@@ -56,5 +66,9 @@ describe('records: unwrap, normalise, select', () => {
     const shaper = recordShaper(loadSchema('leads'), undefined, null);
     expect(shaper.shape({ name: 'x' })).to.equal(undefined);
     expect(shaper.shape(null)).to.equal(undefined);
+    // The key property is never widened: an id of another type that is no integer's text is no record id.
+    expect(shaper.shape({ id: 'abc', name: 'x' })).to.equal(undefined);
+    expect(shaper.shape({ id: { n: 1 } })).to.equal(undefined);
+    expect(shaper.shape({ id: '12', name: 'x' })?.record).to.deep.equal({ id: 12, name: 'x' });
   });
 });

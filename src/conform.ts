@@ -1,0 +1,310 @@
+/**
+ * Records that conform to the schema announced for them, whatever the API sends (docs/api.md#types-are-not-what-the-examples-show).
+ * A record is checked against a validator compiled once per stream; one that passes is left as it is (the
+ * fast path). One that does not is walked with its schema, value by value:
+ * - a value that the declared type holds exactly is coerced to it (the list is COERCIONS' comment);
+ * - inside an object property (a JSON column in every target), any other value is kept where it is, and
+ *   the member's schema is widened to admit it; so is an object property that receives an array or a
+ *   boolean: the sync announces the widened schema before the record;
+ * - any other value (a top-level property of a scalar or array type) is moved, as the API sent it, into the
+ *   record's DRIFTED object under the property's name, and the property is null.
+ * Why not widen every property: the targets do not follow a column whose type changes. MeltanoLabs
+ * target-postgres never alters a column (a wider type stops the load), pipelinewise renames the old
+ * column on every change, and PyAirbyte's DuckDB cache fails a batch on a value it cannot cast; object
+ * properties are JSON columns in all three, whatever their members hold (docs/api.md#types-are-not-what-the-examples-show).
+ * Each change is reported as a Drift, which names the property, the declared type, the type seen and the
+ * record. The key property is never widened nor moved: a record whose id does not conform is not a record.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import { default as addFormats } from 'ajv-formats';
+import type { JsonSchema } from './catalog.js';
+import { isPlainObject } from './json.js';
+
+export type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'object' | 'array';
+
+/** The property that holds, by property name, the values that did not fit their declared type. */
+export const DRIFTED = '_drifted';
+
+/** DRIFTED's schema, declared in every stream's schema (catalog.ts). */
+export const DRIFTED_SCHEMA: JsonSchema = {
+  type: ['null', 'object'],
+  additionalProperties: true,
+  description:
+    'Values of other properties that did not fit their declared type, by property name, as the API sent them; the property itself is null in that record.',
+};
+
+/** What a record had that its schema did not expect, and what was done about it. */
+export interface Drift {
+  /** The property's path: names, with "[]" for an array's items (["customer", "address"], ["tags", "[]"]). */
+  path: string[];
+  /** The declared type, as written in messages ("integer or null", "string (date-time)"). */
+  declared: string;
+  /** The type of the value seen ("string", or "string (not a date-time)"). */
+  seen: string;
+  /**
+   * coerced: the value was changed to the declared type, with the same meaning; widened: the schema was,
+   * to admit the value where it is; moved: the value went into DRIFTED, the property is null.
+   */
+  action: 'coerced' | 'widened' | 'moved';
+  /** Coerced: the type the value became. */
+  to?: JsonType;
+  /** Widened (or moved, where the schema lacks DRIFTED): the change to the schema. */
+  widening?: Widening;
+  /** The id of a record that had it. */
+  id: number | string;
+}
+
+/** How a property's schema is widened: types added, the format dropped; or DRIFTED declared (at the root). */
+export interface Widening {
+  types?: JsonType[];
+  dropFormat?: boolean;
+  declareDrifted?: boolean;
+}
+
+/** A property's path as messages write it: "customer.address", "tags[]". */
+export function pathText(path: readonly string[]): string {
+  return path.reduce((text, step) => (step === '[]' ? `${text}[]` : text ? `${text}.${step}` : step), '');
+}
+
+export interface Conformer {
+  /**
+   * Makes `record` conform (in place): returns the drifts found, empty when it conformed as it was.
+   * Undefined when the record's key property does not conform and cannot be coerced: not a record.
+   */
+  conform(record: Record<string, unknown>, id: number | string): Drift[] | undefined;
+}
+
+const KEY = 'id';
+
+/**
+ * The conformer of a stream's schema; its validators are compiled here, once. Without `widenInPlace`
+ * (Airbyte, whose catalog cannot change during a read), every value that cannot be coerced is moved.
+ */
+export function conformer(schema: JsonSchema, widenInPlace = true): Conformer {
+  const compiled = compile(schema);
+  const validate = (value: unknown): boolean => compiled(value);
+  const properties = Object.entries(schema.properties ?? {}).filter(([name]) => name !== DRIFTED);
+  const declaresDrifted = schema.properties?.[DRIFTED] !== undefined;
+  let propertyValidators: Map<string, ValidateFunction> | undefined;
+  const propertyValid = (name: string, property: JsonSchema, value: unknown): boolean => {
+    propertyValidators ??= new Map();
+    let check = propertyValidators.get(name);
+    if (!check) propertyValidators.set(name, (check = compile(property)));
+    return check(value);
+  };
+  return {
+    conform(record, id) {
+      if (validate(record)) return [];
+      const drifts: Drift[] = [];
+      for (const [name, property] of properties) {
+        if (!Object.hasOwn(record, name)) continue;
+        const served = record[name];
+        const copy = typeof served === 'object' && served !== null ? structuredClone(served) : served;
+        const found: Drift[] = [];
+        const value = conformValue(copy, property, [name], id, found);
+        // Where the walk changed no schema, what it does not read (a catalog's own keywords: enum, pattern...)
+        // is checked by the property's own validator.
+        const widened = found.some((d) => d.action === 'widened');
+        if (widened ? widenInPlace && keptInPlace(property, found) : propertyValid(name, property, value)) {
+          record[name] = value;
+          drifts.push(...found);
+          continue;
+        }
+        if (name === KEY) return undefined;
+        record[name] = null;
+        record[DRIFTED] = { ...(isPlainObject(record[DRIFTED]) ? record[DRIFTED] : {}), [name]: served };
+        const widening = declaresDrifted ? undefined : { declareDrifted: true };
+        drifts.push({ path: [name], declared: typeText(property), seen: describe(served, property), action: 'moved', widening, id });
+      }
+      return drifts;
+    },
+  };
+}
+
+/**
+ * Whether a top-level property's drifts can stay where they are: coercions always; widenings only inside
+ * an object property, or of an object property by an array or a boolean (JSON columns in every target).
+ */
+function keptInPlace(property: JsonSchema, drifts: readonly Drift[]): boolean {
+  const types = declaredTypes(property) ?? [];
+  const objectColumn = types.includes('object') && !types.includes('array');
+  return drifts.every(
+    (d) =>
+      d.action === 'coerced' ||
+      (objectColumn && (d.path.length > 1 || (d.widening?.types ?? []).every((t) => t === 'array' || t === 'boolean'))),
+  );
+}
+
+/** The type of a value as messages write it, with why a string is not the date-time its schema declares. */
+function describe(value: unknown, schema: JsonSchema): string {
+  const seen = typeOf(value);
+  return seen === 'string' && schema.format === 'date-time' ? 'string (not a date-time)' : seen;
+}
+
+/** A value made to conform to its schema (coerced), or kept with a drift that widens the schema. */
+function conformValue(value: unknown, schema: JsonSchema, path: string[], id: number | string, drifts: Drift[]): unknown {
+  const types = declaredTypes(schema);
+  if (types === undefined) return value; // no type declared: anything goes
+  const seen = typeOf(value);
+  const fits = types.includes(seen) || (seen === 'integer' && types.includes('number'));
+  if (fits && seen === 'string' && schema.format === 'date-time' && !isDateTime(value as string)) {
+    if (value === '' && types.includes('null')) return coerced(null, schema, path, 'string (empty)', id, drifts);
+    drifts.push({
+      path,
+      declared: typeText(schema),
+      seen: 'string (not a date-time)',
+      action: 'widened',
+      widening: { dropFormat: true },
+      id,
+    });
+    return value;
+  }
+  if (fits) return conformMembers(value, schema, path, id, drifts);
+  const to = coercion(value, types, schema.format);
+  if (to !== NONE) return coerced(to, schema, path, seen, id, drifts);
+  drifts.push({ path, declared: typeText(schema), seen, action: 'widened', widening: { types: [seen] }, id });
+  return value;
+}
+
+function coerced(value: unknown, schema: JsonSchema, path: string[], seen: string, id: number | string, drifts: Drift[]): unknown {
+  drifts.push({ path, declared: typeText(schema), seen, action: 'coerced', to: typeOf(value), id });
+  return value;
+}
+
+/** An object's declared members and an array's items, made to conform in place. */
+function conformMembers(value: unknown, schema: JsonSchema, path: string[], id: number | string, drifts: Drift[]): unknown {
+  if (isPlainObject(value) && schema.properties) {
+    for (const [name, member] of Object.entries(schema.properties)) {
+      if (Object.hasOwn(value, name)) value[name] = conformValue(value[name], member, [...path, name], id, drifts);
+    }
+  } else if (Array.isArray(value) && isPlainObject(schema.items)) {
+    const items = schema.items;
+    for (let i = 0; i < value.length; i++) value[i] = conformValue(value[i], items, [...path, '[]'], id, drifts);
+  }
+  return value;
+}
+
+const NONE = Symbol('no coercion');
+
+/**
+ * COERCIONS: the values that a declared type holds exactly, changed to it (same meaning, another JSON type):
+ * - integer: a string of an integer ("12", "-3") within ±2^53; a boolean is not coerced;
+ * - number: a string of a JSON number ("9.99", "1e3");
+ * - boolean: "true"/"false" (any case), "1"/"0", and the numbers 1 and 0;
+ * - string (no format): a number or a boolean, as its JSON text (12 → "12", true → "true");
+ * - date-time: "" → null, where null is allowed (an empty string is no time).
+ * Nothing else: an object or an array is never turned into text, nor text into an object.
+ */
+function coercion(value: unknown, types: readonly JsonType[], format: unknown): unknown {
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (types.includes('integer') && /^-?\d+$/.test(text)) {
+      const n = Number(text);
+      if (Number.isSafeInteger(n)) return n;
+    }
+    if (types.includes('number') && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text)) {
+      const n = Number(text);
+      if (Number.isFinite(n)) return n;
+    }
+    if (types.includes('boolean')) {
+      const lower = text.toLowerCase();
+      if (lower === 'true' || lower === '1') return true;
+      if (lower === 'false' || lower === '0') return false;
+    }
+    return NONE;
+  }
+  if (typeof value === 'number' && types.includes('boolean') && (value === 0 || value === 1)) return value === 1;
+  if ((typeof value === 'number' || typeof value === 'boolean') && types.includes('string') && format === undefined)
+    return JSON.stringify(value);
+  return NONE;
+}
+
+/**
+ * A schema widened by the drifts (a copy; the schema given is not changed): a member gains the types seen
+ * beside its own, a date-time that was not one loses its format, and DRIFTED is declared where a value
+ * moved there.
+ */
+export function widen(schema: JsonSchema, drifts: readonly Drift[]): JsonSchema {
+  if (!drifts.some((d) => d.widening)) return schema;
+  const out = structuredClone(schema);
+  for (const drift of drifts) {
+    if (!drift.widening) continue;
+    if (drift.widening.declareDrifted) {
+      out.properties = { ...out.properties, [DRIFTED]: DRIFTED_SCHEMA };
+      continue;
+    }
+    const property = find(out, drift.path);
+    if (property) applyWidening(property, drift.widening);
+  }
+  return out;
+}
+
+/** Whether a drift changes the schema that `schema` already is (it was not widened that way yet). */
+export function widens(schema: JsonSchema, drift: Drift): boolean {
+  if (!drift.widening) return false;
+  const { types, dropFormat, declareDrifted } = drift.widening;
+  if (declareDrifted) return schema.properties?.[DRIFTED] === undefined;
+  const property = find(schema, drift.path);
+  const declared = property && declaredTypes(property);
+  if (!declared) return false;
+  return (dropFormat === true && property.format !== undefined) || (types ?? []).some((t) => !declared.includes(t));
+}
+
+function applyWidening(property: JsonSchema, { types, dropFormat }: Widening): void {
+  const declared = declaredTypes(property);
+  if (declared === undefined) return;
+  if (dropFormat) delete property.format;
+  const union = [...declared];
+  for (const t of types ?? []) if (!union.includes(t)) union.push(t);
+  property.type = union;
+}
+
+/** The schema of the property at `path`, or undefined where the schema does not declare it. */
+function find(schema: JsonSchema, path: readonly string[]): JsonSchema | undefined {
+  let at: JsonSchema | undefined = schema;
+  for (const step of path) {
+    if (at === undefined) return undefined;
+    at = step === '[]' ? (isPlainObject(at.items) ? at.items : undefined) : at.properties?.[step];
+  }
+  return at;
+}
+
+function declaredTypes(schema: JsonSchema): JsonType[] | undefined {
+  if (schema.type === undefined) return undefined;
+  return (Array.isArray(schema.type) ? schema.type : [schema.type]) as JsonType[];
+}
+
+/** "integer or null", "string (date-time)": a declared type as messages write it. */
+export function typeText(schema: JsonSchema): string {
+  const types = declaredTypes(schema);
+  if (types === undefined) return 'any';
+  const text = types.filter((t) => t !== 'null').join(' or ') + (types.includes('null') ? ' or null' : '');
+  return schema.format === undefined ? text.replace(/^ or /, '') : `${text} (${schema.format})`;
+}
+
+export function typeOf(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'object') return typeof value as JsonType;
+  return 'null'; // undefined, a function...: never in parsed JSON
+}
+
+let ajv: Ajv | undefined;
+
+/** A validator of JSON Schema as the targets read it (draft 7 keywords, date-time checked as RFC 3339). */
+function compile(schema: JsonSchema): ValidateFunction {
+  if (!ajv) {
+    ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
+    addFormats.default(ajv, { formats: ['date-time'], mode: 'full' });
+  }
+  return ajv.compile(schema);
+}
+
+const dateTimeCheck = (): ValidateFunction => compile({ type: 'string', format: 'date-time' });
+let checkDateTime: ValidateFunction | undefined;
+
+function isDateTime(text: string): boolean {
+  checkDateTime ??= dateTimeCheck();
+  return checkDateTime(text);
+}

@@ -1,0 +1,69 @@
+/**
+ * A stream's schema as announced, kept in step with what its records bring (the main thread's half of
+ * conform.ts). The page workers report each page's drifts; before that page is written, the schema is
+ * widened where a drift needs it and announced again (Singer allows a SCHEMA mid-stream), so that every
+ * RECORD conforms to the last SCHEMA of its stream. Each property's drift is said once a run, in a
+ * WARNING that names the stream, the property, the declared type, the type seen and a record id.
+ */
+import type { JsonSchema } from './catalog.js';
+import { DRIFTED, pathText, typeText, widen, widens, type Drift } from './conform.js';
+import { log } from './log.js';
+
+export class AnnouncedSchema {
+  /** Drifts said already, by action and property. */
+  private readonly said = new Set<string>();
+  /** The properties that drifted, as the run summary lists them ("customer.address: widened to object or array or null"). */
+  readonly drifted: string[] = [];
+
+  constructor(
+    private readonly stream: string,
+    /** The schema last announced. */
+    public schema: JsonSchema,
+  ) {}
+
+  /**
+   * Takes a page's drifts: says the new ones, widens the schema where they need it. Returns the widened
+   * schema when it changed (to be announced before the page), else undefined.
+   */
+  take(drifts: readonly Drift[]): JsonSchema | undefined {
+    const widening = drifts.filter((d) => widens(this.schema, d));
+    const before = this.schema;
+    if (widening.length > 0) this.schema = widen(this.schema, widening);
+    for (const drift of drifts) this.say(drift, before);
+    return widening.length > 0 ? this.schema : undefined;
+  }
+
+  private say(drift: Drift, before: JsonSchema): void {
+    const property = pathText(drift.path);
+    const kind = `${drift.action} ${property}`;
+    if (this.said.has(kind)) return;
+    this.said.add(kind);
+    const where = `stream ${this.stream}: property ${property} is declared ${drift.declared} but record id ${String(drift.id)} has ${drift.seen}`;
+    if (drift.action === 'coerced') {
+      log.warning(`${where}; such values are converted to ${drift.to ?? 'the declared type'}, with the same meaning`);
+      this.drifted.push(`${property}: ${drift.seen} converted to ${drift.to ?? drift.declared}`);
+      return;
+    }
+    if (drift.action === 'moved') {
+      log.warning(
+        `${where}; such values are kept as the API sent them in the record's ${DRIFTED} object, under "${property}", and ${property} is null ` +
+          `there (its column keeps its type; see the README's "When the API sends something unexpected")`,
+      );
+      this.drifted.push(`${property}: ${drift.seen} moved to ${DRIFTED}`);
+      return;
+    }
+    const now = propertyType(this.schema, drift.path);
+    const wasWide = !widens(before, drift);
+    log.warning(
+      `${where}; such values are kept where they are and the schema ${wasWide ? 'was already' : 'is'} widened to ${now} ` +
+        '(a new SCHEMA announces it; the column is JSON and keeps its type)',
+    );
+    this.drifted.push(`${property}: widened to ${now}`);
+  }
+}
+
+function propertyType(schema: JsonSchema, path: readonly string[]): string {
+  let at: JsonSchema | undefined = schema;
+  for (const step of path) at = step === '[]' ? at?.items : at?.properties?.[step];
+  return at ? typeText(at) : 'any';
+}
