@@ -158,7 +158,7 @@ async function exit(code: number): Promise<never> {
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.once(signal, () => {
     log.warning(`interrupted by ${signal}; writing the state reached so far and stopping (run again with it to resume)`);
-    const flushed = running ? running.writer.state(running.keeper.value).catch(() => undefined) : Promise.resolve();
+    const flushed = running ? running.writer.finalState(running.keeper.value).catch(() => undefined) : Promise.resolve();
     void flushed.then(() => exit(code));
   });
 }

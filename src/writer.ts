@@ -15,6 +15,8 @@ import type { TapState } from './state.js';
 export class MessageWriter {
   private drained: Promise<void> | null = null;
   private failure: TapError | null = null;
+  /** The run was interrupted and its last STATE written: nothing may follow it. */
+  private sealed = false;
 
   constructor(
     private readonly out: Writable,
@@ -56,7 +58,7 @@ export class MessageWriter {
    */
   log(level: Level, message: string): void {
     const text = this.protocol.log(level, message);
-    if (text !== undefined && !this.failure && !this.out.destroyed) this.out.write(text);
+    if (text !== undefined && !this.failure && !this.sealed && !this.out.destroyed) this.out.write(text);
   }
 
   /** The error that closed stdout, if it is closed: the run cannot go on. */
@@ -67,6 +69,17 @@ export class MessageWriter {
   /** The state after `stream` finished, or of the whole run. */
   state(value: TapState, stream?: string): Promise<void> {
     return this.write(this.protocol.state(value, stream));
+  }
+
+  /**
+   * The last message of an interrupted run: the state reached, after which every write is dropped, so
+   * that pages still in flight cannot follow it (a run stopped by a signal ends with the STATE that
+   * covers all it wrote).
+   */
+  finalState(value: TapState): Promise<void> {
+    const last = this.write(this.protocol.state(value));
+    this.sealed = true;
+    return last;
   }
 
   /** Resolves once everything written so far has been handed to the operating system. */
@@ -81,6 +94,7 @@ export class MessageWriter {
   }
 
   private async write(chunk: string | Uint8Array): Promise<void> {
+    if (this.sealed) return;
     this.check();
     if (!this.out.write(chunk)) await this.waitForDrain();
     this.check();
