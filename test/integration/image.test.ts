@@ -257,6 +257,38 @@ describe('the container image (Dockerfile), as the Airbyte platform and its tool
     expect(owner.stdout, explain(owner)).to.include('"status":"SUCCEEDED"');
   });
 
+  it('stopped as the platform stops a sync (`docker stop`: SIGTERM to the tap, PID 1): a clean stop, exit 143', async () => {
+    const catalog = await sh(`node '${TAP_BIN}' discover`, { cwd: work });
+    const streams = (JSON.parse(catalog.stdout) as { catalog: { streams: { name: string }[] } }).catalog.streams;
+    writeJson(work, 'catalog.json', {
+      streams: streams.map((stream) => ({ stream, sync_mode: 'full_refresh', destination_sync_mode: 'append' })),
+    });
+    chmodSync(join(work, 'catalog.json'), 0o644);
+    const name = `tap-crm-it-stop-${process.pid}`;
+    sim.configure({ latencyMs: 300 });
+    try {
+      const run = await sh(
+        [
+          `docker run --rm -i --name ${name} -v "$PWD:/secrets:ro" '${img.image}' read --config /secrets/config.json --catalog /secrets/catalog.json > stop.jsonl &`,
+          'tap=$!',
+          'for _ in $(seq 600); do grep -q \'"type":"RECORD"\' stop.jsonl && break; sleep 0.1; done',
+          `docker stop --time 20 ${name} >/dev/null`,
+          'code=0; wait "$tap" || code=$?',
+          'echo "exit $code"',
+        ].join('\n'),
+        { cwd: work, path: [img.dockerDir], timeoutMs: 120_000 },
+      );
+      expect(run.stdout.trim(), explain(run)).to.equal('exit 143');
+      const lines = readFileSync(join(work, 'stop.jsonl'), 'utf8').trim().split('\n');
+      // Whole messages only, the tap's last word the signal (and the state reached, when a stream had finished).
+      const messages = lines.map((l) => JSON.parse(l) as { type: string; log?: { message: string } });
+      expect(messages.some((m) => m.type === 'RECORD')).to.equal(true);
+      expect(messages.at(-1)!.log?.message).to.match(/^interrupted by SIGTERM; writing the state reached so far/);
+    } finally {
+      sim.configure({ latencyMs: 0 });
+    }
+  });
+
   it('runs under any uid and on a read-only root file system (it writes no file)', async () => {
     const run = await docker(
       `run --rm --read-only --user 4242:4242 -v "$PWD:/secrets:ro" '${img.image}' check --config /secrets/config.json`,
