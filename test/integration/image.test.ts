@@ -12,7 +12,8 @@
  *   - the Singer flags through the image, piped into MeltanoLabs target-postgres, twice (with the state);
  *   - who may read the config: a file only its owner can read fails with a clear message, and the same
  *     file works with `--user` set to its owner (Airbyte's own test runner's way); any uid and a
- *     read-only root file system work.
+ *     read-only root file system work;
+ *   - `docker stop` (SIGTERM to the tap, PID 1), as the platform cancels a sync: exit 143, whole messages.
  * A missing podman or image fails these tests (setup.sh installs and builds them), never skips them.
  */
 import { expect } from 'chai';
