@@ -3,6 +3,7 @@ test/integration/airbyte.test.ts (twice on the same cache for an incremental rea
 its last line, the ids in the cache per stream and their duplicates, or the exception a failed read raised.
 
 Usage: python pyairbyte_read.py WORK_DIR EXECUTABLE CONFIG_JSON STREAM[,STREAM...]
+EXECUTABLE `docker_image=IMAGE` runs the container image instead (image.test.ts), with `docker` on the PATH.
 PyAirbyte's folders (logs, temp files, cache) all go under WORK_DIR; nothing goes to the network.
 """
 import json
@@ -27,8 +28,12 @@ os.environ.update(
 import airbyte as ab  # noqa: E402
 from airbyte.caches import DuckDBCache  # noqa: E402
 
-# --- the README's lines ---
-source = ab.get_source("source-tap-crm", local_executable=executable, config=json.loads(pathlib.Path(config_file).read_text()))
+# --- the README's lines (docker_image=: those of "Using it on the Airbyte platform") ---
+config = json.loads(pathlib.Path(config_file).read_text())
+if executable.startswith("docker_image="):
+    source = ab.get_source("source-tap-crm", docker_image=executable.removeprefix("docker_image="), config=config)
+else:
+    source = ab.get_source("source-tap-crm", local_executable=executable, config=config)
 source.check()
 source.select_streams(streams.split(","))
 cache = DuckDBCache(db_path=str(work / "crm.duckdb"), cache_dir=str(work / "cache"))
