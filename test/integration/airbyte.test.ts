@@ -46,7 +46,8 @@ describe('PyAirbyte reads tap-crm into DuckDB', function () {
   before(async () => {
     env = integrationEnv();
     python = env.pyairbyte;
-    sim = await startSimulator({ records: 2500, seed: 51, rpm: 0 });
+    // With type drift on: every read must still load into the DuckDB cache (values that do not fit move to _drifted).
+    sim = await startSimulator({ records: 2500, seed: 51, rpm: 0, drift: 0.05 });
     work = tempDir('pyairbyte');
   });
   after(async () => sim?.close());

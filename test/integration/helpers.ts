@@ -20,6 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { streamSchema as discoveredSchema } from '../../src/catalog.js';
 import { ROOT } from '../../src/paths.js';
 import type { Simulator, StreamName } from '../../src/simulator/server.js';
 import { TAP_BIN } from '../helpers/run-tap.js';
@@ -246,9 +247,9 @@ export interface StreamSchema {
   properties: Record<string, JsonSchemaProperty>;
 }
 
-/** schemas/<stream>.json, the single source of truth of the stream's types. */
+/** The stream's schema as discovered: schemas/<stream>.json, the single source of truth of its types, and _drifted. */
 export function streamSchema(stream: string): StreamSchema {
-  return JSON.parse(readFileSync(join(ROOT, 'schemas', `${stream}.json`), 'utf8')) as StreamSchema;
+  return discoveredSchema(stream) as StreamSchema;
 }
 
 function nonNullTypes(p: JsonSchemaProperty): string[] {

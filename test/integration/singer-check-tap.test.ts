@@ -41,7 +41,8 @@ describe('singer-check-tap', function () {
 
   before(async () => {
     env = integrationEnv();
-    sim = await startSimulator({ records: 1500, seed: 41, rpm: 0 });
+    // With type drift on: every record must still be valid against the last SCHEMA of its stream.
+    sim = await startSimulator({ records: 1500, seed: 41, rpm: 0, drift: 0.05 });
   });
   after(async () => sim?.close());
 
