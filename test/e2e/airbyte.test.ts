@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { default as addFormats } from 'ajv-formats';
 import { ROOT } from '../../src/paths.js';
@@ -78,6 +79,48 @@ describe('tap-crm as an Airbyte source (end to end)', function () {
     catalog = of(discovered.messages, 'CATALOG')[0]!;
   });
   after(async () => sim.close());
+
+  it('with type drift, every record fits the catalog as it is: what cannot be converted is in _drifted, with meta.changes NULLED', async () => {
+    const drifting = await startSimulator({ records: 2000, seed: 19, rpm: 0, drift: 0.1 });
+    try {
+      const cfg = tempJson('config.json', { api_key: drifting.apiKey, base_url: drifting.baseUrl, requests_per_minute: 100_000 });
+      const { run, messages } = await airbyte(['read', '--config', cfg, '--catalog', configuredCatalog(catalog)]);
+      expect(run.code, run.stderr.slice(-2000)).to.equal(0);
+      const ajvCatalog = new Ajv({ strict: false });
+      addFormats.default(ajvCatalog);
+      const schemas = new Map(
+        (catalog.catalog as { streams: { name: string; json_schema: object }[] }).streams.map((s) => [
+          s.name,
+          ajvCatalog.compile(s.json_schema),
+        ]),
+      );
+      let moved = 0;
+      for (const m of of(messages, 'RECORD')) {
+        const record = m.record as {
+          stream: string;
+          data: Record<string, unknown>;
+          meta?: { changes: { field: string; change: string }[] };
+        };
+        const fits: boolean = schemas.get(record.stream)!(record.data);
+        expect(fits, `${record.stream} ${String(record.data.id)}: ${ajvCatalog.errorsText(schemas.get(record.stream)!.errors)}`).to.equal(
+          true,
+        );
+        const drifted = Object.keys((record.data._drifted as Record<string, unknown> | undefined) ?? {});
+        expect(
+          (record.meta?.changes ?? []).map((c) => [c.field, c.change]),
+          `${record.stream} ${String(record.data.id)}`,
+        ).to.deep.equal(drifted.map((field) => [field, 'NULLED']));
+        for (const field of drifted) expect(record.data[field]).to.equal(null);
+        moved += drifted.length;
+      }
+      expect(moved).to.be.greaterThan(20);
+      for (const [stream, list] of Object.entries(drifting.drifts())) {
+        expect(idsOf(messages, stream), stream).to.include.members(list.map((d) => d.id));
+      }
+    } finally {
+      await drifting.close();
+    }
+  });
 
   it('spec prints one SPEC, with api_key an airbyte_secret', async () => {
     const { run, messages } = await airbyte(['spec']);
