@@ -296,7 +296,7 @@ let ajv: Ajv | undefined;
 function compile(schema: JsonSchema): ValidateFunction {
   if (!ajv) {
     ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
-    addFormats.default(ajv, { formats: ['date-time'], mode: 'full' });
+    addFormats.default(ajv, { formats: ['date-time'], mode: 'fast' });
   }
   return ajv.compile(schema);
 }
