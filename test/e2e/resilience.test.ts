@@ -95,7 +95,8 @@ describe('resilience (end to end)', function () {
       expect(retries.length + shrinks.length).to.be.at.least(faults - 5); // a stall answered after the client gave up still counts once
       for (const line of retries)
         expect(line).to.match(/^WARNING stream \w+( check)?, GET \/\S+( page \d+)?: .+; retry \d+ of \d+ in \d+\.\d s$/);
-      const reasons = retries.join('\n');
+      // A stall is said in a retry line, or in a shrink line where it hit a page that could shrink.
+      const reasons = [...retries, ...shrinks].join('\n');
       for (const reason of ['HTTP 50', 'connection failed', 'no complete answer within 1 s', 'text/html body instead of JSON']) {
         expect(reasons, reason).to.include(reason);
       }
