@@ -225,7 +225,6 @@ function coercion(value: unknown, types: readonly JsonType[], format: unknown): 
  * moved there.
  */
 export function widen(schema: JsonSchema, drifts: readonly Drift[]): JsonSchema {
-  if (!drifts.some((d) => d.widening)) return schema;
   const out = structuredClone(schema);
   for (const drift of drifts) {
     if (!drift.widening) continue;
@@ -233,7 +232,7 @@ export function widen(schema: JsonSchema, drifts: readonly Drift[]): JsonSchema 
       out.properties = { ...out.properties, [DRIFTED]: DRIFTED_SCHEMA };
       continue;
     }
-    const property = find(out, drift.path);
+    const property = schemaAt(out, drift.path);
     if (property) applyWidening(property, drift.widening);
   }
   return out;
@@ -244,7 +243,7 @@ export function widens(schema: JsonSchema, drift: Drift): boolean {
   if (!drift.widening) return false;
   const { types, dropFormat, declareDrifted } = drift.widening;
   if (declareDrifted) return schema.properties?.[DRIFTED] === undefined;
-  const property = find(schema, drift.path);
+  const property = schemaAt(schema, drift.path);
   const declared = property && declaredTypes(property);
   if (!declared) return false;
   return (dropFormat === true && property.format !== undefined) || (types ?? []).some((t) => !declared.includes(t));
@@ -260,7 +259,7 @@ function applyWidening(property: JsonSchema, { types, dropFormat }: Widening): v
 }
 
 /** The schema of the property at `path`, or undefined where the schema does not declare it. */
-function find(schema: JsonSchema, path: readonly string[]): JsonSchema | undefined {
+export function schemaAt(schema: JsonSchema, path: readonly string[]): JsonSchema | undefined {
   let at: JsonSchema | undefined = schema;
   for (const step of path) {
     if (at === undefined) return undefined;
@@ -301,10 +300,9 @@ function compile(schema: JsonSchema): ValidateFunction {
   return ajv.compile(schema);
 }
 
-const dateTimeCheck = (): ValidateFunction => compile({ type: 'string', format: 'date-time' });
 let checkDateTime: ValidateFunction | undefined;
 
 function isDateTime(text: string): boolean {
-  checkDateTime ??= dateTimeCheck();
+  checkDateTime ??= compile({ type: 'string', format: 'date-time' });
   return checkDateTime(text);
 }

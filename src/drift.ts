@@ -6,7 +6,7 @@
  * WARNING that names the stream, the property, the declared type, the type seen and a record id.
  */
 import type { JsonSchema } from './catalog.js';
-import { DRIFTED, pathText, typeText, widen, widens, type Drift } from './conform.js';
+import { DRIFTED, pathText, schemaAt, typeText, widen, widens, type Drift } from './conform.js';
 import { log } from './log.js';
 
 export class AnnouncedSchema {
@@ -52,7 +52,8 @@ export class AnnouncedSchema {
       this.drifted.push(`${property}: ${drift.seen} moved to ${DRIFTED}`);
       return;
     }
-    const now = propertyType(this.schema, drift.path);
+    const widened = schemaAt(this.schema, drift.path);
+    const now = widened ? typeText(widened) : 'any';
     const wasWide = !widens(before, drift);
     log.warning(
       `${where}; such values are kept where they are and the schema ${wasWide ? 'was already' : 'is'} widened to ${now} ` +
@@ -60,10 +61,4 @@ export class AnnouncedSchema {
     );
     this.drifted.push(`${property}: widened to ${now}`);
   }
-}
-
-function propertyType(schema: JsonSchema, path: readonly string[]): string {
-  let at: JsonSchema | undefined = schema;
-  for (const step of path) at = step === '[]' ? at?.items : at?.properties?.[step];
-  return at ? typeText(at) : 'any';
 }

@@ -68,8 +68,6 @@ export interface PageResult {
   withoutId: number;
   /** What the page's records had that the schema did not expect: one of each kind per property, with a record's id. */
   drifts: Drift[];
-  /** The body's size, bytes. */
-  bytes: number;
 }
 
 /** A page's records after `firstSeen`: what to write, and the ids written. */
@@ -126,9 +124,9 @@ export class PageProcessor {
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
     const { spec, shaper } = state;
     const page = parsePage(bytes, spec, copying);
-    if (page.invalid !== undefined) return copying ? undefined : { ...emptyResult(job.page, bytes.byteLength), invalid: page.invalid };
+    if (page.invalid !== undefined) return copying ? undefined : { ...emptyResult(job.page), invalid: page.invalid };
     const { elements, slices } = page;
-    const result: PageResult = { ...emptyResult(job.page, bytes.byteLength), ...page.meta, count: elements.length };
+    const result: PageResult = { ...emptyResult(job.page), ...page.meta, count: elements.length };
     const drifts = new Map<string, Drift>();
     const out = new RecordLines(state, job.extractedAt, bytes);
     const misread = ({ asIs, record }: Shaped) =>
@@ -252,8 +250,8 @@ class RecordLines {
   }
 }
 
-function emptyResult(page: number, bytes: number): PageResult {
-  return { page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0, drifts: [], bytes };
+function emptyResult(page: number): PageResult {
+  return { page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0, drifts: [] };
 }
 
 /** The properties a record carries as null because their values moved (conform.ts), as Airbyte's meta.changes. */
