@@ -97,8 +97,7 @@ export function conformer(schema: JsonSchema, widenInPlace = true): Conformer {
       if (validate(record)) return [];
       const drifts: Drift[] = [];
       for (const [name, property] of properties) {
-        // Only the properties that do not conform are walked (and copied first: a move keeps them as served).
-        if (!Object.hasOwn(record, name) || propertyValid(name, property, record[name])) continue;
+        if (!Object.hasOwn(record, name)) continue;
         const served = record[name];
         const copy = typeof served === 'object' && served !== null ? structuredClone(served) : served;
         const found: Drift[] = [];
