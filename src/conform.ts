@@ -15,10 +15,9 @@
  * Each change is reported as a Drift, which names the property, the declared type, the type seen and the
  * record. The key property is never widened nor moved: a record whose id does not conform is not a record.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import { default as addFormats } from 'ajv-formats';
 import type { JsonSchema } from './catalog.js';
 import { isPlainObject } from './json.js';
+import { DATE_TIME, recordCheck } from './record-check.js';
 
 export type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'object' | 'array';
 
@@ -76,45 +75,66 @@ export interface Conformer {
 
 const KEY = 'id';
 
+/** How a stream's records are made to conform. */
+export interface ConformOptions {
+  /** False (Airbyte, whose catalog cannot change during a read): every value that cannot be coerced is moved. */
+  widenInPlace?: boolean;
+}
+
 /**
- * The conformer of a stream's schema; its validators are compiled here, once. Without `widenInPlace`
- * (Airbyte, whose catalog cannot change during a read), every value that cannot be coerced is moved.
+ * The conformer of a stream's schema. A record that fails the validator is walked only where it failed:
+ * the top-level properties that its errors name (a property that passes needs no change). What the walk
+ * keeps is checked by the validator again, which also reads what the walk does not (a catalog's own
+ * keywords: enum, pattern...): a property that still fails is moved.
  */
-export function conformer(schema: JsonSchema, widenInPlace = true): Conformer {
-  const compiled = compile(schema);
-  const validate = (value: unknown): boolean => compiled(value);
+export function conformer(schema: JsonSchema, { widenInPlace = true }: ConformOptions = {}): Conformer {
+  const check = recordCheck(schema);
   const properties = Object.entries(schema.properties ?? {}).filter(([name]) => name !== DRIFTED);
   const declaresDrifted = schema.properties?.[DRIFTED] !== undefined;
-  let propertyValidators: Map<string, ValidateFunction> | undefined;
-  const propertyValid = (name: string, property: JsonSchema, value: unknown): boolean => {
-    propertyValidators ??= new Map();
-    let check = propertyValidators.get(name);
-    if (!check) propertyValidators.set(name, (check = compile(property)));
-    return check(value);
+  const move = (record: Record<string, unknown>, name: string, property: JsonSchema, served: unknown, id: number | string): Drift => {
+    record[name] = null;
+    record[DRIFTED] = { ...(isPlainObject(record[DRIFTED]) ? record[DRIFTED] : {}), [name]: served };
+    const widening = declaresDrifted ? undefined : { declareDrifted: true };
+    return { path: [name], declared: typeText(property), seen: describe(served, property), action: 'moved', widening, id };
   };
   return {
     conform(record, id) {
-      if (validate(record)) return [];
+      if (check.passes(record)) return [];
+      const failing = check.failing(record);
       const drifts: Drift[] = [];
+      /** Properties walked without a widening: their values stay if the validator now passes them. */
+      const walked: { name: string; property: JsonSchema; served: unknown; found: Drift[] }[] = [];
       for (const [name, property] of properties) {
-        if (!Object.hasOwn(record, name)) continue;
+        if (!failing.has(name) || !Object.hasOwn(record, name)) continue;
         const served = record[name];
         const copy = typeof served === 'object' && served !== null ? structuredClone(served) : served;
         const found: Drift[] = [];
         const value = conformValue(copy, property, [name], id, found);
-        // Where the walk changed no schema, what it does not read (a catalog's own keywords: enum, pattern...)
-        // is checked by the property's own validator.
-        const widened = found.some((d) => d.action === 'widened');
-        if (widened ? widenInPlace && keptInPlace(property, found) : propertyValid(name, property, value)) {
+        if (!found.some((d) => d.action === 'widened')) {
           record[name] = value;
+          walked.push({ name, property, served, found });
+        } else if (widenInPlace && keptInPlace(property, found)) {
+          record[name] = value;
+          drifts.push(...found);
+        } else {
+          if (name === KEY) return undefined;
+          drifts.push(move(record, name, property, served, id));
+        }
+      }
+      const stillFailing =
+        walked.length > 0
+          ? check.failing(
+              record,
+              walked.map((w) => w.name),
+            )
+          : new Set<string>();
+      for (const { name, property, served, found } of walked) {
+        if (!stillFailing.has(name)) {
           drifts.push(...found);
           continue;
         }
         if (name === KEY) return undefined;
-        record[name] = null;
-        record[DRIFTED] = { ...(isPlainObject(record[DRIFTED]) ? record[DRIFTED] : {}), [name]: served };
-        const widening = declaresDrifted ? undefined : { declareDrifted: true };
-        drifts.push({ path: [name], declared: typeText(property), seen: describe(served, property), action: 'moved', widening, id });
+        drifts.push(move(record, name, property, served, id));
       }
       return drifts;
     },
@@ -289,20 +309,5 @@ export function typeOf(value: unknown): JsonType {
   return 'null'; // undefined, a function...: never in parsed JSON
 }
 
-let ajv: Ajv | undefined;
-
-/** A validator of JSON Schema as the targets read it (draft 7 keywords, date-time checked as RFC 3339). */
-function compile(schema: JsonSchema): ValidateFunction {
-  if (!ajv) {
-    ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
-    addFormats.default(ajv, { formats: ['date-time'], mode: 'fast' });
-  }
-  return ajv.compile(schema);
-}
-
-let checkDateTime: ValidateFunction | undefined;
-
-function isDateTime(text: string): boolean {
-  checkDateTime ??= compile({ type: 'string', format: 'date-time' });
-  return checkDateTime(text);
-}
+/** RFC 3339 with a zone, as the record check reads it. */
+const isDateTime = (text: string): boolean => DATE_TIME.test(text);

@@ -6,7 +6,7 @@
  * for the network and stdout. Ids the stream already emitted are dropped in the main thread, in page
  * order (`firstSeen`).
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { JsonSchema } from './catalog.js';
 import type { IdSet } from './idset.js';
 import { isPlainObject } from './json.js';
@@ -118,7 +118,7 @@ export class PageProcessor {
    * page with one accented name): strings other than ASCII then read wrong, but ids, timestamps, numbers,
    * booleans and empty strings, all that the processor reads or changes, read right. A record that the
    * shaper changes, or whose id or replication key is a string beyond ASCII, is parsed again from its own
-   * bytes as UTF-8. Copying needs the page to be UTF-8 on one line (a line feed inside a record would
+   * bytes as UTF-8, unless those bytes are all ASCII (then both readings are the same). Copying needs the page to be UTF-8 on one line (a line feed inside a record would
    * split its message), every field written, and the elements found in the bytes; undefined otherwise.
    */
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
@@ -129,14 +129,15 @@ export class PageProcessor {
     const result: PageResult = { ...emptyResult(job.page), ...page.meta, count: elements.length };
     const drifts = new Map<string, Drift>();
     const out = new RecordLines(state, job.extractedAt, bytes);
-    const misread = ({ asIs, record }: Shaped) =>
-      !asIs || beyondAscii(record.id) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]));
+    const misread = ({ asIs, record }: Shaped, { starts, ends }: Slices, position: number) =>
+      (!asIs || beyondAscii(record.id) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]))) &&
+      !isAscii(bytes.subarray(starts[position], ends[position]));
     for (let position = 0; position < elements.length; position++) {
       let element: unknown = elements[position];
       if (spec.pairs && Array.isArray(element))
         element = { [spec.pairs[0]]: element[0] as unknown, [spec.pairs[1]]: element[1] as unknown };
       let shaped = shaper.shape(element);
-      if (slices && shaped && misread(shaped)) {
+      if (slices && shaped && misread(shaped, slices, position)) {
         element = JSON.parse(bytes.toString('utf8', slices.starts[position], slices.ends[position]));
         shaped = shaper.shape(element);
       }

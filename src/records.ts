@@ -4,7 +4,7 @@
  * docs/api.md#record-shapes.
  */
 import type { JsonSchema } from './catalog.js';
-import { conformer, type Drift } from './conform.js';
+import { conformer, type ConformOptions, type Drift } from './conform.js';
 import { isPlainObject } from './json.js';
 
 export type ApiRecord = Record<string, unknown> & { id: number | string };
@@ -30,12 +30,13 @@ export interface RecordShaper {
   shape(element: unknown): Shaped | undefined;
 }
 
-/** How a stream's records are shaped: Airbyte's are in UTC and fit the catalog as it is. */
-export interface ShapeOptions {
+/**
+ * How a stream's records are shaped: Airbyte's are in UTC and fit the catalog as it is (`widenInPlace`
+ * false: what does not fit is moved; Singer announces a widened schema instead, conform.ts).
+ */
+export interface ShapeOptions extends ConformOptions {
   /** A date-time with an offset written as the same instant in UTC ("…-05:00" → "…Z"). */
   utc?: boolean;
-  /** Drift may widen the schema (Singer announces it again); false: what does not fit is moved (conform.ts). */
-  widenInPlace?: boolean;
 }
 
 /**
@@ -46,9 +47,9 @@ export function recordShaper(
   schema: JsonSchema,
   wrapperKey: string | undefined,
   fields: ReadonlySet<string> | null,
-  { utc = false, widenInPlace = true }: ShapeOptions = {},
+  { utc = false, ...conformOptions }: ShapeOptions = {},
 ): RecordShaper {
-  const check = conformer(schema, widenInPlace);
+  const check = conformer(schema, conformOptions);
   const dateTimeProps = utc
     ? Object.entries(schema.properties ?? {})
         .filter(([name, property]) => property.format === 'date-time' && (!fields || fields.has(name)))
