@@ -62,9 +62,7 @@ function values(seed: number) {
       case 'string':
         return schema.format === 'date-time' ? '2025-06-07T08:09:10.123Z' : 'text';
       case 'array':
-        return schema.items && depth < 3
-          ? [value(schema.items as JsonSchema, depth + 1), value(schema.items as JsonSchema, depth + 1)]
-          : [];
+        return schema.items && depth < 3 ? [value(schema.items, depth + 1), value(schema.items, depth + 1)] : [];
       default:
         return object(schema, depth + 1);
     }
