@@ -74,12 +74,19 @@ type Numbered<P> = P & { number: number };
 
 export async function* walkPages<P extends PageInfo>(fetchPage: FetchPage<P>, options: WalkOptions): AsyncGenerator<Numbered<P>> {
   const pages = new PageReader(fetchPage, options);
-  const first = await pages.read(1);
-  yield* first;
-  const total = first.reduce((n, part) => n + part.count, 0);
-  if (total === 0) return;
-  if (first[0]!.totalPages !== undefined) yield* walkCounted(pages, first[0]!.totalPages, options);
-  else yield* walkUncounted(pages, first, options);
+  let records = 0;
+  let parts = 0;
+  let totalPages: number | undefined;
+  const identities: unknown[] = [];
+  for await (const part of pages.parts(1)) {
+    yield part;
+    if (parts++ === 0) totalPages = part.totalPages;
+    records += part.count;
+    identities.push(...part.identities);
+  }
+  if (records === 0) return;
+  if (totalPages !== undefined) yield* walkCounted(pages, totalPages, options);
+  else yield* walkUncounted(pages, identities, options);
 }
 
 /** With total_pages: pages fetched ahead, yielded in order; a total_pages that grows is followed, within reason. */
@@ -95,8 +102,9 @@ async function* walkCounted<P extends PageInfo>(
   const ahead: Promise<Numbered<P>[]>[] = [];
   const { prefetch: perStream } = options;
   const prefetch = typeof perStream === 'number' ? () => perStream : perStream;
+  // Once shrunk, no logical page is read ahead: each is read part by part as it is written (parts()).
   const fill = () => {
-    while (ahead.length < prefetch() && requested < last) {
+    while (!pages.isShrunk && ahead.length < prefetch() && requested < last) {
       requested++;
       checkBound(requested, maxPages, options);
       const pending = pages.read(requested);
@@ -104,13 +112,25 @@ async function* walkCounted<P extends PageInfo>(
       ahead.push(pending);
     }
   };
+  const next = (): AsyncIterable<Numbered<P>> | Promise<Numbered<P>[]> | undefined => {
+    if (ahead.length > 0) return ahead.shift()!;
+    if (requested >= last) return undefined;
+    requested++;
+    checkBound(requested, maxPages, options);
+    return pages.parts(requested);
+  };
   fill();
-  while (ahead.length > 0) {
-    const parts = await ahead.shift()!;
-    yield* parts;
-    if (parts.every((part) => part.count === 0)) return; // the data shrank during the walk
+  for (let page = next(); page !== undefined; page = next()) {
+    let records = 0;
+    let parts = 0;
+    let total: number | undefined;
+    for await (const part of page instanceof Promise ? await page : page) {
+      yield part;
+      records += part.count;
+      if (parts++ === 0) total = part.totalPages;
+    }
+    if (records === 0) return; // the data shrank during the walk
     // Records inserted during the walk can add pages: follow the latest total_pages, within reason.
-    const total = parts[0]!.totalPages;
     if (total !== undefined && total > last) {
       if (total > growthLimit) {
         throw new TapError(
@@ -129,10 +149,14 @@ async function* walkCounted<P extends PageInfo>(
  * Without total_pages: until an empty page, or a page that brings no id this walk has not seen (an
  * endpoint that ignores `page` answers the same list again; one that cycles would loop forever).
  */
-async function* walkUncounted<P extends PageInfo>(pages: PageReader<P>, first: P[], options: WalkOptions): AsyncGenerator<Numbered<P>> {
+async function* walkUncounted<P extends PageInfo>(
+  pages: PageReader<P>,
+  firstIdentities: readonly unknown[],
+  options: WalkOptions,
+): AsyncGenerator<Numbered<P>> {
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   const seen = new IdSet();
-  for (const part of first) for (const id of part.identities) seen.add(id);
+  for (const id of firstIdentities) seen.add(id);
   for (let n = 2; ; n++) {
     checkBound(n, maxPages, options);
     const parts = await pages.read(n);
@@ -166,13 +190,36 @@ class PageReader<P extends PageInfo> {
     this.shrinkable = options.isHeavy !== undefined;
   }
 
-  /** Logical page `page`: one page, or the smaller pages that cover it; each part numbered `page`, total_pages in logical pages. */
+  /** Whether the walk reads smaller pages than its logical ones (a logical page is then several answers). */
+  get isShrunk(): boolean {
+    return this.shrunk;
+  }
+
+  /** Logical page `page`, all its parts (see parts()). */
   async read(page: number): Promise<Numbered<P>[]> {
+    const parts: Numbered<P>[] = [];
+    for await (const part of this.parts(page)) parts.push(part);
+    return parts;
+  }
+
+  /**
+   * Logical page `page` as it arrives: one page, or the smaller pages that cover it, each yielded as soon as
+   * it is read (a shrunk logical page of large records would otherwise be held whole); each part numbered
+   * `page`, total_pages in logical pages. A part that fails heavy shrinks the walk further, and the rest of
+   * the logical page is read at the smaller size, from the smaller page that holds its first record not yet
+   * read (where the sizes do not align, a few records come twice, dropped as duplicates).
+   */
+  async *parts(page: number): AsyncGenerator<Numbered<P>> {
+    let read = 0; // records of this logical page already yielded
     for (;;) {
       const size = this.shrunk ? this.asked! : undefined;
       try {
-        const parts = size === undefined ? [await this.whole(page)] : await this.covering(page, size);
-        return parts.map((part) => ({ ...part, totalPages: this.logicalTotal(part, size), number: page }));
+        const parts = size === undefined ? [this.whole(page)] : this.covering(page, size, read);
+        for await (const part of parts) {
+          read += part.count;
+          yield { ...part, totalPages: this.logicalTotal(part, size), number: page };
+        }
+        return;
       } catch (error) {
         if (error instanceof NotHonoured) {
           // Back to the pages the server answers, retried as any failure: shrinking cannot help here.
@@ -202,20 +249,18 @@ class PageReader<P extends PageInfo> {
     return part;
   }
 
-  /** The pages of `size` records that cover logical page `page`, in order. */
-  private async covering(page: number, size: number): Promise<P[]> {
+  /** The pages of `size` records that cover logical page `page` after its first `skip` records, in order. */
+  private async *covering(page: number, size: number, skip: number): AsyncGenerator<P> {
     const logical = this.logical!;
-    const from = Math.floor(((page - 1) * logical) / size) + 1;
+    const from = Math.floor(((page - 1) * logical + skip) / size) + 1;
     const to = Math.ceil((page * logical) / size);
-    const parts: P[] = [];
     for (let n = from; n <= to; n++) {
       const part = await this.fetchPage(n, size, this.heavyPages(size));
       // Not honoured: the answer is not the page asked for (the endpoint ignores per_page).
       if (part.count > size || (part.perPage !== undefined && part.perPage !== size)) throw new NotHonoured();
-      parts.push(part);
+      yield part;
       if (part.count < size) break; // the end of the data
     }
-    return parts;
   }
 
   /** Heavy pages are reported while the walk can still shrink below `size`. */

@@ -191,17 +191,41 @@ describe('walker: heavy pages shrink', () => {
     };
     const pages: Page[] = [];
     for await (const page of walkPages(fetchPage, { ...options, ...shrinking, pageSize: 50, prefetch: 1 })) pages.push(page);
-    // Every record once, in order: the smaller sizes (25, then 10) divide 50, so they cover its pages exactly.
-    expect(ids(pages)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 1));
-    // Page 2 of 50 (records 51-100) failed: read again as pages of 25 (3 and 4), then of 10 (6 to 10).
-    expect(asked.slice(0, 4)).to.deep.equal([
+    // Every record, in order. Page 2 of 50 (records 51-100) failed: read as pages of 25; page 3 (51-75) was
+    // read, page 4 (76-100) failed, and the rest of page 2 was read as pages of 10 from page 8 (71-80), the
+    // one that holds record 76: 71-75 came twice; nothing else did.
+    const all = ids(pages);
+    expect([...new Set(all)]).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(all.filter((id, i) => all.indexOf(id) !== i)).to.deep.equal([71, 72, 73, 74, 75]);
+    expect(asked.slice(0, 5)).to.deep.equal([
       [1, 50],
       [2, 50],
       [3, 25],
       [4, 25],
+      [8, 10],
     ]);
-    expect(asked.find(([, size]) => size === 10)).to.deep.equal([6, 10]);
     expect(pages.map((p) => p.number).filter((n, i, all) => all.indexOf(n) === i)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('once shrunk, hands over each smaller page as it arrives and reads no logical page ahead', async () => {
+    // Pages over 10 records are too heavy: every logical page of 50 is five pages of 10.
+    const events: string[] = [];
+    const fetchPage = async (page: number, perPage: number | undefined, heavy: HeavyPages) => {
+      const size = perPage ?? 50;
+      if (size > 10 && heavy === 'report') throw new HeavyPage();
+      events.push(`fetch ${page}`);
+      const from = (page - 1) * size;
+      const items = Array.from({ length: Math.max(0, Math.min(size, 200 - from)) }, (_, i) => ({ id: from + i + 1 }));
+      return info({ items, meta: { total_pages: Math.ceil(200 / size) } });
+    };
+    const pages: Page[] = [];
+    for await (const page of walkPages(fetchPage, { ...options, ...shrinking, pageSize: 50, prefetch: 4 })) {
+      events.push(`got ${ids([page])[0]!}`);
+      pages.push(page);
+    }
+    expect(ids(pages)).to.deep.equal(Array.from({ length: 200 }, (_, i) => i + 1));
+    // Each page of 10 is handed over before the next one is asked for.
+    expect(events).to.deep.equal(Array.from({ length: 20 }, (_, i) => [`fetch ${i + 1}`, `got ${i * 10 + 1}`]).flat());
   });
 
   it('stops shrinking where the endpoint ignores per_page, and retries the page as it is', async () => {
