@@ -128,7 +128,10 @@ export interface SelectedStream {
 /** Checks the shape of a user's catalog file (already parsed) and names the first problem found. */
 export function parseCatalog(value: unknown, file: string): UserCatalog {
   const fail = (what: string): never => {
-    throw new UsageError(`catalog file ${file}: ${what}. Regenerate it with \`tap-crm --discover > ${file}\` and select streams in it.`);
+    throw new UsageError(
+      `catalog file ${file}: ${what}. Write a fresh catalog to another file (\`tap-crm --discover > catalog.new.json\`, which keeps ` +
+        `${file} and its selections as they are) and mark in it the streams to sync "selected": true.`,
+    );
   };
   if (!isObject(value) || !Array.isArray(value.streams)) return fail('expected an object with a "streams" array');
   value.streams.forEach((entry: unknown, i: number) => {

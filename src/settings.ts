@@ -121,10 +121,12 @@ export function mergeConfig(configArgs: readonly string[], env: NodeJS.ProcessEn
 
 /** Validates merged settings, applies defaults and checks what a schema cannot (URL, https). */
 export function resolveSettings(raw: Record<string, unknown>): ResolvedSettings {
+  if (raw.base_url === undefined && raw.subdomain !== undefined) throw new UsageError(subdomainAdvice(raw.subdomain));
   const settings = structuredClone(raw);
   if (!validateSettings(settings)) throw new UsageError(describeError(validateSettings.errors?.[0]));
   const s = settings;
   s.base_url = checkBaseUrl(s.base_url);
+  if (s.start_date !== undefined) s.start_date = checkStartDate(s.start_date);
   s.user_agent ??= `${PACKAGE.name}/${PACKAGE.version}`;
   return s as ResolvedSettings;
 }
@@ -150,14 +152,15 @@ function describeError(error: ErrorObject | undefined): string {
       return `setting "${name}" must be ${article(String(error.params.type))}.`;
     case 'format':
       return `setting "${name}" must be an RFC 3339 date-time such as 2024-01-31T00:00:00Z.`;
+    case 'pattern':
+      if (name === 'start_date') return START_DATE_ADVICE;
+      return `setting "${name}" must hold printable ASCII characters only (no line break, tab or accent).`;
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
       return `setting "${name}" ${error.message ?? 'is out of range'}.`;
     case 'minLength':
       return `setting "${name}" must not be empty.`;
-    case 'pattern':
-      return `setting "${name}" must hold printable ASCII characters only (no line break, tab or accent).`;
     default:
       return `setting "${name}" ${error.message ?? 'is invalid'}.`;
   }
@@ -165,6 +168,28 @@ function describeError(error: ErrorObject | undefined): string {
 
 function article(type: string): string {
   return { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', object: 'an object' }[type] ?? type;
+}
+
+/** A config written for Airbyte's RepairShopr connector, which takes the account's subdomain instead of a URL. */
+function subdomainAdvice(subdomain: unknown): string {
+  const name = typeof subdomain === 'string' && /^[A-Za-z0-9-]{1,63}$/.test(subdomain) ? subdomain : '<subdomain>';
+  return (
+    `setting "subdomain" is not tap-crm's (Airbyte's RepairShopr connector takes one); tap-crm takes the API's URL: ` +
+    `set "base_url" to https://${name}.syncromsp.com/api/v1 (Syncro) or https://${name}.repairshopr.com/api/v1 (RepairShopr), and drop "subdomain".`
+  );
+}
+
+const START_DATE_ADVICE = 'setting "start_date" must be a date such as 2024-01-31 or an RFC 3339 date-time such as 2024-01-31T00:00:00Z.';
+
+/** start_date as a date-time: a date is its midnight UTC (Meltano's date_iso8601 kind writes a date). */
+function checkStartDate(value: string): string {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const dateTime = value.length === 10 ? `${value}T00:00:00Z` : value;
+  // Date.UTC rolls 2024-02-30 over to March: the day must read back as written.
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day || Number.isNaN(Date.parse(dateTime)))
+    throw new UsageError(START_DATE_ADVICE);
+  return dateTime;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;

@@ -17,7 +17,7 @@ export interface Settings {
    */
   auth_method?: "header" | "bearer" | "query";
   /**
-   * RFC 3339 date-time; incremental streams emit nothing updated before it (with a bookmark, the later of the two wins).
+   * A date (read as its midnight UTC) or an RFC 3339 date-time; incremental streams emit nothing updated before it (with a bookmark, the later of the two wins).
    */
   start_date?: string;
   /**

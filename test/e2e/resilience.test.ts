@@ -206,9 +206,9 @@ describe('resilience (end to end)', function () {
         message: /setting "max_concurrency" must be an integer/,
       },
       {
-        name: 'a start_date that is not RFC 3339',
+        name: 'a start_date that is neither a date nor an RFC 3339 date-time',
         args: () => ['--config', tempJson('c.json', { ...good(), start_date: '01/02/2024' })],
-        message: /setting "start_date" must be an RFC 3339 date-time/,
+        message: /setting "start_date" must be a date such as 2024-01-31 or an RFC 3339 date-time/,
       },
       {
         name: 'an ill-typed environment variable',

@@ -175,4 +175,15 @@ describe('catalog: discovery and selection', () => {
     const nullProperty = { streams: [{ tap_stream_id: 'leads', schema: { properties: { id: null } } }] };
     expect(() => parseCatalog(nullProperty, 'c.json')).to.throw(/the schema of property "id" is not an object/);
   });
+
+  it('advises a fresh catalog in another file, never one that overwrites the user’s selections', () => {
+    let message = '';
+    try {
+      parseCatalog({ stream: [] }, 'my-catalog.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).to.include('tap-crm --discover > catalog.new.json').and.to.include('keeps my-catalog.json and its selections');
+    expect(message).not.to.include('> my-catalog.json');
+  });
 });

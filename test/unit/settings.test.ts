@@ -65,7 +65,18 @@ describe('settings: merging, defaults and validation', () => {
     ['page_size over 100', { ...valid, page_size: 500 }, /setting "page_size" must be <= 100/],
     ['page_size not an integer', { ...valid, page_size: 'ten' }, /setting "page_size" must be an integer/],
     ['unknown auth_method', { ...valid, auth_method: 'cookie' }, /setting "auth_method" must be one of header, bearer, query/],
-    ['start_date not RFC 3339', { ...valid, start_date: 'yesterday' }, /setting "start_date" must be an RFC 3339 date-time/],
+    [
+      'start_date not a date',
+      { ...valid, start_date: 'yesterday' },
+      /setting "start_date" must be a date such as 2024-01-31 or an RFC 3339 date-time/,
+    ],
+    ['start_date a day that is not in its month', { ...valid, start_date: '2024-02-30' }, /setting "start_date" must be a date such as/],
+    ['start_date a time without a zone', { ...valid, start_date: '2024-01-31T10:00:00' }, /setting "start_date" must be a date such as/],
+    [
+      'a config written for Airbyte (subdomain, no base_url)',
+      { api_key: 'k-123', subdomain: 'acme' },
+      /setting "subdomain" is not tap-crm's .*set "base_url" to https:\/\/acme\.syncromsp\.com\/api\/v1 \(Syncro\) or https:\/\/acme\.repairshopr\.com\/api\/v1/,
+    ],
     ['base_url not a URL', { ...valid, base_url: 'acme.syncromsp.com' }, /setting "base_url" is not a URL/],
     [
       'plain http to a remote host',
@@ -88,6 +99,12 @@ describe('settings: merging, defaults and validation', () => {
       expect(text).not.to.include('k-123');
     });
   }
+
+  it('accepts a start_date as a date (its midnight UTC) or as a date-time with a zone, kept as written', () => {
+    expect(resolveSettings({ ...valid, start_date: '2024-01-31' }).start_date).to.equal('2024-01-31T00:00:00Z');
+    expect(resolveSettings({ ...valid, start_date: '2024-01-31T10:00:00-05:00' }).start_date).to.equal('2024-01-31T10:00:00-05:00');
+    expect(resolveSettings({ ...valid, start_date: '2024-02-29T00:00:00.5Z' }).start_date).to.equal('2024-02-29T00:00:00.5Z');
+  });
 
   it('accepts plain http to loopback hosts', () => {
     for (const host of ['127.0.0.1:8787', 'localhost:1', '[::1]:8080']) {
