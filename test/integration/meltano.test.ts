@@ -50,6 +50,7 @@ interface MeltanoYml {
 interface SettingSchema {
   type: string;
   format?: string;
+  pattern?: string;
   enum?: string[];
   secret?: boolean;
 }
@@ -66,7 +67,9 @@ interface SingerState {
 /** The Meltano kind for a setting of schemas/settings.json. */
 function meltanoKind(s: SettingSchema): string {
   if (s.enum) return 'options';
-  if (s.type === 'string' && s.format === 'date-time') return 'date_iso8601';
+  // A string that takes a date (start_date: a date or a date-time) is Meltano's date kind.
+  if (s.type === 'string' && (s.format === 'date-time' || (s.pattern !== undefined && new RegExp(s.pattern).test('2024-01-31'))))
+    return 'date_iso8601';
   return (
     ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean' } as Record<string, string>)[s.type] ??
     `no kind for ${s.type}`
