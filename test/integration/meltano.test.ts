@@ -67,8 +67,9 @@ interface SingerState {
 /** The Meltano kind for a setting of schemas/settings.json. */
 function meltanoKind(s: SettingSchema): string {
   if (s.enum) return 'options';
-  // A string that takes a date (start_date: a date or a date-time) is Meltano's date kind.
-  if (s.type === 'string' && (s.format === 'date-time' || (s.pattern !== undefined && new RegExp(s.pattern).test('2024-01-31'))))
+  // A string that takes a date and nothing but a date (start_date: a date or a date-time) is Meltano's date kind.
+  const takesDates = (pattern: RegExp) => pattern.test('2024-01-31') && !pattern.test('January');
+  if (s.type === 'string' && (s.format === 'date-time' || (s.pattern !== undefined && takesDates(new RegExp(s.pattern)))))
     return 'date_iso8601';
   return (
     ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean' } as Record<string, string>)[s.type] ??
