@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only cpu,latency,...]`: the scenarios of the README's Benchmarks section, each
+ * `npm run bench [-- --quick] [-- --only cpu,latency,...]`: the scenarios of docs/benchmarks.md, each
  * against the bundled simulator, printing ratios measured in the same run (the machine is shared and
  * noisy: absolute times are for information only). --quick runs each scenario small: CI checks that the
  * suite runs, never its figures. A full run exits 1 when a goal is missed.

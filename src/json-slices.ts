@@ -5,7 +5,7 @@
  *
  * The document is the page's bytes read as Latin-1, one character per byte, so that offsets in it are
  * offsets in the bytes; and a string rather than the bytes, because String indexOf jumps from quote to
- * quote far faster than a loop over bytes (the README's benchmark section has the figures). The caller has
+ * quote far faster than a loop over bytes (docs/benchmarks.md has the figures). The caller has
  * parsed the same text with JSON.parse, so it is valid JSON: this only finds boundaries, it never
  * validates. It walks the top-level object, skipping strings (with their escapes) and counting brackets.
  */

@@ -28,7 +28,7 @@ export class PagePool {
   private nextJob = 0;
   /**
    * This thread's full collections (see gc.ts), every 8 MiB of page bodies through it: they lower the
-   * memory benchmark's peak for a few percent more CPU (figures in the README).
+   * memory benchmark's peak for a few percent more CPU (figures in docs/benchmarks.md).
    */
   private readonly collect = collectorEvery(8 * 1024 * 1024);
 
@@ -39,7 +39,7 @@ export class PagePool {
     for (let i = 0; i < size; i++) {
       // A worker holds one page at a time and the ids of its streams: a small heap, bounded so that the
       // garbage of parsing cannot grow the process's resident size; room for a page's text and records
-      // at the largest page size allowed (the README's memory figures).
+      // at the largest page size allowed (docs/benchmarks.md, memory).
       const heapMb = 32 + 2 * maxPageMb;
       const worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: heapMb } });
       const index = i;

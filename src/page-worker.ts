@@ -8,7 +8,7 @@ export type WorkerReply = { id: number; result?: import('./pages.js').PageResult
 
 /**
  * A full collection after every 16 MiB of pages keeps the resident size flat, for a few percent more
- * CPU (see gc.ts; the README's memory benchmark has the figures).
+ * CPU (see gc.ts; docs/benchmarks.md has the memory figures).
  */
 const collect = collectorEvery(16 * 1024 * 1024);
 

@@ -7,7 +7,7 @@
  * small functions that test each member by name and answer true or false. ajv compiles the same checks as
  * fast per record, but its compiler cost about 0.3 s of CPU in each page worker for the 27 schemas, and its
  * code, which builds an error for every failing keyword, is four times the size (330 KB against 83 KB) for
- * V8 to optimise in each worker (README, Benchmarks). A catalog's own schema with any other keyword (enum, pattern,
+ * V8 to optimise in each worker (docs/benchmarks.md). A catalog's own schema with any other keyword (enum, pattern,
  * minimum, anyOf...) is compiled by ajv, every error reported; test/unit/record-check.test.ts holds both
  * to the same answers.
  */

@@ -79,7 +79,7 @@ interface StreamOutput {
 /**
  * Bytes of page bodies a stream may fetch ahead: pages of ordinary records are far smaller and keep the
  * run's page count as their bound; pages of large records (up to max_response_mb) are fetched fewer ahead,
- * so that the resident size follows this, not the server (the README's memory figures).
+ * so that the resident size follows this, not the server (docs/benchmarks.md, memory).
  */
 const PAGE_BYTES_AHEAD = 16 * 1024 * 1024;
 

@@ -24,7 +24,7 @@ export type { StreamResult } from './stream-run.js';
 /**
  * Pages fetched ahead of the one being written, all running streams together: 16, or two per request
  * slot where there are more slots. Fewer starve the page workers on a fast API (the cpu benchmark);
- * more grow the resident size on a long sync (the memory benchmark): figures in the README.
+ * more grow the resident size on a long sync (the memory benchmark): figures in docs/benchmarks.md.
  */
 const MIN_PAGES_AHEAD = 16;
 const PAGES_AHEAD_PER_REQUEST = 2;

@@ -12,7 +12,7 @@ test/integration/requirements/standard-tests.txt) against the tap-crm image.
     assertion is about what the image emitted. A catalog or state file goes to the image as it was
     written, unparsed, so that the image, not the CDK, meets the bad catalog.
 
-Run (test/integration/image.test.ts does, with the simulator's configs in secrets/; see the README):
+Run (test/integration/image.test.ts does, with the simulator's configs in secrets/; see docs/airbyte-platform.md):
   pytest test/image --connector-image IMAGE --read-from-streams=true
 """
 

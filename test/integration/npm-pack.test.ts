@@ -56,6 +56,7 @@ describe('npm pack: the tarball, installed with npm install -g into a temporary 
     expect(files).to.include.members([
       'package.json',
       'README.md',
+      'LICENSE',
       'dist/src/cli.js',
       'dist/src/page-worker.js',
       'dist/src/simulator/cli.js',
@@ -63,7 +64,7 @@ describe('npm pack: the tarball, installed with npm install -g into a temporary 
     ]);
     for (const schema of readdirSync(join(ROOT, 'schemas'))) expect(files).to.include(`schemas/${schema}`);
     const unwanted = files.filter(
-      (f) => !/^(package\.json|README\.md|dist\/src\/.+\.js|schemas\/.+\.json|catalog\/catalog\.json)$/.test(f),
+      (f) => !/^(package\.json|README\.md|LICENSE|dist\/src\/.+\.js|schemas\/.+\.json|catalog\/catalog\.json)$/.test(f),
     );
     expect(unwanted, 'files outside dist/src/*.js, schemas/, catalog/').to.deep.equal([]);
     expect(files).not.to.include('dist/src/generate.js'); // it needs dev dependencies

@@ -28,7 +28,7 @@ os.environ.update(
 import airbyte as ab  # noqa: E402
 from airbyte.caches import DuckDBCache  # noqa: E402
 
-# --- the README's lines (docker_image=: those of "Using it on the Airbyte platform") ---
+# --- the README's lines (docker_image=: those of docs/airbyte-platform.md) ---
 config = json.loads(pathlib.Path(config_file).read_text())
 if executable.startswith("docker_image="):
     source = ab.get_source("source-tap-crm", docker_image=executable.removeprefix("docker_image="), config=config)
