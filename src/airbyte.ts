@@ -4,9 +4,9 @@
  * PyAirbyte (the reference client tested against) sends and expects is noted where it shapes the code.
  */
 import { discover, loadSchema, type CatalogEntry, type UserCatalog } from './catalog.js';
-import { UsageError, type FailureType } from './errors.js';
+import { UsageError } from './errors.js';
 import { isPlainObject } from './json.js';
-import { line } from './messages.js';
+import { airbyteCatalog, airbyteSpec } from './messages.js';
 import { streamByName } from './streams.js';
 import { parseState, type TapState } from './state.js';
 
@@ -20,7 +20,7 @@ export function specMessage(): string {
     }),
   );
   const connectionSpecification = { $schema: 'http://json-schema.org/draft-07/schema#', ...settings, properties };
-  return line({ type: 'SPEC', spec: { connectionSpecification } });
+  return airbyteSpec(connectionSpecification);
 }
 
 /**
@@ -40,19 +40,7 @@ export function catalogMessage(): string {
       source_defined_primary_key: [['id']],
     };
   });
-  return line({ type: 'CATALOG', catalog: { streams } });
-}
-
-export function connectionStatusMessage(error: string | undefined): string {
-  return line({
-    type: 'CONNECTION_STATUS',
-    connectionStatus: error === undefined ? { status: 'SUCCEEDED' } : { status: 'FAILED', message: error },
-  });
-}
-
-/** TRACE ERROR: what failed and whose fault it is; the run then exits non-zero (PyAirbyte reads exit 0 as success). */
-export function traceErrorMessage(message: string, failureType: FailureType): string {
-  return line({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: { message, failure_type: failureType } } });
+  return airbyteCatalog(streams);
 }
 
 /**

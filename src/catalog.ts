@@ -8,7 +8,7 @@ import { DRIFTED, DRIFTED_SCHEMA } from './conform.js';
 import { UsageError } from './errors.js';
 import { isPlainObject as isObject } from './json.js';
 import { SCHEMAS_DIR } from './paths.js';
-import { STREAMS, streamByName, type StreamDef } from './streams.js';
+import { KEY_PROPERTIES, STREAMS, streamByName, type StreamDef } from './streams.js';
 
 export type JsonSchema = {
   type?: string | string[];
@@ -59,8 +59,6 @@ export interface UserCatalog {
   streams: CatalogEntry[];
 }
 
-export const KEY_PROPERTIES = ['id'];
-
 export function loadSchema(name: string): JsonSchema {
   return JSON.parse(readFileSync(join(SCHEMAS_DIR, `${name}.json`), 'utf8')) as JsonSchema;
 }
@@ -105,7 +103,7 @@ function discoverStream(def: StreamDef): CatalogStream {
     tap_stream_id: def.name,
     stream: def.name,
     schema,
-    key_properties: KEY_PROPERTIES,
+    key_properties: [...KEY_PROPERTIES],
     replication_method: method,
     metadata: [{ breadcrumb: [], metadata: streamMeta }, ...fieldMeta],
   };

@@ -11,18 +11,11 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { about, aboutMarkdown } from './about.js';
-import {
-  catalogMessage,
-  connectionStatusMessage,
-  parseAirbyteState,
-  parseConfiguredCatalog,
-  specMessage,
-  traceErrorMessage,
-} from './airbyte.js';
+import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from './airbyte.js';
 import { discover, parseCatalog } from './catalog.js';
 import { TapError, UsageError } from './errors.js';
 import { flushLog, isDebug, LEVELS, log, setLevel, setSink, type Level } from './log.js';
-import { AIRBYTE, SINGER } from './messages.js';
+import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './messages.js';
 import { PACKAGE } from './paths.js';
 import { parseState } from './state.js';
 import { checkConnection, httpClient, readInput, readSettings, running, runTap } from './tap.js';
@@ -110,7 +103,7 @@ async function airbyte(command: string, args: Args, levelFromEnv: boolean): Prom
   });
   if (command === 'spec') await writer.text(specMessage());
   else if (command === 'discover') await writer.text(catalogMessage());
-  else if (command === 'check') await writer.text(connectionStatusMessage(await checkFailure(args.config)));
+  else if (command === 'check') await writer.text(airbyteConnectionStatus(await checkFailure(args.config)));
   else {
     const files = { config: args.config, catalog: args.catalog, state: args.state, levelFromEnv };
     if (!files.catalog) throw new UsageError('read needs --catalog: a configured catalog (see tap-crm discover).');
@@ -171,7 +164,7 @@ function fail(message: string, error: TapError | Error): Promise<never> {
   log.critical(message);
   if (isDebug() && error.stack) log.debug(error.stack);
   const failureType = error instanceof TapError ? error.failureType : 'system_error';
-  if (airbyteWriter && !airbyteWriter.failed) void airbyteWriter.text(traceErrorMessage(message, failureType)).catch(() => undefined);
+  if (airbyteWriter && !airbyteWriter.failed) void airbyteWriter.text(airbyteTraceError(message, failureType)).catch(() => undefined);
   return exit(error instanceof TapError ? error.exitCode : 1);
 }
 

@@ -18,6 +18,7 @@
 import type { JsonSchema } from './catalog.js';
 import { isPlainObject } from './json.js';
 import { DATE_TIME, recordCheck } from './record-check.js';
+import { KEY_PROPERTIES } from './streams.js';
 
 export type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'object' | 'array';
 
@@ -73,7 +74,8 @@ export interface Conformer {
   conform(record: Record<string, unknown>, id: number | string): Drift[] | undefined;
 }
 
-const KEY = 'id';
+/** The key property (the stream table's primary key): never widened nor moved. */
+const KEY = KEY_PROPERTIES[0];
 
 /** How a stream's records are made to conform. */
 export interface ConformOptions {

@@ -5,9 +5,11 @@
  * each record's JSON between `recordFraming`'s prefix and suffix, copying the record's own bytes in
  * between where it needs no reshaping. The sync is the same for both: only these shapes differ.
  */
-import { KEY_PROPERTIES, type SelectedStream } from './catalog.js';
+import type { SelectedStream } from './catalog.js';
+import type { FailureType } from './errors.js';
 import type { Level } from './log.js';
 import type { TapState } from './state.js';
+import { KEY_PROPERTIES } from './streams.js';
 
 export type ProtocolName = 'singer' | 'airbyte';
 
@@ -64,6 +66,29 @@ const AIRBYTE_LEVELS: Record<Level, string> = { DEBUG: 'DEBUG', INFO: 'INFO', WA
 
 export function protocolNamed(name: ProtocolName): Protocol {
   return name === 'airbyte' ? AIRBYTE : SINGER;
+}
+
+/** Airbyte's SPEC: the connector's settings as a JSON Schema. */
+export function airbyteSpec(connectionSpecification: Record<string, unknown>): string {
+  return line({ type: 'SPEC', spec: { connectionSpecification } });
+}
+
+/** Airbyte's CATALOG: its streams as the source describes them (airbyte.ts). */
+export function airbyteCatalog(streams: readonly Record<string, unknown>[]): string {
+  return line({ type: 'CATALOG', catalog: { streams } });
+}
+
+/** Airbyte's CONNECTION_STATUS: SUCCEEDED, or FAILED with what to fix. */
+export function airbyteConnectionStatus(error: string | undefined): string {
+  return line({
+    type: 'CONNECTION_STATUS',
+    connectionStatus: error === undefined ? { status: 'SUCCEEDED' } : { status: 'FAILED', message: error },
+  });
+}
+
+/** Airbyte's TRACE ERROR: what failed and whose fault it is. */
+export function airbyteTraceError(message: string, failureType: FailureType, emittedAtMs = Date.now()): string {
+  return line({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: emittedAtMs, error: { message, failure_type: failureType } } });
 }
 
 /** An Airbyte per-stream state message. */

@@ -3,6 +3,9 @@
  * adding a row here and a schema file in schemas/. The facts behind each row are in docs/api.md.
  */
 
+/** Every stream's primary key: every record of the API has an integer `id` (docs/api.md). */
+export const KEY_PROPERTIES: readonly string[] = ['id'];
+
 export interface StreamDef {
   /** Singer stream name and tap_stream_id; also the schema file name (schemas/<name>.json). */
   readonly name: string;

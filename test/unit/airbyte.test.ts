@@ -8,17 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { default as addFormats } from 'ajv-formats';
-import {
-  catalogMessage,
-  connectionStatusMessage,
-  parseAirbyteState,
-  parseConfiguredCatalog,
-  specMessage,
-  traceErrorMessage,
-} from '../../src/airbyte.js';
+import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from '../../src/airbyte.js';
 import { loadSchema, selectStreams } from '../../src/catalog.js';
 import { UsageError } from '../../src/errors.js';
-import { AIRBYTE } from '../../src/messages.js';
+import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError } from '../../src/messages.js';
 import { PageProcessor } from '../../src/pages.js';
 import { ROOT } from '../../src/paths.js';
 
@@ -83,9 +76,9 @@ describe('airbyte: the messages, valid against the protocol’s schema', () => {
       bookmarks: { tickets: { replication_key: 'updated_at', replication_key_value: '2026-01-01T00:00:00.000Z' }, products: {} },
     };
     const all = messages(
-      connectionStatusMessage(undefined) +
-        connectionStatusMessage('the API refused the token') +
-        traceErrorMessage('1 stream(s) failed', 'transient_error') +
+      airbyteConnectionStatus(undefined) +
+        airbyteConnectionStatus('the API refused the token') +
+        airbyteTraceError('1 stream(s) failed', 'transient_error') +
         AIRBYTE.streamStatus('tickets', 'STARTED')! +
         AIRBYTE.streamStatus('tickets', 'INCOMPLETE')! +
         AIRBYTE.log('WARNING', 'a warning')! +
