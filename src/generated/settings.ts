@@ -29,7 +29,7 @@ export interface Settings {
    */
   requests_per_minute?: number;
   /**
-   * Requests in flight at once at most, all streams together. The tap keeps as many in flight as the rate limit needs at the answers' measured latency, up to this.
+   * Bounds three things, all streams together: requests in flight (the tap keeps as many as the rate limit needs at the answers' measured latency, up to this), streams read at once, and pages fetched ahead (two per request slot, at least 16).
    */
   max_concurrency?: number;
   /**
