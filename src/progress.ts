@@ -1,8 +1,9 @@
 /**
- * What a run has done so far, stream by stream: records, pages out of the totals the API announced,
- * requests, retries and 429s, time, the bookmark reached. The HTTP client and the sync report into it;
- * the display (progress-display.ts) reads it, a few times a second on a terminal, every few seconds
- * otherwise, and once more for the run summary.
+ * What a run has done so far, stream by stream, in one ledger a stream: records written, logical pages
+ * written out of the totals the API announced, duplicates dropped, requests, retries and 429s, time, how
+ * it ended and the bookmark reached. The HTTP client and the sync write into it; the stream's METRIC
+ * lines (stream-run.ts), the display (progress-display.ts, a few times a second on a terminal, every few
+ * seconds otherwise) and the run summary read it.
  */
 
 import { RecentEvents } from './recent.js';
@@ -12,8 +13,12 @@ export type StreamPhase = 'waiting' | 'running' | 'synced' | 'skipped' | 'failed
 export interface StreamProgress {
   stream: string;
   phase: StreamPhase;
+  /** Records written. */
   records: number;
+  /** Logical pages written (walker.ts: pages of the size the API first answered with, however fetched). */
   pages: number;
+  /** Records dropped because their id was written earlier in the run. */
+  duplicates: number;
   /** Pages the API announced (total_pages of the first page), if it announces them. */
   totalPages?: number;
   /** Records the API announced (total_entries), if it announces them. */
@@ -60,7 +65,17 @@ export class RunProgress {
   stream(name: string): StreamProgress {
     let progress = this.byStream.get(name);
     if (!progress) {
-      progress = { stream: name, phase: 'waiting', records: 0, pages: 0, requests: 0, retries: 0, throttled: 0, drifted: [] };
+      progress = {
+        stream: name,
+        phase: 'waiting',
+        records: 0,
+        pages: 0,
+        duplicates: 0,
+        requests: 0,
+        retries: 0,
+        throttled: 0,
+        drifted: [],
+      };
       this.byStream.set(name, progress);
     }
     return progress;
@@ -92,11 +107,10 @@ export class RunProgress {
     progress.startedMs ??= Date.now();
   }
 
-  /** Page `number` was written: its records, and the totals the API announced with it. */
-  page(stream: string, number: number, records: number, totals: { totalPages?: number; totalEntries?: number }): void {
+  /** Logical page `number` is being written, with the totals the API announced with it (its records are counted as written). */
+  page(stream: string, number: number, totals: { totalPages?: number; totalEntries?: number }): void {
     const progress = this.stream(stream);
     progress.pages = Math.max(progress.pages, number);
-    progress.records += records;
     if (totals.totalPages !== undefined) progress.totalPages = Math.max(progress.totalPages ?? 0, totals.totalPages);
     if (totals.totalEntries !== undefined) progress.totalEntries = totals.totalEntries;
   }

@@ -21,7 +21,7 @@ import { IdSet } from './idset.js';
 import { log, metric } from './log.js';
 import type { PagePool } from './page-pool.js';
 import type { ProtocolName } from './messages.js';
-import type { RunProgress } from './progress.js';
+import { streamSeconds, type RunProgress, type StreamProgress } from './progress.js';
 import { firstSeen, recordLines, type PageJob, type PageOutput, type PageResult, type StreamSpec } from './pages.js';
 import { limitReached, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
@@ -44,17 +44,8 @@ export interface SyncContext {
   pool: PagePool;
   /** Pages a stream may fetch ahead now (its share of the run's, and at most the mode's). */
   prefetch: () => number;
-  /** Told what each stream did, for the progress display and the run summary. */
-  progress?: RunProgress;
-}
-
-export interface StreamResult {
-  stream: string;
-  status: 'synced' | 'skipped' | 'failed';
-  records: number;
-  pages: number;
-  duplicates: number;
-  error?: string;
+  /** The streams' ledgers: what each did, for the METRIC lines, the progress display and the run summary. */
+  progress: RunProgress;
 }
 
 /** A page as a walk yields it: processed, and numbered (its logical page). */
@@ -68,7 +59,8 @@ interface StreamOutput {
   detailKey?: number;
   /** Its pages shrank (a heavy page), and a WARNING said so. */
   shrunk?: boolean;
-  result: StreamResult;
+  /** Its one ledger (progress.ts): what it wrote, how far, how it ended. */
+  ledger: StreamProgress;
   seen: IdSet;
   /** The schema its records conform to, widened as they drift (Singer: announced again). */
   announced: AnnouncedSchema;
@@ -100,14 +92,9 @@ interface StreamRun {
   detailRefused?: boolean;
 }
 
-/** Runs a stream and its selected children; returns the results of those it emits (a walk-only parent emits none). */
-export async function syncStream(
-  selected: SelectedStream,
-  children: readonly SelectedStream[],
-  sync: SyncContext,
-): Promise<StreamResult[]> {
+/** Runs a stream and its selected children, each accounted for in its ledger (sync.progress). */
+export async function syncStream(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): Promise<void> {
   const run = prepare(selected, children, sync);
-  const started = Date.now();
   try {
     await open(run);
     await walk(run);
@@ -115,9 +102,8 @@ export async function syncStream(
   } catch (error) {
     settle(run, error);
   } finally {
-    report(run, started);
+    report(run);
   }
-  return emittedOutputs(run).map((output) => output.result);
 }
 
 function prepare(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): StreamRun {
@@ -130,8 +116,8 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
   const version = !replicationKey && activate && !selected.walkOnly ? sync.startedAt.getTime() : undefined;
   return {
     sync,
-    stream: streamOutput(selected, sync.pool, protocol, version),
-    children: children.map((child) => streamOutput(child, sync.pool, protocol)),
+    stream: streamOutput(selected, sync, protocol, version),
+    children: children.map((child) => streamOutput(child, sync, protocol)),
     replicationKey,
     since,
     sinceMs: since === undefined ? undefined : Date.parse(since),
@@ -139,7 +125,7 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
   };
 }
 
-function streamOutput(selected: SelectedStream, pool: PagePool, protocol: ProtocolName, version?: number): StreamOutput {
+function streamOutput(selected: SelectedStream, { pool, progress }: SyncContext, protocol: ProtocolName, version?: number): StreamOutput {
   const { def } = selected;
   const spec: StreamSpec = {
     stream: def.name,
@@ -154,9 +140,16 @@ function streamOutput(selected: SelectedStream, pool: PagePool, protocol: Protoc
     write: !selected.walkOnly,
   };
   const detailKey = def.detail ? pool.configure({ ...spec, pairs: undefined, recordKey: def.detail.recordKey }) : undefined;
-  const result: StreamResult = { stream: def.name, status: 'synced', records: 0, pages: 0, duplicates: 0 };
   const announced = new AnnouncedSchema(def.name, selected.schema);
-  return { selected, poolKey: pool.configure(spec), detailKey, seen: new IdSet(), result, announced, largestPage: 0 };
+  return {
+    selected,
+    poolKey: pool.configure(spec),
+    detailKey,
+    seen: new IdSet(),
+    ledger: progress.stream(def.name),
+    announced,
+    largestPage: 0,
+  };
 }
 
 /** The outputs whose records the run writes: a parent walked only for its children writes none. */
@@ -169,8 +162,8 @@ async function open(run: StreamRun): Promise<void> {
   const { selected } = run.stream;
   for (const output of emittedOutputs(run)) {
     await writer.schema(output.selected);
-    await writer.streamStatus(output.result.stream, 'STARTED');
-    run.sync.progress?.started(output.result.stream, output.announced.drifted);
+    await writer.streamStatus(output.ledger.stream, 'STARTED');
+    run.sync.progress.started(output.ledger.stream, output.announced.drifted);
   }
   // At the start only on the stream's first sync: there is no table yet to empty.
   if (run.version !== undefined && !(selected.def.name in state.value.bookmarks))
@@ -188,7 +181,7 @@ async function open(run: StreamRun): Promise<void> {
  */
 async function walk(run: StreamRun): Promise<void> {
   const { stream } = run;
-  const name = stream.result.stream;
+  const name = stream.ledger.stream;
   const announced = await walkOnce(run);
   if (announced === undefined || stream.seen.size >= announced) return;
   log.warning(`stream ${name}: the API announced ${announced} records but the walk saw ${stream.seen.size}; walking once more`);
@@ -212,7 +205,7 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
     const emitted = stream.detailKey === undefined ? await emitPage(sync, stream, page) : await emitDetails(run, page, stream.detailKey);
     await syncChildren(run, emitted);
     // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
-    if (limitReached(sync.mode, stream.result.records)) return undefined;
+    if (limitReached(sync.mode, stream.ledger.records)) return undefined;
   }
   return announced;
 }
@@ -244,7 +237,7 @@ async function emitDetails(run: StreamRun, page: NumberedPage, detailKey: number
     await sync.writer.lines(detail.out);
     if (detail.out.byteLength > 0) written++;
   }
-  stream.result.records += written;
+  stream.ledger.records += written;
   return emitted;
 }
 
@@ -315,8 +308,8 @@ async function finish(run: StreamRun): Promise<void> {
   }
   await writer.state(state.value, name);
   for (const output of emittedOutputs(run)) {
-    await writer.streamStatus(output.result.stream, 'COMPLETE');
-    run.sync.progress?.ended(output.result.stream, 'synced', { bookmark: bookmarkOf(state.value, output.result.stream) });
+    await writer.streamStatus(output.ledger.stream, 'COMPLETE');
+    run.sync.progress.ended(output.ledger.stream, 'synced', { bookmark: bookmarkOf(state.value, output.ledger.stream) });
   }
 }
 
@@ -329,26 +322,19 @@ async function finish(run: StreamRun): Promise<void> {
 function settle(run: StreamRun, error: unknown): void {
   const { def } = run.stream.selected;
   const outputs = [run.stream, ...run.children];
-  if (error instanceof ApiError && error.kind === 'unauthorized' && run.stream.result.pages === 0) {
+  if (error instanceof ApiError && error.kind === 'unauthorized' && run.stream.ledger.pages === 0) {
     const needs = def.permission ? ` (this stream needs ${def.permission})` : '';
     log.warning(
       `stream ${def.name} skipped: the API refused the token on ${def.path} with HTTP 401${needs}. ` +
         `Grant the permission to the token's user, or deselect the stream. ${error.detail ?? ''}`.trim(),
     );
-    for (const output of outputs) {
-      output.result.status = 'skipped';
-      run.sync.progress?.ended(output.result.stream, 'skipped', { reason: `HTTP 401 on ${def.path}${needs}` });
-    }
+    for (const output of outputs) run.sync.progress.ended(output.ledger.stream, 'skipped', { reason: `HTTP 401 on ${def.path}${needs}` });
     void incomplete(run);
     return;
   }
   if (run.sync.writer.failed) throw run.sync.writer.failed;
   if (!(error instanceof TapError || error instanceof ApiError)) throw error;
-  for (const output of outputs) {
-    output.result.status = 'failed';
-    output.result.error = error.message;
-    run.sync.progress?.ended(output.result.stream, 'failed', { reason: error.message });
-  }
+  for (const output of outputs) run.sync.progress.ended(output.ledger.stream, 'failed', { reason: error.message });
   log.error(`${error.message}${whatToDo(error)}`);
   void incomplete(run);
 }
@@ -374,21 +360,24 @@ function whatToDo(error: TapError | ApiError): string {
 /** STREAM_STATUS INCOMPLETE for the stream and its children (Airbyte); a failed stdout is the run's own error. */
 function incomplete(run: StreamRun): Promise<void> {
   const { writer } = run.sync;
-  return Promise.all(emittedOutputs(run).map((output) => writer.streamStatus(output.result.stream, 'INCOMPLETE'))).then(
+  return Promise.all(emittedOutputs(run).map((output) => writer.streamStatus(output.ledger.stream, 'INCOMPLETE'))).then(
     () => undefined,
     () => undefined,
   );
 }
 
-function report(run: StreamRun, startedMs: number): void {
-  const name = run.stream.selected.def.name;
-  for (const { result } of emittedOutputs(run)) {
-    metric({ type: 'counter', metric: 'record_count', value: result.records, tags: { stream: result.stream } });
-    if (result.duplicates > 0) {
-      log.info(`stream ${result.stream}: ${result.duplicates} duplicate record(s) dropped (same id seen earlier in this run)`);
-    }
+/**
+ * The stream's METRIC lines, from its ledger, once: record_count (its tags the rest of the ledger: status,
+ * logical pages, requests, retries, 429s, bookmark) and sync_duration.
+ */
+function report(run: StreamRun): void {
+  for (const { ledger } of emittedOutputs(run)) {
+    const { stream, records, phase: status, pages, requests, retries, throttled, bookmark, duplicates } = ledger;
+    const tags = { stream, status, pages, requests, retries, throttled, ...(bookmark ? { bookmark } : {}) };
+    metric({ type: 'counter', metric: 'record_count', value: records, tags });
+    metric({ type: 'timer', metric: 'sync_duration', value: Math.round(streamSeconds(ledger) * 1000) / 1000, tags: { stream } });
+    if (duplicates > 0) log.info(`stream ${stream}: ${duplicates} duplicate record(s) dropped (same id seen earlier in this run)`);
   }
-  metric({ type: 'timer', metric: 'sync_duration', value: (Date.now() - startedMs) / 1000, tags: { stream: name } });
 }
 
 /**
@@ -454,7 +443,7 @@ function reportShrink(output: StreamOutput, { from, to, error }: Shrink): void {
 
 /** Records the stream may still write under the run's record limit (undefined: no limit). */
 function roomLeft(mode: RunMode, output: StreamOutput): number | undefined {
-  return mode.recordLimit === undefined ? undefined : mode.recordLimit - output.result.records;
+  return mode.recordLimit === undefined ? undefined : mode.recordLimit - output.ledger.records;
 }
 
 /** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
@@ -462,7 +451,7 @@ async function emitPage(sync: SyncContext, output: StreamOutput, page: NumberedP
   const { out, emitted } = takePage(sync, output, page);
   await announceDrift(sync, output, page.drifts);
   await sync.writer.lines(out);
-  output.result.records += emitted.length;
+  output.ledger.records += emitted.length;
   return emitted;
 }
 
@@ -476,12 +465,11 @@ async function announceDrift(sync: SyncContext, output: StreamOutput, drifts: re
 /** A page's records but those emitted before (and beyond the record limit), counted; the page's lines and ids to write. */
 function takePage(sync: SyncContext, output: StreamOutput, page: NumberedPage): PageOutput {
   const taken = firstSeen(page, output.seen, roomLeft(sync.mode, output));
-  sync.progress?.page(output.result.stream, page.number, taken.emitted.length, page);
-  output.result.pages++;
-  output.result.duplicates += taken.duplicates;
+  sync.progress.page(output.ledger.stream, page.number, page);
+  output.ledger.duplicates += taken.duplicates;
   if (page.withoutId > 0)
     log.warning(
-      `stream ${output.result.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped ` +
+      `stream ${output.ledger.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped ` +
         '(a record without an id cannot be merged in a table): report it with the stream name if it persists',
     );
   return taken;

@@ -12,14 +12,12 @@ import type { SelectedStream } from './catalog.js';
 import { TapError } from './errors.js';
 import type { HttpClient } from './http.js';
 import { PagePool } from './page-pool.js';
-import type { RunProgress } from './progress.js';
+import { RunProgress } from './progress.js';
 import { syncMode, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
 import type { StateKeeper } from './state.js';
-import { syncStream, type SyncContext, type StreamResult } from './stream-run.js';
+import { syncStream, type SyncContext } from './stream-run.js';
 import type { MessageWriter } from './writer.js';
-
-export type { StreamResult } from './stream-run.js';
 
 /**
  * Pages fetched ahead of the one being written, all running streams together: 16, or two per request
@@ -41,11 +39,11 @@ export interface SyncOptions {
   startedAt?: Date;
   /** Where pages are parsed and serialised; runSync makes (and closes) one when none is given. */
   pool?: PagePool;
-  /** Told what each stream does (the progress display). */
+  /** The streams' ledgers (progress.ts), which the display and the summary read; made here when not given. */
   progress?: RunProgress;
 }
 
-export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
+export async function runSync(options: SyncOptions): Promise<void> {
   const { client, writer, settings, state } = options;
   const pool = options.pool ?? new PagePool();
   const mode = options.mode ?? syncMode();
@@ -60,40 +58,40 @@ export async function runSync(options: SyncOptions): Promise<StreamResult[]> {
     mode,
     startedAt: options.startedAt ?? new Date(),
     prefetch: () => Math.min(mode.prefetch, Math.max(1, Math.ceil(pagesAhead / Math.max(1, running.streams)))),
-    progress: options.progress,
+    progress: options.progress ?? new RunProgress(options.streams.map((s) => s.def.name)),
   };
   try {
-    return await syncStreams(options.streams, sync, running);
+    await syncStreams(options.streams, sync, running);
   } finally {
     if (!options.pool) await pool.close();
   }
 }
 
-async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext, running: { streams: number }): Promise<StreamResult[]> {
+async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext, running: { streams: number }): Promise<void> {
   const parents = criticalPathFirst(streams.filter((s) => !s.def.parent));
   const childrenOf = (parent: SelectedStream) => streams.filter((s) => s.def.parent === parent.def.name);
   const run = async (parent: SelectedStream) => {
     running.streams++;
     try {
-      return await syncStream(parent, childrenOf(parent), sync);
+      await syncStream(parent, childrenOf(parent), sync);
     } finally {
       running.streams--;
     }
   };
-  const results = (await mapConcurrently(parents, sync.settings.max_concurrency, run)).flat();
+  await forEachConcurrently(parents, sync.settings.max_concurrency, run);
   // stdout closed (the target died): one clear error, not one per stream.
   if (sync.writer.failed) throw sync.writer.failed;
   if (sync.mode.checkpoints) await sync.writer.state(sync.state.value);
-  const failed = results.filter((r) => r.status === 'failed');
+  const emitted = streams.filter((s) => !s.walkOnly);
+  const failed = emitted.map((s) => sync.progress.stream(s.def.name)).filter((ledger) => ledger.phase === 'failed');
   if (failed.length > 0) {
     throw new TapError(
-      `${failed.length} stream(s) failed: ${failed.map((r) => `${r.stream} (${r.error ?? 'unknown error'})`).join('; ')}. ` +
+      `${failed.length} stream(s) failed: ${failed.map((l) => `${l.stream} (${l.reason ?? 'unknown error'})`).join('; ')}. ` +
         'The other streams were synced; run again to retry.',
       1,
       'transient_error',
     );
   }
-  return results;
 }
 
 /** Chains first (they cannot fetch ahead), then the others in the stream table's order. */
@@ -101,16 +99,11 @@ function criticalPathFirst(parents: SelectedStream[]): SelectedStream[] {
   return [...parents.filter((s) => s.def.chain), ...parents.filter((s) => !s.def.chain)];
 }
 
-/** Maps items with at most `limit` calls in flight, results in item order; the first error rejects. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
+/** Calls `fn` on each item, at most `limit` calls in flight, in item order; the first error rejects. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
+    while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -5,8 +5,8 @@
 import { selectStreams, type SelectedStream, type UserCatalog } from './catalog.js';
 import { TapError, UsageError } from './errors.js';
 import { ApiError, HttpClient, type RequestObserver } from './http.js';
-import { addSecret, log, logs, metric, setLevel, setMetrics } from './log.js';
-import { RunProgress, streamSeconds } from './progress.js';
+import { addSecret, log, logs, setLevel, setMetrics } from './log.js';
+import { RunProgress } from './progress.js';
 import { startDisplay, summaryTable } from './progress-display.js';
 import { PagePool } from './page-pool.js';
 import { syncMode, TEST_MODE } from './run-mode.js';
@@ -121,26 +121,9 @@ function onTerminal(writer: MessageWriter): boolean {
   return process.stderr.isTTY && writer.protocol.name === 'singer';
 }
 
-/** The run summary at INFO: a table, a line per stream; and one METRIC line per stream for machines. */
+/** The run summary at INFO: a table, a line per stream (each stream's METRIC lines came at its end, stream-run.ts). */
 function summarise(progress: RunProgress): void {
   for (const line of summaryTable(progress)) log.info(line);
-  for (const s of progress.streams) {
-    metric({
-      type: 'counter',
-      metric: 'stream_summary',
-      value: s.records,
-      tags: {
-        stream: s.stream,
-        status: s.phase,
-        pages: s.pages,
-        requests: s.requests,
-        retries: s.retries,
-        throttled: s.throttled,
-        seconds: Math.round(streamSeconds(s) * 10) / 10,
-        ...(s.bookmark ? { bookmark: s.bookmark } : {}),
-      },
-    });
-  }
 }
 
 /** GET /me: proves the base URL and the token before any stream is read (docs/api.md#connection-check). */

@@ -81,11 +81,19 @@ describe('progress and the run summary (end to end)', function () {
     const truth = sim.truth();
     const counts = summaryCounts(run.stderr);
     for (const stream of STREAM_NAMES) expect(counts[stream], stream).to.equal(truth[stream].length);
-    const summaries = run.stderrLines
-      .filter((l) => l.startsWith('INFO METRIC: ') && l.includes('"stream_summary"'))
-      .map((l) => JSON.parse(l.slice('INFO METRIC: '.length)) as { value: number; tags: { stream: string; status: string } });
-    expect(summaries.map((m) => m.tags.stream).sort()).to.deep.equal([...STREAM_NAMES].sort());
-    for (const m of summaries) expect(m.value, m.tags.stream).to.equal(truth[m.tags.stream as keyof typeof truth].length);
+    // One METRIC per fact: a record_count per stream, its value the summary's count, its tags the rest of the ledger.
+    const metrics = run.stderrLines
+      .filter((l) => l.startsWith('INFO METRIC: ') && l.includes('"record_count"'))
+      .map(
+        (l) => JSON.parse(l.slice('INFO METRIC: '.length)) as { value: number; tags: { stream: string; status: string; pages: number } },
+      );
+    expect(metrics.map((m) => m.tags.stream).sort()).to.deep.equal([...STREAM_NAMES].sort());
+    for (const m of metrics) {
+      expect(m.value, m.tags.stream).to.equal(truth[m.tags.stream as keyof typeof truth].length);
+      expect(m.tags.status, m.tags.stream).to.equal('synced');
+      expect(m.tags.pages, m.tags.stream).to.be.greaterThan(0);
+    }
+    expect(run.stderr).not.to.include('"stream_summary"');
   });
 
   it('marks a failed and a skipped stream with the reason, and stays quiet with progress off or at WARNING', async () => {
