@@ -7,7 +7,7 @@ import { discover, loadSchema, type CatalogEntry, type UserCatalog } from './cat
 import { UsageError } from './errors.js';
 import { isPlainObject } from './json.js';
 import { airbyteCatalog, airbyteSpec } from './messages.js';
-import { streamByName } from './streams.js';
+import { replicationOf, streamByName } from './streams.js';
 import { parseState, type TapState } from './state.js';
 
 /** SPEC: the settings schema as connectionSpecification, the secret marked `airbyte_secret`. */
@@ -66,8 +66,9 @@ export function parseConfiguredCatalog(value: unknown, file: string): UserCatalo
         `stream "${name}" cannot be read incrementally on ${JSON.stringify(cursor)}; its cursor is ${def.replicationKey ?? 'none'}`,
       );
     }
-    const incremental = configured.sync_mode === 'incremental' && def.replicationKey !== undefined;
-    const metadata = { selected: true, 'replication-method': incremental || def.parent ? 'INCREMENTAL' : 'FULL_TABLE' };
+    // PyAirbyte asks `incremental` of every stream: a stream without a cursor reads as a full refresh.
+    const method = replicationOf(def, configured.sync_mode === 'incremental' ? 'INCREMENTAL' : 'FULL_TABLE') ?? 'FULL_TABLE';
+    const metadata = { selected: true, 'replication-method': method };
     return { tap_stream_id: name, schema, metadata: [{ breadcrumb: [], metadata }] };
   });
   return { streams };

@@ -8,7 +8,9 @@ import { DRIFTED, DRIFTED_SCHEMA } from './conform.js';
 import { UsageError } from './errors.js';
 import { isPlainObject as isObject } from './json.js';
 import { SCHEMAS_DIR } from './paths.js';
-import { KEY_PROPERTIES, STREAMS, streamByName, type StreamDef } from './streams.js';
+import { KEY_PROPERTIES, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from './streams.js';
+
+export type { ReplicationMethod } from './streams.js';
 
 export type JsonSchema = {
   type?: string | string[];
@@ -17,8 +19,6 @@ export type JsonSchema = {
   items?: JsonSchema;
   [keyword: string]: unknown;
 };
-
-export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL';
 
 export interface MetadataEntry {
   breadcrumb: string[];
@@ -80,7 +80,7 @@ export function streamSchema(name: string): JsonSchema {
 
 function discoverStream(def: StreamDef): CatalogStream {
   const schema = streamSchema(def.name);
-  const method: ReplicationMethod = def.replicationKey || def.parent ? 'INCREMENTAL' : 'FULL_TABLE';
+  const method = replicationOf(def)!;
   const streamMeta: Record<string, unknown> = {
     inclusion: 'available',
     'selected-by-default': def.selectedByDefault,
@@ -195,21 +195,18 @@ export function selectStreams(catalog: UserCatalog | undefined): SelectedStream[
 
 /** The replication a catalog asks for (metadata first, then the stream entry), checked against the stream. */
 function replicationMethod(def: StreamDef, root: Record<string, unknown>, entry: CatalogEntry): ReplicationMethod {
-  if (def.parent) return 'INCREMENTAL';
   const asked = root['replication-method'] ?? entry.replication_method;
   const key = root['replication-key'] ?? entry.replication_key;
   const fix = `Use FULL_TABLE or INCREMENTAL on updated_at in the catalog.`;
   if (asked !== undefined && asked !== 'FULL_TABLE' && asked !== 'INCREMENTAL') {
     throw new UsageError(`catalog: stream "${def.name}" asks for replication method ${JSON.stringify(asked)}. ${fix}`);
   }
-  const method = asked ?? (def.replicationKey ? 'INCREMENTAL' : 'FULL_TABLE');
-  if (method === 'INCREMENTAL') {
-    if (!def.replicationKey) {
-      throw new UsageError(`catalog: stream "${def.name}" has no replication key (its records carry no timestamp): use FULL_TABLE.`);
-    }
-    if (key != null && key !== def.replicationKey) {
-      throw new UsageError(`catalog: stream "${def.name}" cannot replicate on ${JSON.stringify(key)}. ${fix}`);
-    }
+  const method = replicationOf(def, asked);
+  if (method === undefined) {
+    throw new UsageError(`catalog: stream "${def.name}" has no replication key (its records carry no timestamp): use FULL_TABLE.`);
+  }
+  if (method === 'INCREMENTAL' && !def.parent && key != null && key !== def.replicationKey) {
+    throw new UsageError(`catalog: stream "${def.name}" cannot replicate on ${JSON.stringify(key)}. ${fix}`);
   }
   return method;
 }

@@ -6,6 +6,20 @@
 /** Every stream's primary key: every record of the API has an integer `id` (docs/api.md). */
 export const KEY_PROPERTIES: readonly string[] = ['id'];
 
+export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL';
+
+/**
+ * How a stream is replicated, the one place it is decided: a child follows its parent (INCREMENTAL); else
+ * the method asked, where the stream can do it; else INCREMENTAL where its records carry a replication key,
+ * FULL_TABLE where they carry none. Undefined: INCREMENTAL was asked of a stream without a replication key
+ * (the caller decides: the Singer catalog refuses it, an Airbyte read falls back to a full refresh).
+ */
+export function replicationOf(def: StreamDef, asked?: ReplicationMethod): ReplicationMethod | undefined {
+  if (def.parent) return 'INCREMENTAL';
+  const method = asked ?? (def.replicationKey ? 'INCREMENTAL' : 'FULL_TABLE');
+  return method === 'INCREMENTAL' && !def.replicationKey ? undefined : method;
+}
+
 export interface StreamDef {
   /** Singer stream name and tap_stream_id; also the schema file name (schemas/<name>.json). */
   readonly name: string;
