@@ -18,7 +18,7 @@ import { flushLog, isDebug, LEVELS, log, setLevel, setSink, type Level } from '.
 import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './messages.js';
 import { PACKAGE } from './paths.js';
 import { parseState } from './state.js';
-import { checkConnection, httpClient, readInput, readSettings, running, runTap } from './tap.js';
+import { checkConnection, httpClient, readInput, readSettings, runTap, type RunHandle } from './tap.js';
 import { allWritten, MessageWriter } from './writer.js';
 
 interface Args {
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     await writer.text(JSON.stringify(discover(), null, 2) + '\n');
   } else {
     const files = { config: args.config, catalog: args.catalog ?? args.properties, state: args.state, levelFromEnv };
-    await runTap(readInput({ ...files, parseCatalog, parseState }), writer, args.test);
+    await runTap(readInput({ ...files, parseCatalog, parseState }), writer, run, args.test);
   }
   return 0;
 }
@@ -107,7 +107,7 @@ async function airbyte(command: string, args: Args, levelFromEnv: boolean): Prom
   else {
     const files = { config: args.config, catalog: args.catalog, state: args.state, levelFromEnv };
     if (!files.catalog) throw new UsageError('read needs --catalog: a configured catalog (see tap-crm discover).');
-    await runTap(readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState }), writer);
+    await runTap(readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState }), writer, run);
   }
   await writer.flush();
   return 0;
@@ -148,10 +148,13 @@ async function exit(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** The run this process makes: the signal handlers end it with the state it has reached. */
+const run: RunHandle = {};
+
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.once(signal, () => {
     log.warning(`interrupted by ${signal}; writing the state reached so far and stopping (run again with it to resume)`);
-    const flushed = running ? running.writer.finalState(running.keeper.value).catch(() => undefined) : Promise.resolve();
+    const flushed = run.finalState ? run.finalState().catch(() => undefined) : Promise.resolve();
     void flushed.then(() => exit(code));
   });
 }

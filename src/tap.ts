@@ -11,7 +11,7 @@ import { startDisplay, summaryTable } from './progress-display.js';
 import { PagePool } from './page-pool.js';
 import { syncMode, TEST_MODE } from './run-mode.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
-import { EMPTY_STATE, stateKeeper, type StateKeeper, type TapState } from './state.js';
+import { EMPTY_STATE, stateKeeper, type TapState } from './state.js';
 import { runSync } from './sync.js';
 import type { MessageWriter } from './writer.js';
 
@@ -70,11 +70,21 @@ export function httpClient(settings: ResolvedSettings, observer?: RequestObserve
   });
 }
 
-/** Set while a sync runs: an interrupted run writes the state it has reached before it exits. */
-export let running: { writer: MessageWriter; keeper: StateKeeper } | undefined;
+/**
+ * The run in progress, as a signal handler sees it (cli.ts): set while a sync runs, `finalState` writes
+ * the state it has reached, last, before the process exits.
+ */
+export interface RunHandle {
+  finalState?: () => Promise<void>;
+}
 
 /** The connection check, then the sync (or, with `--test`, a connection test). */
-export async function runTap({ settings, streams, state }: TapInput, writer: MessageWriter, test?: string): Promise<void> {
+export async function runTap(
+  { settings, streams, state }: TapInput,
+  writer: MessageWriter,
+  handle: RunHandle,
+  test?: string,
+): Promise<void> {
   const progress = new RunProgress(streams.map((s) => s.def.name));
   // A person watches a terminal: the progress block instead of METRIC lines, which are for machines (a pipe).
   if (showProgress(settings) && onTerminal(writer)) setMetrics(false);
@@ -90,7 +100,7 @@ export async function runTap({ settings, streams, state }: TapInput, writer: Mes
     const startedAt = new Date(Date.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
     if (pool) {
       const keeper = stateKeeper(state);
-      if (mode.checkpoints) running = { writer, keeper };
+      if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value);
       const stopDisplay = showProgress(settings)
         ? startDisplay({ progress, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
         : undefined;
