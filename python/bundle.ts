@@ -5,7 +5,7 @@
  *                   first line is src/cli.ts's shebang, whose node flags the Python launcher passes on
  *   page-worker.js  src/page-worker.ts the same way: worker threads need a file, and src/page-pool.ts
  *                   loads it from beside its own file (`new URL('./page-worker.js', import.meta.url)`)
- *   package.json    name, version and description of ./package.json, `"type": "module"`: src/paths.ts
+ *   package.json    name, version, description and bugs of ./package.json, `"type": "module"`: src/paths.ts
  *                   finds the package root as the nearest folder with a package.json, reads the version
  *                   there (--version, --about, the User-Agent) ...
  *   schemas/        ... and the stream schemas beside it (SCHEMAS_DIR)
@@ -66,8 +66,13 @@ export async function bundle(outdir: string): Promise<void> {
   });
   const external = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && !isBuiltin(i.path)));
   if (external.length > 0) throw new Error(`the bundle imports modules it does not hold: ${external.map((i) => i.path).join(', ')}`);
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; description: string };
-  const manifest = { name: pkg.name, version: pkg.version, description: pkg.description, type: 'module', private: true };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    description: string;
+    bugs?: { url: string };
+  };
+  const manifest = { name: pkg.name, version: pkg.version, description: pkg.description, bugs: pkg.bugs, type: 'module', private: true };
   writeFileSync(join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   cpSync(join(ROOT, 'schemas'), join(outdir, 'schemas'), { recursive: true });
   // The launcher's check that the flags made it: cli.js starts with src/cli.ts's shebang.

@@ -13,6 +13,7 @@ import { hideBin } from 'yargs/helpers';
 import { about, aboutMarkdown } from './about.js';
 import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from './airbyte.js';
 import { discover, parseCatalog } from './catalog.js';
+import { REPORT } from './error-policy.js';
 import { TapError, UsageError } from './errors.js';
 import { flushLog, isDebug, LEVELS, log, setLevel, setSink, type Level } from './log.js';
 import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './messages.js';
@@ -174,5 +175,5 @@ function fail(message: string, error: TapError | Error): Promise<never> {
 main(hideBin(process.argv)).then(exit, (error: unknown) => {
   if (error instanceof TapError) return fail(error.message, error);
   const e = error instanceof Error ? error : new Error(String(error));
-  return fail(`unexpected failure: ${e.message}. Run with log_level DEBUG for details, and report it.`, e);
+  return fail(`unexpected failure: ${e.message}. Run with log_level DEBUG for details, and ${REPORT}.`, e);
 });

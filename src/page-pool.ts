@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { REPORT } from './error-policy.js';
 import { TapError } from './errors.js';
 import { collectorEvery } from './gc.js';
 import { DEFAULT_MAX_RESPONSE_MB } from './http.js';
@@ -119,7 +120,7 @@ export class PagePool {
   private stopped(index: number, error: Error): void {
     if (this.closing || this.dead.has(index)) return;
     const death = new TapError(
-      `a page worker stopped (${error.message}); the streams it served cannot go on. Run again; report it if it persists.`,
+      `a page worker stopped (${error.message}); the streams it served cannot go on. Run again; ${REPORT} if it persists.`,
     );
     this.dead.set(index, death);
     for (const [id, waiting] of this.pending) {
@@ -131,7 +132,7 @@ export class PagePool {
 }
 
 function failure(error: Error): TapError {
-  return new TapError(`a page could not be processed (${error.message}); check the catalog's schemas, or report it.`);
+  return new TapError(`a page could not be processed (${error.message}); check the catalog's schemas, or ${REPORT}.`);
 }
 
 /**

@@ -20,4 +20,6 @@ export const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8
   name: string;
   version: string;
   description: string;
+  /** Where users report what only the project can fix (error-policy.ts). */
+  bugs?: { url: string };
 };

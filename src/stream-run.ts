@@ -13,11 +13,11 @@
  * not read yet.
  */
 import type { SelectedStream } from './catalog.js';
-import { TapError } from './errors.js';
 import { ApiError, type Checked, type HttpClient, type Params } from './http.js';
 import type { Drift } from './conform.js';
 import { AnnouncedSchema } from './drift.js';
 import { IdSet } from './idset.js';
+import { judge, REPORT } from './error-policy.js';
 import { log, metric } from './log.js';
 import type { PagePool } from './page-pool.js';
 import type { ProtocolName } from './messages.js';
@@ -256,13 +256,9 @@ async function readDetail(
   try {
     return await sync.client.get(path, {}, { stream: def.name }, check);
   } catch (error) {
-    if (!(error instanceof ApiError) || !['unauthorized', 'not_found', 'client'].includes(error.kind)) throw error;
-    if (!run.detailRefused) {
-      log.warning(
-        `stream ${def.name}: ${error.message}; such records are written as the list gives them (${def.pairs?.join(' and ') ?? 'its fields'}). ` +
-          'Grant the token the permission to read them, or deselect the stream.',
-      );
-    }
+    const verdict = judge(error, { at: 'detail', stream: def.name, fallback: def.pairs?.join(' and ') ?? 'its fields' });
+    if (verdict?.decision !== 'tolerate') throw error;
+    if (!run.detailRefused) log.warning(verdict.message);
     run.detailRefused = true;
     return { out: listed, drifts: [] };
   }
@@ -314,47 +310,30 @@ async function finish(run: StreamRun): Promise<void> {
 }
 
 /**
- * What an error means. A 401 before the stream's first page is a permission the token lacks (the token
- * passed GET /me: docs/api.md#errors): the stream is skipped. Other errors of the API or of the tap fail
- * the stream (and its children), and the other streams go on. A closed stdout ends the run; so does an
- * error of any other kind (a bug).
+ * A stream's error, as the error policy judges it (error-policy.ts): the stream (and its children) is
+ * skipped or fails, and the other streams go on. A closed stdout ends the run; so does an error of any
+ * other kind (a bug).
  */
 function settle(run: StreamRun, error: unknown): void {
   const { def } = run.stream.selected;
-  const outputs = [run.stream, ...run.children];
-  if (error instanceof ApiError && error.kind === 'unauthorized' && run.stream.ledger.pages === 0) {
-    const needs = def.permission ? ` (this stream needs ${def.permission})` : '';
-    log.warning(
-      `stream ${def.name} skipped: the API refused the token on ${def.path} with HTTP 401${needs}. ` +
-        `Grant the permission to the token's user, or deselect the stream. ${error.detail ?? ''}`.trim(),
-    );
-    for (const output of outputs) run.sync.progress.ended(output.ledger.stream, 'skipped', { reason: `HTTP 401 on ${def.path}${needs}` });
-    void incomplete(run);
-    return;
-  }
   if (run.sync.writer.failed) throw run.sync.writer.failed;
-  if (!(error instanceof TapError || error instanceof ApiError)) throw error;
-  for (const output of outputs) run.sync.progress.ended(output.ledger.stream, 'failed', { reason: error.message });
-  log.error(`${error.message}${whatToDo(error)}`);
+  const place = {
+    at: 'stream',
+    stream: def.name,
+    path: def.path,
+    permission: def.permission,
+    pagesWritten: run.stream.ledger.pages,
+  } as const;
+  const verdict = judge(error, place);
+  if (!verdict) throw error;
+  const skipped = verdict.decision === 'skip-stream';
+  if (skipped) log.warning(verdict.message);
+  else log.error(verdict.message);
+  const needs = def.permission ? ` (this stream needs ${def.permission})` : '';
+  const reason = skipped ? `HTTP 401 on ${def.path}${needs}` : (error as Error).message;
+  for (const output of [run.stream, ...run.children])
+    run.sync.progress.ended(output.ledger.stream, skipped ? 'skipped' : 'failed', { reason });
   void incomplete(run);
-}
-
-/** What the user can do about a stream's failure, by its kind. */
-function whatToDo(error: TapError | ApiError): string {
-  if (!(error instanceof ApiError)) return '';
-  switch (error.kind) {
-    case 'not_found':
-      return ': the account has no such list (a module switched off?); deselect the stream, or check base_url';
-    case 'client':
-      return ': the API refused the request; report it with the stream name';
-    case 'exhausted':
-    case 'heavy':
-      return ': the API kept failing; run again later (the other streams go on)';
-    case 'too_large':
-      return ': its pages are larger than max_response_mb even at 10 records a page; raise max_response_mb where the machine has the memory (about 4 times the setting), or deselect the stream';
-    default:
-      return '';
-  }
 }
 
 /** STREAM_STATUS INCOMPLETE for the stream and its children (Airbyte); a failed stdout is the run's own error. */
@@ -470,7 +449,7 @@ function takePage(sync: SyncContext, output: StreamOutput, page: NumberedPage): 
   if (page.withoutId > 0)
     log.warning(
       `stream ${output.ledger.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped ` +
-        '(a record without an id cannot be merged in a table): report it with the stream name if it persists',
+        `(a record without an id cannot be merged in a table): ${REPORT} with the stream name if it persists`,
     );
   return taken;
 }

@@ -4,7 +4,8 @@
  */
 import { selectStreams, type SelectedStream, type UserCatalog } from './catalog.js';
 import { TapError, UsageError } from './errors.js';
-import { ApiError, HttpClient, type RequestObserver } from './http.js';
+import { judge } from './error-policy.js';
+import { HttpClient, type RequestObserver } from './http.js';
 import { addSecret, log, logs, setLevel, setMetrics } from './log.js';
 import { RunProgress } from './progress.js';
 import { startDisplay, summaryTable } from './progress-display.js';
@@ -142,22 +143,8 @@ export async function checkConnection(client: HttpClient, settings: ResolvedSett
     // Three attempts: enough for a passing fault, short when the URL or the network is wrong.
     await client.getJson('/me', {}, { stream: 'connection check' }, 3);
   } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    if (error.kind === 'unauthorized') {
-      throw new TapError(
-        `the API refused the token (HTTP 401 on GET /me): check "api_key" and "auth_method" (now "${settings.auth_method}"); ` +
-          'the token may be wrong, revoked or expired.',
-        1,
-        'config_error',
-      );
-    }
-    if (error.kind === 'not_found') {
-      throw new TapError(
-        `GET /me answered HTTP 404: check that "base_url" is the API root, such as https://acme.syncromsp.com/api/v1.`,
-        1,
-        'config_error',
-      );
-    }
-    throw new TapError(`cannot reach the API at "base_url" (${error.message}); check the URL and the network.`, 1, 'transient_error');
+    const verdict = judge(error, { at: 'connection', authMethod: settings.auth_method });
+    if (!verdict) throw error;
+    throw new TapError(verdict.message, 1, verdict.failureType);
   }
 }

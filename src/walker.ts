@@ -15,6 +15,7 @@
  * never assumed from what was asked: where the smaller size is not honoured (the endpoint ignores
  * per_page), shrinking stops and the page is retried as any other.
  */
+import { REPORT } from './error-policy.js';
 import { TapError } from './errors.js';
 import { IdSet } from './idset.js';
 
@@ -136,7 +137,7 @@ async function* walkCounted<P extends PageInfo>(
         throw new TapError(
           `stream ${options.stream}: GET ${options.path} announced ${firstTotal} pages, then ${total} ` +
             'during the walk; the walk was stopped instead of following a count that keeps growing. Run again; ' +
-            'report it with the stream name if it persists.',
+            `${REPORT} with the stream name if it persists.`,
         );
       }
       last = total;
