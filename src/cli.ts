@@ -15,7 +15,7 @@ import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage 
 import { discover, parseCatalog } from './catalog.js';
 import { REPORT } from './error-policy.js';
 import { TapError, UsageError } from './errors.js';
-import { flushLog, isDebug, LEVELS, log, setLevel, setSink, type Level } from './log.js';
+import { flushLog, isDebug, levelFromEnvironment, log, setSink } from './log.js';
 import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './messages.js';
 import { PACKAGE } from './paths.js';
 import { parseState } from './state.js';
@@ -77,10 +77,10 @@ function parseArgs(argv: string[]): Args {
 let airbyteWriter: MessageWriter | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  const levelFromEnv = applyEnvLogLevel();
+  levelFromEnvironment();
   const args = parseArgs(argv);
   const command = args._[0];
-  if (command !== undefined) return airbyte(String(command), args, levelFromEnv);
+  if (command !== undefined) return airbyte(String(command), args);
   const writer = new MessageWriter(process.stdout, SINGER);
   if (args.about) {
     const info = about();
@@ -88,14 +88,14 @@ async function main(argv: string[]): Promise<number> {
   } else if (args.discover) {
     await writer.text(JSON.stringify(discover(), null, 2) + '\n');
   } else {
-    const files = { config: args.config, catalog: args.catalog ?? args.properties, state: args.state, levelFromEnv };
+    const files = { config: args.config, catalog: args.catalog ?? args.properties, state: args.state };
     await runTap(readInput({ ...files, parseCatalog, parseState }), writer, run, args.test);
   }
   return 0;
 }
 
 /** The Airbyte commands: every message on stdout, log lines among them as LOG messages. */
-async function airbyte(command: string, args: Args, levelFromEnv: boolean): Promise<number> {
+async function airbyte(command: string, args: Args): Promise<number> {
   if (!AIRBYTE_COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"; see tap-crm --help.`);
   const writer = new MessageWriter(process.stdout, AIRBYTE);
   airbyteWriter = writer;
@@ -106,7 +106,7 @@ async function airbyte(command: string, args: Args, levelFromEnv: boolean): Prom
   else if (command === 'discover') await writer.text(catalogMessage());
   else if (command === 'check') await writer.text(airbyteConnectionStatus(await checkFailure(args.config)));
   else {
-    const files = { config: args.config, catalog: args.catalog, state: args.state, levelFromEnv };
+    const files = { config: args.config, catalog: args.catalog, state: args.state };
     if (!files.catalog) throw new UsageError('read needs --catalog: a configured catalog (see tap-crm discover).');
     await runTap(readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState }), writer, run);
   }
@@ -129,14 +129,6 @@ async function checkFailure(config: string[] | undefined): Promise<string | unde
     if (error instanceof TapError) return error.message;
     throw error;
   }
-}
-
-/** TAP_CRM_LOG_LEVEL, when set to a level: applied before anything is logged. Returns whether it was. */
-function applyEnvLogLevel(): boolean {
-  const envLevel = process.env.TAP_CRM_LOG_LEVEL?.toUpperCase();
-  const valid = envLevel !== undefined && (LEVELS as readonly string[]).includes(envLevel);
-  if (valid) setLevel(envLevel as Level);
-  return valid;
 }
 
 /**

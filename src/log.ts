@@ -69,6 +69,23 @@ export function setLevel(level: Level): void {
   threshold = LEVELS.indexOf(level);
 }
 
+/**
+ * The log level is settled in two steps, here: TAP_CRM_LOG_LEVEL, when it names a level, applies from the
+ * start (the config may fail to read, and that must be logged at the level asked); once the settings are
+ * read, their log_level applies where a config gave one, else the variable's stays, else the default.
+ */
+let levelFromVariable = false;
+
+export function levelFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  const level = env.TAP_CRM_LOG_LEVEL?.toUpperCase();
+  levelFromVariable = level !== undefined && (LEVELS as readonly string[]).includes(level);
+  if (levelFromVariable) setLevel(level as Level);
+}
+
+export function levelFromSettings(configured: boolean, level: Level): void {
+  if (configured || !levelFromVariable) setLevel(level);
+}
+
 export function isDebug(): boolean {
   return threshold === 0;
 }

@@ -6,7 +6,7 @@ import { selectStreams, type SelectedStream, type UserCatalog } from './catalog.
 import { TapError, UsageError } from './errors.js';
 import { judge } from './error-policy.js';
 import { HttpClient, type RequestObserver } from './http.js';
-import { addSecret, log, logs, setLevel, setMetrics } from './log.js';
+import { addSecret, levelFromSettings, log, logs, setMetrics } from './log.js';
 import { RunProgress } from './progress.js';
 import { startDisplay, summaryTable } from './progress-display.js';
 import { PagePool } from './page-pool.js';
@@ -29,8 +29,6 @@ export interface InputFiles {
   state: string | undefined;
   parseCatalog: (value: unknown, file: string) => UserCatalog;
   parseState: (value: unknown, file: string) => TapState;
-  /** TAP_CRM_LOG_LEVEL was set: the config's log_level replaces it only when it sets one. */
-  levelFromEnv: boolean;
 }
 
 /** The settings (with the API key registered as a secret at once); a UsageError names what to fix. */
@@ -46,7 +44,7 @@ export function readSettings(config: string[] | undefined): { settings: Resolved
 /** The run's settings, selected streams and state, every file checked before any request. */
 export function readInput(files: InputFiles): TapInput {
   const { settings, raw } = readSettings(files.config);
-  if (raw.log_level !== undefined || !files.levelFromEnv) setLevel(settings.log_level); // else TAP_CRM_LOG_LEVEL stays
+  levelFromSettings(raw.log_level !== undefined, settings.log_level);
   for (const name of unknownSettings(raw)) {
     log.warning(`setting "${name}" is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
   }
