@@ -61,9 +61,10 @@ function fetchPage(def: Def, page: number, onPage: (items: unknown[], totalPages
   return async () => {
     const body = JSON.parse(await getBody(def.path, page, def.params)) as Record<string, unknown>;
     const items = Array.isArray(body[def.arrayKey]) ? (body[def.arrayKey] as unknown[]) : [];
-    if (def.detail) {
+    if (def.kind.type === 'named-list') {
       // A list of [id, name] pairs: each record is its detail.
-      for (const item of items) schedule(fetchDetail(def.detail, (item as [number])[0]));
+      const { detail } = def.kind;
+      for (const item of items) schedule(fetchDetail(detail, (item as [number])[0]));
     } else {
       for (const item of items) bytes += JSON.stringify(item).length;
       records += items.length;
@@ -72,7 +73,7 @@ function fetchPage(def: Def, page: number, onPage: (items: unknown[], totalPages
   };
 }
 
-function fetchDetail(detail: NonNullable<Def['detail']>, id: number): () => Promise<void> {
+function fetchDetail(detail: { path: string; recordKey: string }, id: number): () => Promise<void> {
   return async () => {
     const body = JSON.parse(await getBody(detail.path.replace('{id}', String(id)), 1)) as Record<string, unknown>;
     bytes += JSON.stringify(body[detail.recordKey]).length;
@@ -80,7 +81,7 @@ function fetchDetail(detail: NonNullable<Def['detail']>, id: number): () => Prom
   };
 }
 
-for (const def of STREAMS.filter((s) => !s.parent)) {
+for (const def of STREAMS.filter((s) => s.kind.type !== 'child')) {
   let previousFirst: unknown;
   const next = (page: number) =>
     fetchPage(def, page, (items, totalPages) => {

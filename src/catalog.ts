@@ -8,7 +8,7 @@ import { DRIFTED, DRIFTED_SCHEMA } from './conform.js';
 import { UsageError } from './errors.js';
 import { isPlainObject as isObject } from './json.js';
 import { SCHEMAS_DIR } from './paths.js';
-import { KEY_PROPERTIES, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from './streams.js';
+import { KEY_PROPERTIES, parentOf, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from './streams.js';
 
 export type { ReplicationMethod } from './streams.js';
 
@@ -93,7 +93,8 @@ function discoverStream(def: StreamDef): CatalogStream {
   } else {
     streamMeta['forced-replication-method'] = method;
   }
-  if (def.parent) streamMeta['parent-tap-stream-id'] = def.parent;
+  const parent = parentOf(def);
+  if (parent) streamMeta['parent-tap-stream-id'] = parent;
   const automatic = new Set(automaticFields(def));
   const fieldMeta = Object.keys(schema.properties ?? {}).map((field) => ({
     breadcrumb: ['properties', field],
@@ -185,9 +186,10 @@ export function selectStreams(catalog: UserCatalog | undefined): SelectedStream[
     });
   }
   // A child stream needs its parent's records: walk the parent without emitting it when it is deselected.
-  for (const child of selected.filter((s) => s.def.parent)) {
-    if (selected.some((s) => s.def.name === child.def.parent)) continue;
-    const parent = streamByName(child.def.parent!)!;
+  for (const child of selected) {
+    const parentName = parentOf(child.def);
+    if (parentName === undefined || selected.some((s) => s.def.name === parentName)) continue;
+    const parent = streamByName(parentName)!;
     selected.push({ def: parent, schema: streamSchema(parent.name), fields: null, method: 'INCREMENTAL', walkOnly: true });
   }
   return selected;
@@ -205,7 +207,7 @@ function replicationMethod(def: StreamDef, root: Record<string, unknown>, entry:
   if (method === undefined) {
     throw new UsageError(`catalog: stream "${def.name}" has no replication key (its records carry no timestamp): use FULL_TABLE.`);
   }
-  if (method === 'INCREMENTAL' && !def.parent && key != null && key !== def.replicationKey) {
+  if (method === 'INCREMENTAL' && def.kind.type !== 'child' && key != null && key !== def.replicationKey) {
     throw new UsageError(`catalog: stream "${def.name}" cannot replicate on ${JSON.stringify(key)}. ${fix}`);
   }
   return method;

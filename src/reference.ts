@@ -45,14 +45,14 @@ export function streamsTable(): string {
 }
 
 function replication(def: StreamDef): string {
-  if (def.parent) return `with its parent, \`${def.parent}\``;
+  if (def.kind.type === 'child') return `with its parent, \`${def.kind.parent}\``;
   if (!def.replicationKey) return 'full table';
   return def.serverFilter ? `incremental, **filtered by the API** (\`${def.serverFilter}\`)` : 'incremental, filtered here';
 }
 
 function requests(def: StreamDef): string {
-  if (def.parent) return `1 or more per \`${def.parent}\` record emitted`;
-  if (def.detail) return '2 for the list, then 1 per record';
+  if (def.kind.type === 'child') return `1 or more per \`${def.kind.parent}\` record emitted`;
+  if (def.kind.type === 'named-list') return '2 for the list, then 1 per record';
   if (def.pageSize === undefined) return '2 for a list answered whole (the second repeats it), else 1 per page';
   return '1 per page';
 }
@@ -62,8 +62,10 @@ function notes(def: StreamDef): string[] {
   if (def.params?.include_disabled) notes.push('disabled customers included (`include_disabled=true`)');
   if (def.params?.status) notes.push(`every alert, resolved ones included (\`status=${def.params.status}\`)`);
   if (def.wrapperKey) notes.push(`wrapped (\`{"${def.wrapperKey}": {...}}\`) and flat elements both accepted`);
-  if (def.pairs) notes.push(`the list holds \`[${def.pairs.join(', ')}]\` pairs`);
-  if (def.detail) notes.push(`each record from \`${def.detail.path}\`; one the API refuses is emitted as the list gives it`);
+  if (def.kind.type === 'named-list') {
+    notes.push(`the list holds \`[${def.kind.pairs.join(', ')}]\` pairs`);
+    notes.push(`each record from \`${def.kind.detail.path}\`; one the API refuses is emitted as the list gives it`);
+  }
   if (!def.selectedByDefault) notes.push('**not selected by default**');
   return notes;
 }

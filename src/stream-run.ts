@@ -26,6 +26,7 @@ import { firstSeen, recordLines, type PageJob, type PageOutput, type PageResult,
 import { limitReached, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
 import { bookmarkOf, laterOf, setBookmark, type StateKeeper } from './state.js';
+import type { NamedList } from './streams.js';
 import { walkPages, type FetchPage, type Shrink } from './walker.js';
 import type { MessageWriter } from './writer.js';
 
@@ -55,8 +56,8 @@ type NumberedPage = PageResult & { number: number };
 interface StreamOutput {
   selected: SelectedStream;
   poolKey: number;
-  /** The pool key of its detail records, for a stream whose list only names them (users). */
-  detailKey?: number;
+  /** A named list's records are read from their details (users): the detail endpoint, and its pool key. */
+  details?: { named: NamedList; key: number };
   /** Its pages shrank (a heavy page), and a WARNING said so. */
   shrunk?: boolean;
   /** Its one ledger (progress.ts): what it wrote, how far, how it ended. */
@@ -131,7 +132,7 @@ function streamOutput(selected: SelectedStream, { pool, progress }: SyncContext,
     stream: def.name,
     schema: selected.schema,
     arrayKey: def.arrayKey,
-    pairs: def.pairs,
+    pairs: def.kind.type === 'named-list' ? def.kind.pairs : undefined,
     wrapperKey: def.wrapperKey,
     fields: selected.fields ? [...selected.fields] : null,
     replicationKey: selected.method === 'INCREMENTAL' ? def.replicationKey : undefined,
@@ -139,12 +140,16 @@ function streamOutput(selected: SelectedStream, { pool, progress }: SyncContext,
     protocol,
     write: !selected.walkOnly,
   };
-  const detailKey = def.detail ? pool.configure({ ...spec, pairs: undefined, recordKey: def.detail.recordKey }) : undefined;
+  const { kind } = def;
+  const details =
+    kind.type === 'named-list'
+      ? { named: kind, key: pool.configure({ ...spec, pairs: undefined, recordKey: kind.detail.recordKey }) }
+      : undefined;
   const announced = new AnnouncedSchema(def.name, selected.schema);
   return {
     selected,
     poolKey: pool.configure(spec),
-    detailKey,
+    details,
     seen: new IdSet(),
     ledger: progress.stream(def.name),
     announced,
@@ -202,7 +207,7 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
   for await (const page of readPages(stream, stream.selected.def.path, listParams(run), sync, run.sinceMs)) {
     if (page.number === 1) announced = page.totalEntries;
     noteNewest(run, page.newestMs);
-    const emitted = stream.detailKey === undefined ? await emitPage(sync, stream, page) : await emitDetails(run, page, stream.detailKey);
+    const emitted = stream.details ? await emitDetails(run, page, stream.details) : await emitPage(sync, stream, page);
     await syncChildren(run, emitted);
     // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
     if (limitReached(sync.mode, stream.ledger.records)) return undefined;
@@ -225,13 +230,17 @@ function noteNewest(run: StreamRun, newestMs: number | undefined): void {
  * and written in the list's order. A detail the API refuses (a 4xx) is written as the list gave it,
  * with one WARNING for the stream. Returns the ids written.
  */
-async function emitDetails(run: StreamRun, page: NumberedPage, detailKey: number): Promise<(number | string)[]> {
+async function emitDetails(
+  run: StreamRun,
+  page: NumberedPage,
+  details: NonNullable<StreamOutput['details']>,
+): Promise<(number | string)[]> {
   const { sync, stream } = run;
   const { out, emitted } = takePage(sync, stream, page);
   const listed = recordLines(out);
-  const details = await Promise.all(emitted.map((id, i) => readDetail(run, id, detailKey, listed[i]!)));
+  const records = await Promise.all(emitted.map((id, i) => readDetail(run, id, details, listed[i]!)));
   let written = 0;
-  for (const detail of details) {
+  for (const detail of records) {
     noteNewest(run, detail.newestMs);
     await announceDrift(sync, stream, detail.drifts);
     await sync.writer.lines(detail.out);
@@ -245,18 +254,17 @@ async function emitDetails(run: StreamRun, page: NumberedPage, detailKey: number
 async function readDetail(
   run: StreamRun,
   id: number | string,
-  detailKey: number,
+  { named, key }: NonNullable<StreamOutput['details']>,
   listed: Uint8Array,
 ): Promise<Pick<PageResult, 'out' | 'newestMs' | 'drifts'>> {
   const { sync } = run;
   const { def } = run.stream.selected;
-  const path = def.detail!.path.replace('{id}', encodeURIComponent(String(id)));
-  const check = (body: Buffer) =>
-    processBody(sync, { key: detailKey, page: 1, body, sinceMs: run.sinceMs }, `a "${def.detail!.recordKey}" object`);
+  const path = named.detail.path.replace('{id}', encodeURIComponent(String(id)));
+  const check = (body: Buffer) => processBody(sync, { key, page: 1, body, sinceMs: run.sinceMs }, `a "${named.detail.recordKey}" object`);
   try {
     return await sync.client.get(path, {}, { stream: def.name }, check);
   } catch (error) {
-    const verdict = judge(error, { at: 'detail', stream: def.name, fallback: def.pairs?.join(' and ') ?? 'its fields' });
+    const verdict = judge(error, { at: 'detail', stream: def.name, fallback: named.pairs.join(' and ') });
     if (verdict?.decision !== 'tolerate') throw error;
     if (!run.detailRefused) log.warning(verdict.message);
     run.detailRefused = true;

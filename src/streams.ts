@@ -15,9 +15,31 @@ export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL';
  * (the caller decides: the Singer catalog refuses it, an Airbyte read falls back to a full refresh).
  */
 export function replicationOf(def: StreamDef, asked?: ReplicationMethod): ReplicationMethod | undefined {
-  if (def.parent) return 'INCREMENTAL';
+  if (def.kind.type === 'child') return 'INCREMENTAL';
   const method = asked ?? (def.replicationKey ? 'INCREMENTAL' : 'FULL_TABLE');
   return method === 'INCREMENTAL' && !def.replicationKey ? undefined : method;
+}
+
+/**
+ * What a stream's endpoint gives:
+ * - `list`: pages of records (most streams);
+ * - `named-list`: pages of [id, name] pairs (`pairs`) that only name the records, each read from its own
+ *   endpoint (`detail.path`, `{id}` in it) under `detail.recordKey`; a record whose detail is refused is
+ *   emitted as the list gave it (users);
+ * - `child`: a list under each record of the `parent` stream that the run emits, `{id}` in its path being
+ *   the parent's id (ticket_comments).
+ */
+export type StreamKind = { readonly type: 'list' } | NamedList | { readonly type: 'child'; readonly parent: string };
+
+export interface NamedList {
+  readonly type: 'named-list';
+  readonly pairs: readonly [string, string];
+  readonly detail: { readonly path: string; readonly recordKey: string };
+}
+
+/** The stream a child stream is read under; undefined for the others. */
+export function parentOf(def: StreamDef): string | undefined {
+  return def.kind.type === 'child' ? def.kind.parent : undefined;
 }
 
 export interface StreamDef {
@@ -48,21 +70,14 @@ export interface StreamDef {
   readonly wrapperKey?: string;
   /** The permission of the token's user that the endpoint needs: a 401 on it means this one is missing. */
   readonly permission?: string;
-  /** A child stream is read once per record its parent emits, `{id}` in its path being the parent's id. */
-  readonly parent?: string;
-  /** The list's elements are [id, name] pairs rather than objects: read as a record of these two fields. */
-  readonly pairs?: readonly [string, string];
-  /**
-   * Each record is read from its own endpoint (`{id}` in the path), under `recordKey` in the body; the
-   * list only names the records. A record whose detail is refused is emitted as the list gave it.
-   */
-  readonly detail?: { readonly path: string; readonly recordKey: string };
+  /** What its endpoint gives, which decides how the stream is read. */
+  readonly kind: StreamKind;
   /** Whether a catalog selects the stream when it says nothing about it. */
   readonly selectedByDefault: boolean;
 }
 
 /** Shared defaults, as in the seed's resource_defaults: every row starts from these. */
-const defaults = { replicationKey: 'updated_at', selectedByDefault: true } as const satisfies Partial<StreamDef>;
+const defaults = { kind: { type: 'list' }, replicationKey: 'updated_at', selectedByDefault: true } as const satisfies Partial<StreamDef>;
 
 // Paths, array keys, filters and permissions: docs/api.md#list-endpoints. Endpoints without a documented
 // `page` (appointment_types, users, timelogs...) need nothing here: the walker stops at a page that repeats.
@@ -123,12 +138,17 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
     path: '/tickets/{id}/comments',
     arrayKey: 'comments',
     pageSize: 10,
-    parent: 'tickets',
+    kind: { type: 'child', parent: 'tickets' },
     replicationKey: undefined, // follows its parent: read for the tickets the run emits
     params: { per_page: '100' }, // documented here (default 10): fewer requests per ticket
     selectedByDefault: false,
   },
-  { name: 'users', path: '/users', arrayKey: 'users', pairs: ['id', 'full_name'], detail: { path: '/users/{id}', recordKey: 'user' } },
+  {
+    name: 'users',
+    path: '/users',
+    arrayKey: 'users',
+    kind: { type: 'named-list', pairs: ['id', 'full_name'], detail: { path: '/users/{id}', recordKey: 'user' } },
+  },
   { name: 'ticket_timers', path: '/ticket_timers', arrayKey: 'ticket_timers', pageSize: 100, permission: 'Ticket Timers - Overview' },
   { name: 'timelogs', path: '/timelogs', arrayKey: 'timelogs', chain: true },
   // Without status=all the endpoint lists active alerts only.

@@ -17,6 +17,7 @@ import { syncMode, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from './settings.js';
 import type { StateKeeper } from './state.js';
 import { syncStream, type SyncContext } from './stream-run.js';
+import { parentOf } from './streams.js';
 import type { MessageWriter } from './writer.js';
 
 /**
@@ -68,8 +69,8 @@ export async function runSync(options: SyncOptions): Promise<void> {
 }
 
 async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext, running: { streams: number }): Promise<void> {
-  const parents = criticalPathFirst(streams.filter((s) => !s.def.parent));
-  const childrenOf = (parent: SelectedStream) => streams.filter((s) => s.def.parent === parent.def.name);
+  const parents = criticalPathFirst(streams.filter((s) => s.def.kind.type !== 'child'));
+  const childrenOf = (parent: SelectedStream) => streams.filter((s) => parentOf(s.def) === parent.def.name);
   const run = async (parent: SelectedStream) => {
     running.streams++;
     try {

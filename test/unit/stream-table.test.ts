@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { ENDPOINTS } from '../../src/simulator/endpoints.js';
 import { STREAMS } from '../../src/streams.js';
 
-const listStreams = STREAMS.filter((s) => !s.parent);
+const listStreams = STREAMS.filter((s) => s.kind.type !== 'child');
 
 describe('stream table: the tap’s rows match the simulator’s endpoints', () => {
   it('has one list stream per simulated endpoint, and no other', () => {
@@ -33,9 +33,11 @@ describe('stream table: the tap’s rows match the simulator’s endpoints', () 
       expect(row.wrapperKey, 'wrapper of each element').to.equal(endpoint.wrapper);
       expect(row.params?.status, 'resolved alerts asked for').to.equal(endpoint.statusFilter ? 'all' : undefined);
       expect(row.permission, 'permission named on a 401').to.equal(endpoint.permission);
-      expect(row.pairs, 'list of [id, name] pairs').to.deep.equal(endpoint.detailKey ? ['id', 'full_name'] : undefined);
-      expect(row.detail, 'records read from their detail').to.deep.equal(
-        endpoint.detailKey ? { path: `${endpoint.path}/{id}`, recordKey: endpoint.detailKey } : undefined,
+      // A list of [id, name] pairs whose records are read from their details, or a list of records.
+      expect(row.kind, 'kind').to.deep.equal(
+        endpoint.detailKey
+          ? { type: 'named-list', pairs: ['id', 'full_name'], detail: { path: `${endpoint.path}/{id}`, recordKey: endpoint.detailKey } }
+          : { type: 'list' },
       );
     });
   }
