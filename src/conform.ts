@@ -1,6 +1,6 @@
 /**
  * Records that conform to the schema announced for them, whatever the API sends (docs/api.md#types-are-not-what-the-examples-show).
- * A record is checked against a validator compiled once per stream; one that passes is left as it is (the
+ * Each record goes through its stream's check, compiled once (record-check.ts); one that passes is left as it is (the
  * fast path). One that does not is walked with its schema, value by value:
  * - a value that the declared type holds exactly is coerced to it (the list is COERCIONS' comment);
  * - inside an object property (a JSON column in every target), any other value is kept where it is, and
@@ -84,9 +84,9 @@ export interface ConformOptions {
 }
 
 /**
- * The conformer of a stream's schema. A record that fails the validator is walked only where it failed:
- * the top-level properties that its errors name (a property that passes needs no change). What the walk
- * keeps is checked by the validator again, which also reads what the walk does not (a catalog's own
+ * The conformer of a stream's schema. A record that fails its check (record-check.ts) is walked only
+ * where it failed: the top-level properties the check names (a property that passes needs no change).
+ * What the walk keeps is checked again, and the check also reads what the walk does not (a catalog's own
  * keywords: enum, pattern...): a property that still fails is moved.
  */
 export function conformer(schema: JsonSchema, { widenInPlace = true }: ConformOptions = {}): Conformer {
@@ -104,7 +104,7 @@ export function conformer(schema: JsonSchema, { widenInPlace = true }: ConformOp
       if (check.passes(record)) return [];
       const failing = check.failing(record);
       const drifts: Drift[] = [];
-      /** Properties walked without a widening: their values stay if the validator now passes them. */
+      /** Properties walked without a widening: their values stay if the check now passes them. */
       const walked: { name: string; property: JsonSchema; served: unknown; found: Drift[] }[] = [];
       for (const [name, property] of properties) {
         if (!failing.has(name) || !Object.hasOwn(record, name)) continue;

@@ -26,6 +26,8 @@ export interface Verdict {
   failureType: FailureType;
   /** The whole line: what happened, and what to do. */
   message: string;
+  /** Why, in a few words, for the run summary: the error's own message, or what a skipped stream lacks. */
+  reason: string;
 }
 
 /** Where to report what only the project can fix. */
@@ -39,18 +41,23 @@ export function judge(error: unknown, place: Place): Verdict | undefined {
   if (!(error instanceof ApiError)) {
     if (!(error instanceof TapError)) return undefined;
     const decision = place.at === 'connection' ? 'fail-run' : 'fail-stream';
-    return { decision, failureType: error.failureType, message: error.message };
+    return { decision, failureType: error.failureType, message: error.message, reason: error.message };
   }
   if (place.at === 'connection') return connection(error, place.authMethod);
   if (place.at === 'detail' && ['unauthorized', 'not_found', 'client'].includes(error.kind)) {
     const message = `stream ${place.stream}: ${error.message}; such records are written as the list gives them (${place.fallback}). Grant the token the permission to read them, or deselect the stream.`;
-    return { decision: 'tolerate', failureType: 'config_error', message };
+    return { decision: 'tolerate', failureType: 'config_error', message, reason: error.message };
   }
   return stream(error, place.at === 'stream' ? place : undefined);
 }
 
 function connection(error: ApiError, authMethod: string): Verdict {
-  const fail = (failureType: FailureType, message: string): Verdict => ({ decision: 'fail-run', failureType, message });
+  const fail = (failureType: FailureType, message: string): Verdict => ({
+    decision: 'fail-run',
+    failureType,
+    message,
+    reason: error.message,
+  });
   switch (error.kind) {
     case 'unauthorized':
       return fail(
@@ -89,6 +96,7 @@ function stream(error: ApiError, place: Extract<Place, { at: 'stream' }> | undef
     decision: 'fail-stream',
     failureType,
     message: `${error.message}: ${advice}`,
+    reason: error.message,
   });
   switch (error.kind) {
     case 'unauthorized': {
@@ -100,6 +108,7 @@ function stream(error: ApiError, place: Extract<Place, { at: 'stream' }> | undef
           message:
             `stream ${place.stream} skipped: the API refused the token on ${place.path} with HTTP 401${needs}. ` +
             `Grant the permission to the token's user, or deselect the stream. ${error.detail ?? ''}`.trim(),
+          reason: `HTTP 401 on ${place.path}${needs}`,
         };
       }
       return fail(

@@ -337,10 +337,8 @@ function settle(run: StreamRun, error: unknown): void {
   const skipped = verdict.decision === 'skip-stream';
   if (skipped) log.warning(verdict.message);
   else log.error(verdict.message);
-  const needs = def.permission ? ` (this stream needs ${def.permission})` : '';
-  const reason = skipped ? `HTTP 401 on ${def.path}${needs}` : (error as Error).message;
   for (const output of [run.stream, ...run.children])
-    run.sync.progress.ended(output.ledger.stream, skipped ? 'skipped' : 'failed', { reason });
+    run.sync.progress.ended(output.ledger.stream, skipped ? 'skipped' : 'failed', { reason: verdict.reason });
   void incomplete(run);
 }
 

@@ -39,6 +39,7 @@ describe('error policy: one verdict for an error and where it happened', () => {
     const first = judge(api('unauthorized', 401), listPage(0))!;
     expect(first.decision).to.equal('skip-stream');
     expect(first.message).to.match(/stream leads skipped: .*HTTP 401 \(this stream needs Global Admin\)\. Grant the permission/);
+    expect(first.reason).to.equal('HTTP 401 on /leads (this stream needs Global Admin)');
     const later = judge(api('unauthorized', 401), listPage(4))!;
     expect(later.decision).to.equal('fail-stream');
     expect(later.message).to.match(/refused the token part-way through the stream .*check the token and run again/);
@@ -65,7 +66,12 @@ describe('error policy: one verdict for an error and where it happened', () => {
 
   it('the tap’s own errors keep their message and fault; anything else is not judged (a bug ends the run)', () => {
     const own = new TapError('stream leads: GET /leads announced 3 pages, then 900', 1, 'transient_error');
-    expect(judge(own, listPage(2))).to.deep.equal({ decision: 'fail-stream', failureType: 'transient_error', message: own.message });
+    expect(judge(own, listPage(2))).to.deep.equal({
+      decision: 'fail-stream',
+      failureType: 'transient_error',
+      message: own.message,
+      reason: own.message,
+    });
     expect(judge(own, connection)!.decision).to.equal('fail-run');
     expect(judge(new TypeError('x is undefined'), listPage(2))).to.equal(undefined);
   });
