@@ -8,7 +8,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.venv/', 'src/generated/', 'bench/peers/'] },
+  { ignores: ['dist/', 'node_modules/', '.venv/', 'src/command/generated/', 'bench/peers/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ROOT } from '../src/paths.js';
 import type { SimulatorStats } from '../src/simulator/server.js';
-import { discover } from '../src/catalog.js';
+import { discover } from '../src/protocol/catalog.js';
 import { STREAMS } from '../src/streams.js';
 
 const FIRST_FOURTEEN = new Set([

@@ -8,14 +8,14 @@
  * takes the same share of a window as it would of a minute.
  */
 import { Writable } from 'node:stream';
-import { selectStreams } from '../src/catalog.js';
-import { HttpClient } from '../src/http.js';
-import { setSink } from '../src/log.js';
-import { resolveSettings } from '../src/settings.js';
+import { selectStreams } from '../src/protocol/catalog.js';
+import { HttpClient } from '../src/api/http.js';
+import { setSink } from '../src/output/log.js';
+import { resolveSettings } from '../src/command/settings.js';
 import { startSimulator, type Simulator, type SimulatorOptions, type SimulatorStats } from '../src/simulator/server.js';
-import { stateKeeper, type TapState } from '../src/state.js';
-import { runSync } from '../src/sync.js';
-import { MessageWriter } from '../src/writer.js';
+import { stateKeeper, type TapState } from '../src/protocol/state.js';
+import { runSync } from '../src/sync/sync.js';
+import { MessageWriter } from '../src/protocol/writer.js';
 
 export interface Row {
   scenario: string;

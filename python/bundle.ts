@@ -3,7 +3,7 @@
  * `npm run bundle [-- OUTDIR]` (default dist/bundle) writes, with esbuild, from the TypeScript sources:
  *   cli.js          src/cli.ts and its dependencies (ajv, ajv-formats, split2, yargs) in one ESM file; its
  *                   first line is src/cli.ts's shebang, whose node flags the Python launcher passes on
- *   page-worker.js  src/page-worker.ts the same way: worker threads need a file, and src/page-pool.ts
+ *   page-worker.js  src/sync/page-worker.ts the same way: worker threads need a file, and src/sync/page-pool.ts
  *                   loads it from beside its own file (`new URL('./page-worker.js', import.meta.url)`)
  *   package.json    name, version, description and bugs of ./package.json, `"type": "module"`: src/paths.ts
  *                   finds the package root as the nearest folder with a package.json, reads the version
@@ -36,7 +36,7 @@ export function shebangFlags(firstLine: string): string[] {
 const bundleValidatorRequires: Plugin = {
   name: 'validator-requires',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]generated[\\/]validate-settings\.ts$/ }, (args) => {
+    b.onLoad({ filter: /[\\/]src[\\/]command[\\/]generated[\\/]validate-settings\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const line = 'const require = createRequire(import.meta.url);\n';
       if (!source.includes(line)) throw new Error(`${args.path}: no "${line.trim()}" line to drop`);
@@ -49,7 +49,7 @@ export async function bundle(outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const result = await build({
-    entryPoints: { cli: join(ROOT, 'src', 'cli.ts'), 'page-worker': join(ROOT, 'src', 'page-worker.ts') },
+    entryPoints: { cli: join(ROOT, 'src', 'cli.ts'), 'page-worker': join(ROOT, 'src', 'sync', 'page-worker.ts') },
     outdir,
     bundle: true,
     platform: 'node',

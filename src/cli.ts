@@ -10,17 +10,18 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { about, aboutMarkdown } from './about.js';
-import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from './airbyte.js';
-import { discover, parseCatalog } from './catalog.js';
+import { about, aboutMarkdown } from './command/about.js';
+import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from './protocol/airbyte.js';
+import { discover, parseCatalog } from './protocol/catalog.js';
 import { REPORT } from './error-policy.js';
 import { TapError, UsageError } from './errors.js';
-import { flushLog, isDebug, levelFromEnvironment, log, setSink } from './log.js';
-import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './messages.js';
+import { flushLog, isDebug, levelFromEnvironment, log, setSink } from './output/log.js';
+import { systemClock } from './clock.js';
+import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './protocol/messages.js';
 import { PACKAGE } from './paths.js';
-import { parseState } from './state.js';
-import { checkConnection, httpClient, readInput, readSettings, runTap, type RunHandle } from './tap.js';
-import { allWritten, MessageWriter } from './writer.js';
+import { parseState } from './protocol/state.js';
+import { checkConnection, httpClient, readInput, readSettings, runTap, type RunHandle } from './command/tap.js';
+import { allWritten, MessageWriter } from './protocol/writer.js';
 
 interface Args {
   _: (string | number)[];
@@ -118,7 +119,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
 async function checkFailure(config: string[] | undefined): Promise<string | undefined> {
   try {
     const { settings } = readSettings(config);
-    const client = httpClient(settings);
+    const client = httpClient(settings, undefined, run.clock);
     try {
       await checkConnection(client, settings);
     } finally {
@@ -142,7 +143,7 @@ async function exit(code: number): Promise<never> {
 }
 
 /** The run this process makes: the signal handlers end it with the state it has reached. */
-const run: RunHandle = {};
+const run: RunHandle = { clock: systemClock };
 
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.once(signal, () => {
@@ -160,7 +161,8 @@ function fail(message: string, error: TapError | Error): Promise<never> {
   log.critical(message);
   if (isDebug() && error.stack) log.debug(error.stack);
   const failureType = error instanceof TapError ? error.failureType : 'system_error';
-  if (airbyteWriter && !airbyteWriter.failed) void airbyteWriter.text(airbyteTraceError(message, failureType)).catch(() => undefined);
+  if (airbyteWriter && !airbyteWriter.failed)
+    void airbyteWriter.text(airbyteTraceError(message, failureType, run.clock.now())).catch(() => undefined);
   return exit(error instanceof TapError ? error.exitCode : 1);
 }
 

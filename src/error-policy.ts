@@ -7,7 +7,7 @@
  * they have given up. The facts behind each answer are in docs/api.md#authentication and #rate-limit-and-failures.
  */
 import { TapError, type FailureType } from './errors.js';
-import { ApiError } from './http.js';
+import { ApiError } from './api/http.js';
 import { PACKAGE } from './paths.js';
 
 /**

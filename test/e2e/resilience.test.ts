@@ -5,15 +5,15 @@
 import { expect } from 'chai';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { selectStreams } from '../../src/catalog.js';
-import { HttpClient } from '../../src/http.js';
-import { setSink } from '../../src/log.js';
-import { resolveSettings } from '../../src/settings.js';
+import { selectStreams } from '../../src/protocol/catalog.js';
+import { HttpClient } from '../../src/api/http.js';
+import { setSink } from '../../src/output/log.js';
+import { resolveSettings } from '../../src/command/settings.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { stateKeeper } from '../../src/state.js';
-import { runSync } from '../../src/sync.js';
+import { stateKeeper } from '../../src/protocol/state.js';
+import { runSync } from '../../src/sync/sync.js';
 import { STREAMS } from '../../src/streams.js';
-import { MessageWriter } from '../../src/writer.js';
+import { MessageWriter } from '../../src/protocol/writer.js';
 import { idsByStream, runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
 
 const LIST_STREAMS = STREAMS.filter((s) => s.selectedByDefault).map((s) => s.name);

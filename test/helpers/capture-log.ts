@@ -1,4 +1,4 @@
-import { setSink } from '../../src/log.js';
+import { setSink } from '../../src/output/log.js';
 
 /** Collects the tap's log lines while fn runs. */
 export async function captureLog<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; lines: string[] }> {

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { streamSchema as discoveredSchema } from '../../src/catalog.js';
+import { streamSchema as discoveredSchema } from '../../src/protocol/catalog.js';
 import { ROOT } from '../../src/paths.js';
 import type { Simulator, StreamName } from '../../src/simulator/server.js';
 import { TAP_BIN } from '../helpers/run-tap.js';

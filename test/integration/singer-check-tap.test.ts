@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { discover } from '../../src/catalog.js';
+import { discover } from '../../src/protocol/catalog.js';
 import { ROOT } from '../../src/paths.js';
 import { commentCount } from '../../src/simulator/data.js';
 import { startSimulator, STREAM_NAMES, type Simulator } from '../../src/simulator/server.js';

@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { default as addFormats } from 'ajv-formats';
-import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from '../../src/airbyte.js';
-import { loadSchema, selectStreams } from '../../src/catalog.js';
+import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from '../../src/protocol/airbyte.js';
+import { loadSchema, selectStreams } from '../../src/protocol/catalog.js';
 import { UsageError } from '../../src/errors.js';
-import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError } from '../../src/messages.js';
-import { PageProcessor } from '../../src/pages.js';
+import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError } from '../../src/protocol/messages.js';
+import { PageProcessor } from '../../src/sync/pages.js';
 import { ROOT } from '../../src/paths.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -78,9 +78,9 @@ describe('airbyte: the messages, valid against the protocol’s schema', () => {
     const all = messages(
       airbyteConnectionStatus(undefined) +
         airbyteConnectionStatus('the API refused the token') +
-        airbyteTraceError('1 stream(s) failed', 'transient_error') +
-        AIRBYTE.streamStatus('tickets', 'STARTED')! +
-        AIRBYTE.streamStatus('tickets', 'INCOMPLETE')! +
+        airbyteTraceError('1 stream(s) failed', 'transient_error', 1_700_000_000_000) +
+        AIRBYTE.streamStatus('tickets', 'STARTED', 1_700_000_000_000)! +
+        AIRBYTE.streamStatus('tickets', 'INCOMPLETE', 1_700_000_000_000)! +
         AIRBYTE.log('WARNING', 'a warning')! +
         AIRBYTE.log('CRITICAL', 'the end')! +
         AIRBYTE.state(state, 'tickets') +

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { discover, parseCatalog, selectStreams, type Catalog } from '../../src/catalog.js';
+import { discover, parseCatalog, selectStreams, type Catalog } from '../../src/protocol/catalog.js';
 import { STREAMS } from '../../src/streams.js';
 
 const STREAM_NAMES = [

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { judge, REPORT, type Place } from '../../src/error-policy.js';
 import { TapError } from '../../src/errors.js';
-import { ApiError, type ApiErrorKind } from '../../src/http.js';
+import { ApiError, type ApiErrorKind } from '../../src/api/http.js';
 
 const api = (kind: ApiErrorKind, status?: number, message = `stream leads, GET /leads page 2: HTTP ${status ?? 0}`) =>
   new ApiError(kind, message, status);

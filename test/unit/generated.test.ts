@@ -10,7 +10,7 @@ import {
   renderTypes,
   TYPES_FILE,
   VALIDATOR_FILE,
-} from '../../src/generate.js';
+} from '../../src/tools/generate.js';
 import { ROOT } from '../../src/paths.js';
 
 describe('generated artefacts are in sync with schemas/ (run `npm run generate` when this fails)', () => {

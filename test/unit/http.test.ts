@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { ApiError, HttpClient, type HttpClientOptions } from '../../src/http.js';
-import { addSecret } from '../../src/log.js';
+import { ApiError, HttpClient, type HttpClientOptions } from '../../src/api/http.js';
+import { addSecret } from '../../src/output/log.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 

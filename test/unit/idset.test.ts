@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { collectorEvery } from '../../src/gc.js';
-import { IdSet } from '../../src/idset.js';
+import { collectorEvery } from '../../src/sync/gc.js';
+import { IdSet } from '../../src/records/idset.js';
 
 describe('IdSet: the ids a stream has emitted', () => {
   it('reports each id once, and counts them', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { InFlight } from '../../src/in-flight.js';
+import { InFlight } from '../../src/api/in-flight.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { arraySlices } from '../../src/json-slices.js';
+import { arraySlices } from '../../src/records/json-slices.js';
 
 /** The text of each slice that arraySlices finds in the UTF-8 bytes of `text`. */
 function texts(text: string, key: string): string[] | undefined {

@@ -1,6 +1,7 @@
 /**
- * The page workers load only what they use: the page processor and the record framing, not the catalog
- * (which reads schemas/ and package.json), the HTTP client, the log or the settings.
+ * The layers of src/ as the modules load them: the page workers load only what they use (the page processor
+ * and the record framing, not the catalog, which reads schemas/ and package.json, the HTTP client, the log or
+ * the settings), and the tap loads none of the tools beside it (src/tools/, src/simulator/).
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -24,8 +25,15 @@ function loads(entry: string): string[] {
 
 describe('layers', () => {
   it('a page worker loads the page processor and the record framing, not the catalog, the HTTP client, the log or the settings', () => {
-    const modules = loads('src/page-worker.ts');
-    expect(modules).to.include.members(['pages.ts', 'messages.ts', 'record-check.ts']);
-    for (const heavy of ['catalog.ts', 'paths.ts', 'http.ts', 'log.ts', 'settings.ts', 'sync.ts']) expect(modules).not.to.include(heavy);
+    const modules = loads('src/sync/page-worker.ts');
+    expect(modules).to.include.members(['sync/pages.ts', 'protocol/messages.ts', 'records/record-check.ts']);
+    const heavy = ['protocol/catalog.ts', 'paths.ts', 'api/http.ts', 'output/log.ts', 'command/settings.ts', 'sync/sync.ts'];
+    for (const module of heavy) expect(modules).not.to.include(module);
+  });
+
+  it('the tap (cli.ts) loads none of the build tools or the simulator', () => {
+    const modules = loads('src/cli.ts');
+    expect(modules).to.include.members(['command/tap.ts', 'sync/stream-run.ts', 'api/http.ts', 'output/log.ts']);
+    expect(modules.filter((module) => module.startsWith('tools/') || module.startsWith('simulator/'))).to.deep.equal([]);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../../src/backoff.js';
-import { RateLimiter } from '../../src/limiter.js';
+import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } from '../../src/api/backoff.js';
+import { RateLimiter } from '../../src/api/limiter.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 
 describe('rate limiter (fake clock)', () => {

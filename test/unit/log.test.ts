@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { flushLog, log, metric, Redactor } from '../../src/log.js';
+import { flushLog, log, metric, Redactor } from '../../src/output/log.js';
 
 /** What reaches process.stderr.write, write by write, while `fn` runs. */
 async function stderrWrites(fn: (writes: readonly string[]) => Promise<void>): Promise<string[]> {

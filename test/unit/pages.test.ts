@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { loadSchema } from '../../src/catalog.js';
-import { IdSet } from '../../src/idset.js';
-import { firstSeen, PageProcessor, type StreamSpec } from '../../src/pages.js';
-import { PagePool } from '../../src/page-pool.js';
+import { loadSchema } from '../../src/protocol/catalog.js';
+import { IdSet } from '../../src/records/idset.js';
+import { firstSeen, PageProcessor, type StreamSpec } from '../../src/sync/pages.js';
+import { PagePool } from '../../src/sync/page-pool.js';
 
 const body = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
 const lines = (out: Uint8Array) =>
@@ -254,7 +254,7 @@ describe('page pool', () => {
 describe('page pool, compiled, with its worker threads', () => {
   it('shares one stream’s pages among the workers, answering each page with its own records', async () => {
     // The compiled pool (npm test builds first): only compiled code can start the worker threads.
-    const { PagePool: CompiledPool } = (await import(new URL('../../dist/src/page-pool.js', import.meta.url).href)) as {
+    const { PagePool: CompiledPool } = (await import(new URL('../../dist/src/sync/page-pool.js', import.meta.url).href)) as {
       PagePool: typeof PagePool;
     };
     const pool = new CompiledPool(2);

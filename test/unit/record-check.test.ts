@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { Ajv } from 'ajv';
 import { default as addFormats } from 'ajv-formats';
-import type { JsonSchema } from '../../src/catalog.js';
-import { streamSchema } from '../../src/catalog.js';
-import { recordCheck } from '../../src/record-check.js';
+import type { JsonSchema } from '../../src/protocol/catalog.js';
+import { streamSchema } from '../../src/protocol/catalog.js';
+import { recordCheck } from '../../src/records/record-check.js';
 import { STREAMS } from '../../src/streams.js';
 
 /** The reference: ajv as the tap's fallback runs it (every error, date-time by ajv-formats' fast pattern). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { loadSchema } from '../../src/catalog.js';
-import { recordShaper } from '../../src/records.js';
+import { loadSchema } from '../../src/protocol/catalog.js';
+import { recordShaper } from '../../src/records/records.js';
 
 describe('records: unwrap, normalise, select', () => {
   it('unwraps {"appointment": {...}} elements and accepts flat ones', () => {

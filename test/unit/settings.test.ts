@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergeConfig, resolveSettings, settingsFromEnv } from '../../src/settings.js';
+import { mergeConfig, resolveSettings, settingsFromEnv } from '../../src/command/settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tap-crm-settings-'));
 function file(name: string, content: string): string {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { UsageError } from '../../src/errors.js';
-import { bookmarkOf, laterOf, parseState, setBookmark, stateKeeper } from '../../src/state.js';
+import { bookmarkOf, laterOf, parseState, setBookmark, stateKeeper } from '../../src/protocol/state.js';
 
 describe('state: reading a state file, keeping and moving bookmarks', () => {
   it('reads the Singer shape, {} (no bookmark yet) and a state wrapped as {"value": {...}}', () => {

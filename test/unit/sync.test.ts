@@ -4,16 +4,16 @@
  */
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { discover, selectStreams, type Catalog } from '../../src/catalog.js';
+import { discover, selectStreams, type Catalog } from '../../src/protocol/catalog.js';
 import { TapError } from '../../src/errors.js';
-import { ApiError, type BodyCheck, type HttpClient, type Params, type RequestContext } from '../../src/http.js';
-import { setSink } from '../../src/log.js';
-import { PagePool } from '../../src/page-pool.js';
-import { syncMode, TEST_MODE, type RunMode } from '../../src/run-mode.js';
-import { resolveSettings } from '../../src/settings.js';
-import { stateKeeper, type TapState } from '../../src/state.js';
-import { runSync } from '../../src/sync.js';
-import { MessageWriter } from '../../src/writer.js';
+import { ApiError, type BodyCheck, type HttpClient, type Params, type RequestContext } from '../../src/api/http.js';
+import { setSink } from '../../src/output/log.js';
+import { PagePool } from '../../src/sync/page-pool.js';
+import { syncMode, TEST_MODE, type RunMode } from '../../src/command/run-mode.js';
+import { resolveSettings } from '../../src/command/settings.js';
+import { stateKeeper, type TapState } from '../../src/protocol/state.js';
+import { runSync } from '../../src/sync/sync.js';
+import { MessageWriter } from '../../src/protocol/writer.js';
 
 type Body = Record<string, unknown>;
 type Served = Body | ApiError;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MIN_PAGE_SIZE, smaller, walkPages, type HeavyPages, type PageInfo, type Shrink, type WalkOptions } from '../../src/walker.js';
+import { MIN_PAGE_SIZE, smaller, walkPages, type HeavyPages, type PageInfo, type Shrink, type WalkOptions } from '../../src/sync/walker.js';
 
 const options: WalkOptions = { stream: 's', path: '/s', prefetch: 3 };
 

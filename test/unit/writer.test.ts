@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { streamByName } from '../../src/streams.js';
-import { MessageWriter } from '../../src/writer.js';
+import { MessageWriter } from '../../src/protocol/writer.js';
 
 /** A Writable that takes a chunk only when `release()` is called, like a target that reads slowly. */
 function slowSink(highWaterMark: number) {

@@ -6,7 +6,8 @@
  * seconds otherwise) and the run summary read it.
  */
 
-import { RecentEvents } from './recent.js';
+import { systemClock, type Clock } from '../clock.js';
+import { RecentEvents } from '../recent.js';
 
 export type StreamPhase = 'waiting' | 'running' | 'synced' | 'skipped' | 'failed';
 
@@ -36,7 +37,7 @@ export interface StreamProgress {
 }
 
 /** Seconds a stream has run (until now when it has not ended; 0 when it never started). */
-export function streamSeconds(s: StreamProgress, nowMs = Date.now()): number {
+export function streamSeconds(s: StreamProgress, nowMs: number): number {
   const end = s.endedMs ?? nowMs;
   return (end - (s.startedMs ?? end)) / 1000;
 }
@@ -56,9 +57,14 @@ export class RunProgress {
   private readonly byStream = new Map<string, StreamProgress>();
   /** The requests of the last minute, for the rate achieved. */
   private readonly recent = new RecentEvents(60_000);
-  readonly startedMs = Date.now();
+  readonly startedMs: number;
 
-  constructor(streams: readonly string[] = []) {
+  /** `clock`: every time the ledgers note comes from it (tests pass a fake one). */
+  constructor(
+    streams: readonly string[] = [],
+    readonly clock: Clock = systemClock,
+  ) {
+    this.startedMs = clock.now();
     for (const stream of streams) this.stream(stream);
   }
 
@@ -91,7 +97,7 @@ export class RunProgress {
     if (!progress) return;
     progress.requests++;
     if (status === 429) progress.throttled++;
-    this.recent.add(Date.now());
+    this.recent.add(this.clock.now());
   }
 
   retried(stream: string): void {
@@ -104,7 +110,7 @@ export class RunProgress {
     const progress = this.stream(stream);
     progress.phase = 'running';
     if (drifted) progress.drifted = drifted;
-    progress.startedMs ??= Date.now();
+    progress.startedMs ??= this.clock.now();
   }
 
   /** Logical page `number` is being written, with the totals the API announced with it (its records are counted as written). */
@@ -118,13 +124,13 @@ export class RunProgress {
   ended(stream: string, phase: Exclude<StreamPhase, 'waiting' | 'running'>, detail: { bookmark?: string; reason?: string } = {}): void {
     const progress = this.stream(stream);
     progress.phase = phase;
-    progress.endedMs = Date.now();
+    progress.endedMs = this.clock.now();
     progress.bookmark = detail.bookmark;
     progress.reason = detail.reason;
   }
 
   /** Requests a minute over the last minute (or since the start, when the run is younger). */
-  requestsPerMinute(now = Date.now()): number {
+  requestsPerMinute(now = this.clock.now()): number {
     const since = Math.max(this.startedMs, now - 60_000);
     const minutes = Math.max((now - since) / 60_000, 1 / 60);
     return this.recent.count(now) / minutes;
@@ -148,7 +154,7 @@ export class RunProgress {
    * Seconds left: the pages left at the rate requests are allowed (the limit in force, or the rate
    * achieved when that is lower because answers are slow); undefined before any rate is known.
    */
-  etaSeconds(allowedPerMinute: number, now = Date.now()): number | undefined {
+  etaSeconds(allowedPerMinute: number, now = this.clock.now()): number | undefined {
     const achieved = this.requestsPerMinute(now);
     const rate = Math.min(allowedPerMinute, achieved > 0 ? achieved : allowedPerMinute);
     if (!(rate > 0) || now - this.startedMs < 1000) return undefined;

@@ -8,17 +8,19 @@
  * Pages fetched ahead are shared out between the running streams (a bound for the run, see below), so
  * that memory stays bounded however many run, and the last stream running alone gets them all.
  */
-import type { SelectedStream } from './catalog.js';
-import { TapError } from './errors.js';
-import type { HttpClient } from './http.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { SelectedStream } from '../protocol/catalog.js';
+import { TapError } from '../errors.js';
+import type { HttpClient } from '../api/http.js';
 import { PagePool } from './page-pool.js';
-import { RunProgress } from './progress.js';
-import { syncMode, type RunMode } from './run-mode.js';
-import type { ResolvedSettings } from './settings.js';
-import type { StateKeeper } from './state.js';
-import { syncStream, type SyncContext } from './stream-run.js';
-import { parentOf } from './streams.js';
-import type { MessageWriter } from './writer.js';
+import { RunProgress } from '../output/progress.js';
+import { syncMode, type RunMode } from '../command/run-mode.js';
+import type { ResolvedSettings } from '../command/settings.js';
+import type { StateKeeper } from '../protocol/state.js';
+import type { SyncContext } from './stream-output.js';
+import { syncStream } from './stream-run.js';
+import { parentOf } from '../streams.js';
+import type { MessageWriter } from '../protocol/writer.js';
 
 /**
  * Pages fetched ahead of the one being written, all running streams together: 16, or two per request
@@ -42,12 +44,15 @@ export interface SyncOptions {
   pool?: PagePool;
   /** The streams' ledgers (progress.ts), which the display and the summary read; made here when not given. */
   progress?: RunProgress;
+  /** Default: the system's. */
+  clock?: Clock;
 }
 
 export async function runSync(options: SyncOptions): Promise<void> {
   const { client, writer, settings, state } = options;
   const pool = options.pool ?? new PagePool();
   const mode = options.mode ?? syncMode();
+  const clock = options.clock ?? systemClock;
   const running = { streams: 0 };
   const pagesAhead = Math.max(MIN_PAGES_AHEAD, PAGES_AHEAD_PER_REQUEST * settings.max_concurrency);
   const sync: SyncContext = {
@@ -57,9 +62,15 @@ export async function runSync(options: SyncOptions): Promise<void> {
     state,
     pool,
     mode,
-    startedAt: options.startedAt ?? new Date(),
+    startedAt: options.startedAt ?? new Date(clock.now()),
     prefetch: () => Math.min(mode.prefetch, Math.max(1, Math.ceil(pagesAhead / Math.max(1, running.streams)))),
-    progress: options.progress ?? new RunProgress(options.streams.map((s) => s.def.name)),
+    progress:
+      options.progress ??
+      new RunProgress(
+        options.streams.map((s) => s.def.name),
+        clock,
+      ),
+    clock,
   };
   try {
     await syncStreams(options.streams, sync, running);

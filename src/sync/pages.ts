@@ -7,13 +7,13 @@
  * order (`firstSeen`).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import type { JsonSchema } from './catalog.js';
-import type { IdSet } from './idset.js';
-import { isPlainObject } from './json.js';
-import { arraySlices, type Slices } from './json-slices.js';
-import { recordFraming, type ProtocolName, type RecordChange, type RecordFraming } from './messages.js';
-import { pathText, type Drift } from './conform.js';
-import { recordShaper, unwrap, type RecordShaper, type Shaped } from './records.js';
+import type { JsonSchema } from '../protocol/catalog.js';
+import type { IdSet } from '../records/idset.js';
+import { isPlainObject } from '../records/json.js';
+import { arraySlices, type Slices } from '../records/json-slices.js';
+import { RECORD_RULES, recordFraming, type ProtocolName, type RecordChange, type RecordFraming } from '../protocol/messages.js';
+import { pathText, type Drift } from '../records/conform.js';
+import { recordShaper, unwrap, type RecordShaper, type Shaped } from '../records/records.js';
 
 /** What a processor must know of a stream, sent once. */
 export interface StreamSpec {
@@ -89,13 +89,12 @@ export class PageProcessor {
 
   configure(key: number, spec: StreamSpec): void {
     const framing = recordFraming(spec.protocol, spec.stream, spec.version);
+    const rules = RECORD_RULES[spec.protocol];
     this.streams.set(key, {
       spec,
-      // Airbyte's warehouses keep a timestamp's clock time and drop its offset: send them in UTC there; and
-      // its catalog cannot change during a read: values that do not fit are moved, never widened.
       shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null, {
-        utc: spec.protocol === 'airbyte',
-        widenInPlace: spec.protocol !== 'airbyte',
+        utc: rules.utcTimes,
+        widenInPlace: rules.widenSchema,
       }),
       framing,
       prefixBytes: Buffer.from(framing.prefix, 'utf8'),

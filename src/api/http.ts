@@ -11,10 +11,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, type BackoffPolicy } from './backoff.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { InFlight } from './in-flight.js';
 import { RateLimiter } from './limiter.js';
-import { log, metric, redact } from './log.js';
+import { log, metric, redact } from '../output/log.js';
 
 export type AuthMethod = 'header' | 'bearer' | 'query';
 

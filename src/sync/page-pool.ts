@@ -7,11 +7,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { REPORT } from './error-policy.js';
-import { TapError } from './errors.js';
+import { REPORT } from '../error-policy.js';
+import { TapError } from '../errors.js';
 import { collectorEvery } from './gc.js';
-import { DEFAULT_MAX_RESPONSE_MB } from './http.js';
-import { log } from './log.js';
+import { DEFAULT_MAX_RESPONSE_MB } from '../api/http.js';
+import { log } from '../output/log.js';
 import { ownsItsMemory, PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
 import type { WorkerReply, WorkerRequest } from './page-worker.js';
 

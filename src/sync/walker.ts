@@ -15,9 +15,9 @@
  * never assumed from what was asked: where the smaller size is not honoured (the endpoint ignores
  * per_page), shrinking stops and the page is retried as any other.
  */
-import { REPORT } from './error-policy.js';
-import { TapError } from './errors.js';
-import { IdSet } from './idset.js';
+import { REPORT } from '../error-policy.js';
+import { TapError } from '../errors.js';
+import { IdSet } from '../records/idset.js';
 
 /** What the walker needs to know of a page. */
 export interface PageInfo {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import split2 from 'split2';
-import { ROOT } from './paths.js';
-import { startSimulator } from './simulator/server.js';
-import { STREAMS } from './streams.js';
+import { ROOT } from '../paths.js';
+import { startSimulator } from '../simulator/server.js';
+import { STREAMS } from '../streams.js';
 
 const RECORDS = 5000;
 const RATE = 600; // requests per minute, the simulator's limit and the tap's setting alike

@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
-import { loadSchema, type JsonSchema } from './catalog.js';
-import { UsageError } from './errors.js';
+import { loadSchema, type JsonSchema } from '../protocol/catalog.js';
+import { UsageError } from '../errors.js';
 import type { Settings } from './generated/settings.js';
 import { validateSettings } from './generated/validate-settings.js';
-import { PACKAGE } from './paths.js';
+import { PACKAGE } from '../paths.js';
 
 export type { Settings };
 

@@ -1,24 +1,13 @@
 /**
  * The README's reference tables, generated from their single sources: the settings table from
- * schemas/settings.json (the same text as `--about --format markdown`), the streams table from the stream
- * table (src/streams.ts) and the stream schemas. `npm run generate` writes them between markers in the
+ * schemas/settings.json (about.ts renders it, the same text as `--about --format markdown`), the streams
+ * table from the stream table (src/streams.ts) and the stream schemas. `npm run generate` writes them between markers in the
  * README; a test fails when the README is stale.
  */
-import { loadSchema, type JsonSchema } from './catalog.js';
-import { STREAMS, type StreamDef } from './streams.js';
+import { loadSchema } from '../protocol/catalog.js';
+import { STREAMS, type StreamDef } from '../streams.js';
 
-/** One Markdown row per setting: name, type and flags, default, description. */
-export function settingsTable(settings: JsonSchema = loadSchema('settings')): string {
-  const required = new Set((settings.required as string[] | undefined) ?? []);
-  const rows = Object.entries(settings.properties ?? {}).map(([name, s]) => {
-    const flags = [required.has(name) ? 'required' : '', s.secret ? 'secret' : ''].filter(Boolean).join(', ');
-    const type = Array.isArray(s.enum) ? s.enum.map((v) => `\`${String(v)}\``).join(' / ') : String(s.type);
-    const fallback = s.default === undefined ? '' : `\`${JSON.stringify(s.default)}\``;
-    const description = typeof s.description === 'string' ? s.description : '';
-    return `| \`${name}\` | ${type}${flags ? ` (${flags})` : ''} | ${fallback} | ${description} |`;
-  });
-  return ['| setting | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
-}
+export { settingsTable } from '../command/about.js';
 
 /**
  * One Markdown row per stream: endpoint, array key, the API's page size, replication, fields, permission,

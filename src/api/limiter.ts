@@ -12,8 +12,8 @@
  * told more than the server allows, settles near what it gets instead of provoking 429s again and again,
  * and climbs back in a few windows once the other client is gone.
  */
-import type { Clock } from './clock.js';
-import { RecentEvents } from './recent.js';
+import type { Clock } from '../clock.js';
+import { RecentEvents } from '../recent.js';
 
 export class RateLimiter {
   /** Requests started and not yet answered: each holds a slot. */

@@ -14,7 +14,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { default as addFormats } from 'ajv-formats';
 import { fastFormats } from 'ajv-formats/dist/formats.js';
-import type { JsonSchema } from './catalog.js';
+import type { JsonSchema } from '../protocol/catalog.js';
 
 export interface RecordCheck {
   passes(record: Record<string, unknown>): boolean;

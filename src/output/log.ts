@@ -42,13 +42,30 @@ const HOLD_MS = 100;
 let held = '';
 let flushScheduled = false;
 
+/**
+ * A block that stays below the log lines on a terminal (the progress display): cleared before lines are
+ * written, and drawn again after them.
+ */
+export interface StatusBlock {
+  /** The text that erases the block (and forgets it is drawn). */
+  clear(): string;
+  /** The block's text, now (and remembers it is drawn). */
+  draw(): string;
+}
+let statusBlock: StatusBlock | undefined;
+
+/** Keeps `block` below the log lines from now on; undefined ends it. */
+export function showBelowLog(block: StatusBlock | undefined): void {
+  statusBlock = block;
+}
+
 /** Writes the lines held. The cli calls it before it exits; an exit of any other kind does too. */
 export function flushLog(): void {
   flushScheduled = false;
   if (held === '') return;
   const text = held;
   held = '';
-  process.stderr.write(text);
+  process.stderr.write(statusBlock ? statusBlock.clear() + text + statusBlock.draw() : text);
 }
 process.on('exit', flushLog);
 
@@ -117,7 +134,10 @@ export function redact(text: string): string {
   return secrets.redact(text);
 }
 
-/** Replaces the sink (tests capture lines with it). Returns the previous one. */
+/**
+ * Where log lines go instead of stderr: chosen once, by the command line (cli.ts: LOG messages on stdout
+ * in Airbyte mode); tests capture lines with it. Returns the previous one.
+ */
 export function setSink(next: (line: string, level: Level) => void): (line: string, level: Level) => void {
   const previous = sink;
   sink = next;

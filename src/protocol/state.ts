@@ -2,9 +2,9 @@
  * The tap's state, in the shape Meltano users know and Meltano hands back:
  * {"bookmarks": {"<stream>": {"replication_key": "updated_at", "replication_key_value": "<RFC 3339>"}}}.
  */
-import { UsageError } from './errors.js';
-import { isPlainObject as isObject } from './json.js';
-import { streamByName } from './streams.js';
+import { UsageError } from '../errors.js';
+import { isPlainObject as isObject } from '../records/json.js';
+import { streamByName } from '../streams.js';
 
 export interface Bookmark {
   replication_key?: string;

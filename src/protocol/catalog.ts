@@ -4,13 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DRIFTED, DRIFTED_SCHEMA } from './conform.js';
-import { UsageError } from './errors.js';
-import { isPlainObject as isObject } from './json.js';
-import { SCHEMAS_DIR } from './paths.js';
-import { KEY_PROPERTIES, parentOf, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from './streams.js';
+import { DRIFTED, DRIFTED_SCHEMA } from '../records/conform.js';
+import { UsageError } from '../errors.js';
+import { isPlainObject as isObject } from '../records/json.js';
+import { SCHEMAS_DIR } from '../paths.js';
+import { KEY_PROPERTIES, parentOf, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from '../streams.js';
 
-export type { ReplicationMethod } from './streams.js';
+export type { ReplicationMethod } from '../streams.js';
 
 export type JsonSchema = {
   type?: string | string[];

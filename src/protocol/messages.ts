@@ -6,15 +6,36 @@
  * between where it needs no reshaping. The sync is the same for both: only these shapes differ.
  */
 import type { SelectedStream } from './catalog.js';
-import type { FailureType } from './errors.js';
-import type { Level } from './log.js';
+import type { FailureType } from '../errors.js';
+import type { Level } from '../output/log.js';
 import type { TapState } from './state.js';
-import { KEY_PROPERTIES } from './streams.js';
+import { KEY_PROPERTIES } from '../streams.js';
 
 export type ProtocolName = 'singer' | 'airbyte';
 
 /** Airbyte's stream statuses (TRACE STREAM_STATUS). */
 export type StreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
+
+/**
+ * What a protocol decides about the records themselves, by its name (the page workers get the name: a
+ * Protocol's functions cannot be posted to them).
+ */
+export interface RecordRules {
+  /** Table versions (Singer's ACTIVATE_VERSION, and `version` on each RECORD); Airbyte has no such message. */
+  readonly tableVersions: boolean;
+  /** Timestamps in UTC: Airbyte's warehouses keep a timestamp's clock time and drop its offset. */
+  readonly utcTimes: boolean;
+  /**
+   * A value that does not fit its schema widens the schema, announced again (Singer allows a SCHEMA
+   * mid-stream); Airbyte's catalog cannot change during a read, so such a value is moved, never widened.
+   */
+  readonly widenSchema: boolean;
+}
+
+export const RECORD_RULES: Readonly<Record<ProtocolName, RecordRules>> = {
+  singer: { tableVersions: true, utcTimes: false, widenSchema: true },
+  airbyte: { tableVersions: false, utcTimes: true, widenSchema: false },
+};
 
 /** The messages of one protocol, as lines; undefined where the protocol has no such message. */
 export interface Protocol {
@@ -23,7 +44,7 @@ export interface Protocol {
   /** The state after `stream` finished, or (no stream) the state of the whole run. */
   state(value: TapState, stream?: string): string;
   activateVersion(stream: string, version: number): string | undefined;
-  streamStatus(stream: string, status: StreamStatus): string | undefined;
+  streamStatus(stream: string, status: StreamStatus, emittedAtMs: number): string | undefined;
   /** A log line carried on stdout (Airbyte); Singer logs go to stderr. */
   log(level: Level, message: string): string | undefined;
 }
@@ -54,10 +75,10 @@ export const AIRBYTE: Protocol = {
     return streams.map((name) => line(airbyteState(name, value.bookmarks[name] ?? {}))).join('');
   },
   activateVersion: () => undefined,
-  streamStatus: (stream, status) =>
+  streamStatus: (stream, status, emittedAtMs) =>
     line({
       type: 'TRACE',
-      trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status } },
+      trace: { type: 'STREAM_STATUS', emitted_at: emittedAtMs, stream_status: { stream_descriptor: { name: stream }, status } },
     }),
   log: (level, message) => line({ type: 'LOG', log: { level: AIRBYTE_LEVELS[level], message } }),
 };
@@ -87,7 +108,7 @@ export function airbyteConnectionStatus(error: string | undefined): string {
 }
 
 /** Airbyte's TRACE ERROR: what failed and whose fault it is. */
-export function airbyteTraceError(message: string, failureType: FailureType, emittedAtMs = Date.now()): string {
+export function airbyteTraceError(message: string, failureType: FailureType, emittedAtMs: number): string {
   return line({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: emittedAtMs, error: { message, failure_type: failureType } } });
 }
 

@@ -8,7 +8,7 @@
  * The ETA is the pages left at the rate requests are allowed; a stream counts once its first page told
  * its total_pages. Until every stream has, the ETA is a lower bound ("≥"), and says how many are missing.
  */
-import { log, setSink } from './log.js';
+import { flushLog, log, showBelowLog, type StatusBlock } from './log.js';
 import { streamSeconds, type RunProgress, type StreamProgress } from './progress.js';
 
 export interface DisplayOptions {
@@ -49,26 +49,31 @@ function terminalDisplay({
   intervalMs = TERMINAL_MS,
 }: DisplayOptions): () => void {
   let drawn = 0;
-  const clear = () => (drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '');
-  const draw = () => {
-    const lines = block(progress, allowedPerMinute());
-    write(clear() + lines.join('\n') + '\n');
-    drawn = lines.length;
+  const shown: StatusBlock = {
+    clear: () => {
+      const text = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
+      drawn = 0;
+      return text;
+    },
+    draw: () => {
+      const lines = block(progress, allowedPerMinute());
+      drawn = lines.length;
+      return lines.join('\n') + '\n';
+    },
   };
-  // Log lines print above the block: clear it, write the line, draw it again.
-  const previous = setSink((line: string) => {
-    write(clear() + line);
-    drawn = 0;
-    draw();
-  });
-  draw();
-  const timer = setInterval(draw, intervalMs);
+  const redraw = () => {
+    write(shown.clear() + shown.draw());
+  };
+  // Log lines print above the block: the log clears it, writes its lines and draws it again.
+  showBelowLog(shown);
+  redraw();
+  const timer = setInterval(redraw, intervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);
-    setSink(previous);
-    write(clear());
-    drawn = 0;
+    flushLog();
+    showBelowLog(undefined);
+    write(shown.clear());
   };
 }
 
@@ -120,7 +125,7 @@ function duration(seconds: number): string {
  * The run summary: a line per stream and a total line, columns aligned, then the reason of each stream
  * that was skipped or failed.
  */
-export function summaryTable(progress: RunProgress, nowMs = Date.now()): string[] {
+export function summaryTable(progress: RunProgress, nowMs = progress.clock.now()): string[] {
   const header = ['stream', 'status', 'records', 'pages', 'requests', 'retries', '429s', 'seconds', 'bookmark'];
   const rows = progress.streams.map((s) => [
     s.stream,

@@ -4,10 +4,10 @@
  * PyAirbyte (the reference client tested against) sends and expects is noted where it shapes the code.
  */
 import { discover, loadSchema, type CatalogEntry, type UserCatalog } from './catalog.js';
-import { UsageError } from './errors.js';
-import { isPlainObject } from './json.js';
+import { UsageError } from '../errors.js';
+import { isPlainObject } from '../records/json.js';
 import { airbyteCatalog, airbyteSpec } from './messages.js';
-import { replicationOf, streamByName } from './streams.js';
+import { replicationOf, streamByName } from '../streams.js';
 import { parseState, type TapState } from './state.js';
 
 /** SPEC: the settings schema as connectionSpecification, the secret marked `airbyte_secret`. */

@@ -2,19 +2,20 @@
  * One run of the tap, whichever protocol it speaks: the settings, streams and state read and checked
  * before any request, the connection checked with GET /me, then the sync (or a connection test).
  */
-import { selectStreams, type SelectedStream, type UserCatalog } from './catalog.js';
-import { TapError, UsageError } from './errors.js';
-import { judge } from './error-policy.js';
-import { HttpClient, type RequestObserver } from './http.js';
-import { addSecret, levelFromSettings, log, logs, setMetrics } from './log.js';
-import { RunProgress } from './progress.js';
-import { startDisplay, summaryTable } from './progress-display.js';
-import { PagePool } from './page-pool.js';
+import type { Clock } from '../clock.js';
+import { selectStreams, type SelectedStream, type UserCatalog } from '../protocol/catalog.js';
+import { TapError, UsageError } from '../errors.js';
+import { judge } from '../error-policy.js';
+import { HttpClient, type RequestObserver } from '../api/http.js';
+import { addSecret, levelFromSettings, log, logs, setMetrics } from '../output/log.js';
+import { RunProgress } from '../output/progress.js';
+import { startDisplay, summaryTable } from '../output/progress-display.js';
+import { PagePool } from '../sync/page-pool.js';
 import { syncMode, TEST_MODE } from './run-mode.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
-import { EMPTY_STATE, stateKeeper, type TapState } from './state.js';
-import { runSync } from './sync.js';
-import type { MessageWriter } from './writer.js';
+import { EMPTY_STATE, stateKeeper, type TapState } from '../protocol/state.js';
+import { runSync } from '../sync/sync.js';
+import type { MessageWriter } from '../protocol/writer.js';
 
 export interface TapInput {
   settings: ResolvedSettings;
@@ -55,9 +56,10 @@ export function readInput(files: InputFiles): TapInput {
   return { settings, streams, state };
 }
 
-export function httpClient(settings: ResolvedSettings, observer?: RequestObserver): HttpClient {
+export function httpClient(settings: ResolvedSettings, observer?: RequestObserver, clock?: Clock): HttpClient {
   return new HttpClient({
     observer,
+    clock,
     baseUrl: settings.base_url,
     apiKey: settings.api_key,
     authMethod: settings.auth_method,
@@ -70,10 +72,12 @@ export function httpClient(settings: ResolvedSettings, observer?: RequestObserve
 }
 
 /**
- * The run in progress, as a signal handler sees it (cli.ts): set while a sync runs, `finalState` writes
- * the state it has reached, last, before the process exits.
+ * What the command line (cli.ts) and the run share: the run's one clock, and the run in progress as a
+ * signal handler sees it: set while a sync runs, `finalState` writes the state it has reached, last,
+ * before the process exits.
  */
 export interface RunHandle {
+  readonly clock: Clock;
   finalState?: () => Promise<void>;
 }
 
@@ -84,10 +88,14 @@ export async function runTap(
   handle: RunHandle,
   test?: string,
 ): Promise<void> {
-  const progress = new RunProgress(streams.map((s) => s.def.name));
+  const { clock } = handle;
+  const progress = new RunProgress(
+    streams.map((s) => s.def.name),
+    clock,
+  );
   // A person watches a terminal: the progress block instead of METRIC lines, which are for machines (a pipe).
   if (showProgress(settings) && onTerminal(writer)) setMetrics(false);
-  const client = httpClient(settings, progress);
+  const client = httpClient(settings, progress, clock);
   const schemaOnly = test === 'schema';
   const mode = test === undefined ? syncMode() : TEST_MODE;
   // Started now, the page workers load their code while GET /me is on its way.
@@ -96,7 +104,7 @@ export async function runTap(
     await checkConnection(client, settings);
     // The signpost, in the server's time (record timestamps are the server's): never later than the
     // server's now, whichever clock runs ahead.
-    const startedAt = new Date(Date.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
+    const startedAt = new Date(clock.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
     if (pool) {
       const keeper = stateKeeper(state);
       if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value);
@@ -104,7 +112,7 @@ export async function runTap(
         ? startDisplay({ progress, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
         : undefined;
       try {
-        await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress });
+        await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress, clock });
       } finally {
         stopDisplay?.();
         summarise(progress);

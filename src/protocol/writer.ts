@@ -7,8 +7,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { SelectedStream } from './catalog.js';
-import { TapError } from './errors.js';
-import type { Level } from './log.js';
+import { TapError } from '../errors.js';
+import type { Level } from '../output/log.js';
 import { SINGER, type Protocol, type StreamStatus } from './messages.js';
 import type { TapState } from './state.js';
 
@@ -48,8 +48,8 @@ export class MessageWriter {
     return this.writeIf(this.protocol.activateVersion(stream, version));
   }
 
-  streamStatus(stream: string, status: StreamStatus): Promise<void> {
-    return this.writeIf(this.protocol.streamStatus(stream, status));
+  streamStatus(stream: string, status: StreamStatus, emittedAtMs: number): Promise<void> {
+    return this.writeIf(this.protocol.streamStatus(stream, status, emittedAtMs));
   }
 
   /**

@@ -3,7 +3,7 @@
  * catalog deselects, and make the rest conform to the schema (conform.ts). The shapes are those of
  * docs/api.md#record-shapes.
  */
-import type { JsonSchema } from './catalog.js';
+import type { JsonSchema } from '../protocol/catalog.js';
 import { conformer, type ConformOptions, type Drift } from './conform.js';
 import { isPlainObject } from './json.js';
 
