@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     await writer.text(JSON.stringify(discover(), null, 2) + '\n');
   } else {
     const files = { config: args.config, catalog: args.catalog ?? args.properties, state: args.state };
-    await runTap(readInput({ ...files, parseCatalog, parseState }), writer, run, args.test);
+    await runTap(readInput({ ...files, parseCatalog, parseState, protocol: 'singer' }), writer, run, args.test);
   }
   return 0;
 }
@@ -109,7 +109,11 @@ async function airbyte(command: string, args: Args): Promise<number> {
   else {
     const files = { config: args.config, catalog: args.catalog, state: args.state };
     if (!files.catalog) throw new UsageError('read needs --catalog: a configured catalog (see tap-crm discover).');
-    await runTap(readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState }), writer, run);
+    await runTap(
+      readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState, protocol: 'airbyte' }),
+      writer,
+      run,
+    );
   }
   await writer.flush();
   return 0;

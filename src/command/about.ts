@@ -2,7 +2,16 @@
 import { loadSchema, type JsonSchema } from '../protocol/catalog.js';
 import { PACKAGE } from '../paths.js';
 
-export const CAPABILITIES = ['catalog', 'discover', 'state', 'about', 'test', 'activate-version'] as const;
+export const CAPABILITIES = [
+  'catalog',
+  'discover',
+  'state',
+  'about',
+  'test',
+  'activate-version',
+  'stream-maps',
+  'schema-flattening',
+] as const;
 
 export interface About {
   name: string;

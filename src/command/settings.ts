@@ -103,6 +103,14 @@ function castEnv(raw: string, schema: JsonSchema, variable: string): unknown {
     if (/^(false|0|no)$/i.test(raw)) return false;
     throw new UsageError(`environment variable ${variable} must be true or false.`);
   }
+  if (type === 'object') {
+    // Meltano passes an object setting as its JSON text.
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      throw new UsageError(`environment variable ${variable} must hold a JSON object.`);
+    }
+  }
   return raw;
 }
 

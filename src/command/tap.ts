@@ -16,11 +16,16 @@ import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type Resol
 import { EMPTY_STATE, stateKeeper, type TapState } from '../protocol/state.js';
 import { runSync } from '../sync/sync.js';
 import type { MessageWriter } from '../protocol/writer.js';
+import type { ProtocolName } from '../protocol/messages.js';
+import { runMaps, type RunMaps } from '../maps/run-maps.js';
+import { writeSchemas } from '../sync/stream-output.js';
 
 export interface TapInput {
   settings: ResolvedSettings;
   streams: SelectedStream[];
   state: TapState;
+  /** The stream maps and flattening (settings stream_maps, flattening_enabled), when asked for. */
+  maps?: RunMaps;
 }
 
 /** Where the input comes from, and how its catalog and state files are read (Singer's or Airbyte's shapes). */
@@ -30,6 +35,8 @@ export interface InputFiles {
   state: string | undefined;
   parseCatalog: (value: unknown, file: string) => UserCatalog;
   parseState: (value: unknown, file: string) => TapState;
+  /** The protocol of the run: stream maps are Singer's only. */
+  protocol: ProtocolName;
 }
 
 /** The settings (with the API key registered as a secret at once); a UsageError names what to fix. */
@@ -53,7 +60,8 @@ export function readInput(files: InputFiles): TapInput {
   const state = files.state ? files.parseState(readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;
   const streams = selectStreams(catalog);
   if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync (mark streams "selected": true in its metadata)');
-  return { settings, streams, state };
+  const maps = runMaps(settings, streams, files.protocol);
+  return { settings, streams, state, maps };
 }
 
 export function httpClient(settings: ResolvedSettings, observer?: RequestObserver, clock?: Clock): HttpClient {
@@ -83,7 +91,7 @@ export interface RunHandle {
 
 /** The connection check, then the sync (or, with `--test`, a connection test). */
 export async function runTap(
-  { settings, streams, state }: TapInput,
+  { settings, streams, state, maps }: TapInput,
   writer: MessageWriter,
   handle: RunHandle,
   test?: string,
@@ -112,14 +120,14 @@ export async function runTap(
         ? startDisplay({ progress, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
         : undefined;
       try {
-        await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress, clock });
+        await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress, clock, maps });
       } finally {
         stopDisplay?.();
         summarise(progress);
       }
     } else {
       // --test=schema: the streams' SCHEMA messages only; no list endpoint is read.
-      for (const selected of streams.filter((s) => !s.walkOnly)) await writer.schema(selected);
+      for (const selected of streams.filter((s) => !s.walkOnly)) await writeSchemas(writer, maps, selected, selected.schema);
     }
     await writer.flush();
   } finally {

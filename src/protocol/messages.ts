@@ -5,7 +5,7 @@
  * each record's JSON between `recordFraming`'s prefix and suffix, copying the record's own bytes in
  * between where it needs no reshaping. The sync is the same for both: only these shapes differ.
  */
-import type { SelectedStream } from './catalog.js';
+import type { JsonSchema, SelectedStream } from './catalog.js';
 import type { FailureType } from '../errors.js';
 import type { Level } from '../output/log.js';
 import type { TapState } from './state.js';
@@ -38,9 +38,16 @@ export const RECORD_RULES: Readonly<Record<ProtocolName, RecordRules>> = {
 };
 
 /** The messages of one protocol, as lines; undefined where the protocol has no such message. */
+/** A SCHEMA as a stream map makes it: another name, schema or key (null: none written, as the Meltano SDK does). */
+export interface SchemaView {
+  stream: string;
+  schema: JsonSchema;
+  keyProperties: readonly string[] | null;
+}
+
 export interface Protocol {
   readonly name: ProtocolName;
-  schema(selected: SelectedStream): string | undefined;
+  schema(selected: SelectedStream, view?: SchemaView): string | undefined;
   /** The state after `stream` finished, or (no stream) the state of the whole run. */
   state(value: TapState, stream?: string): string;
   activateVersion(stream: string, version: number): string | undefined;
@@ -52,8 +59,10 @@ export interface Protocol {
 export const SINGER: Protocol = {
   name: 'singer',
   /** SCHEMA: the catalog's schema, the primary key and, for an incremental stream, its replication key. */
-  schema({ def, schema, method }) {
-    const message: Record<string, unknown> = { type: 'SCHEMA', stream: def.name, schema, key_properties: KEY_PROPERTIES };
+  schema({ def, schema, method }, view) {
+    const message: Record<string, unknown> = { type: 'SCHEMA', stream: view?.stream ?? def.name, schema: view?.schema ?? schema };
+    const keys = view ? view.keyProperties : KEY_PROPERTIES;
+    if (keys !== null) message.key_properties = keys;
     if (method === 'INCREMENTAL' && def.replicationKey) message.bookmark_properties = [def.replicationKey];
     return line(message);
   },

@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import type { SelectedStream } from './catalog.js';
 import { TapError } from '../errors.js';
 import type { Level } from '../output/log.js';
-import { SINGER, type Protocol, type StreamStatus } from './messages.js';
+import { SINGER, type Protocol, type SchemaView, type StreamStatus } from './messages.js';
 import type { TapState } from './state.js';
 
 export class MessageWriter {
@@ -29,8 +29,8 @@ export class MessageWriter {
     });
   }
 
-  schema(selected: SelectedStream): Promise<void> {
-    return this.writeIf(this.protocol.schema(selected));
+  schema(selected: SelectedStream, view?: SchemaView): Promise<void> {
+    return this.writeIf(this.protocol.schema(selected, view));
   }
 
   /** Text already in the protocol's shape (a catalog, a specification), written as it is. */

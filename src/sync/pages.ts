@@ -14,6 +14,8 @@ import { arraySlices, type Slices } from '../records/json-slices.js';
 import { RECORD_RULES, recordFraming, type ProtocolName, type RecordChange, type RecordFraming } from '../protocol/messages.js';
 import { pathText, type Drift } from '../records/conform.js';
 import { recordShaper, unwrap, type RecordShaper, type Shaped } from '../records/records.js';
+import type { MapSettings } from '../maps/mapper.js';
+import { mapRecord, mappedOutputs, type MappedOutput } from './mapped-records.js';
 
 /** What a processor must know of a stream, sent once. */
 export interface StreamSpec {
@@ -34,6 +36,8 @@ export interface StreamSpec {
   protocol: ProtocolName;
   /** False for a parent walked only for its children's sake: records are counted, not serialised. */
   write: boolean;
+  /** Stream maps and flattening (the settings, as plain JSON: each worker builds the maps from them). */
+  maps?: MapSettings;
 }
 
 export interface PageJob {
@@ -68,6 +72,10 @@ export interface PageResult {
   withoutId: number;
   /** What the page's records had that the schema did not expect: one of each kind per property, with a record's id. */
   drifts: Drift[];
+  /** With stream maps: for each emitted record, how many lines it became in `out` (none when its maps filtered it out). */
+  lines?: number[];
+  /** With stream maps: why a record could not be mapped (the expression, the property, the record id); the page is not written. */
+  failure?: string;
 }
 
 /** A page's records after `firstSeen`: what to write, and the ids written. */
@@ -75,6 +83,8 @@ export interface PageOutput {
   out: Uint8Array;
   emitted: (number | string)[];
   duplicates: number;
+  /** With stream maps: the lines in `out` of each emitted record. */
+  lines?: number[];
 }
 
 interface StreamState {
@@ -82,6 +92,8 @@ interface StreamState {
   shaper: RecordShaper;
   framing: RecordFraming;
   prefixBytes: Buffer;
+  /** The stream's output streams when maps change anything (undefined: its records are written as they are). */
+  outputs?: MappedOutput[];
 }
 
 export class PageProcessor {
@@ -98,6 +110,7 @@ export class PageProcessor {
       }),
       framing,
       prefixBytes: Buffer.from(framing.prefix, 'utf8'),
+      outputs: spec.maps ? mappedOutputs(spec, spec.maps) : undefined,
     });
   }
 
@@ -154,7 +167,12 @@ export class PageProcessor {
         const kind = `${drift.action} ${pathText(drift.path)} ${drift.seen}`;
         if (!drifts.has(kind)) drifts.set(kind, drift);
       }
-      if (slices && shaped.asIs) out.copy(slices.starts[position]!, slices.ends[position]!);
+      const copy = slices && shaped.asIs ? ([slices.starts[position]!, slices.ends[position]!] as const) : undefined;
+      if (state.outputs) {
+        const lines = mapRecord(out, state.outputs, shaped, copy, result);
+        if (lines === undefined) return { ...emptyResult(job.page), failure: result.failure };
+        (result.lines ??= []).push(lines);
+      } else if (copy) out.copy(copy[0], copy[1]);
       else out.serialise(shaped.record, changesOf(shaped.drifts));
     }
     result.out = out.bytes();
@@ -213,7 +231,7 @@ function pageMeta(meta: unknown): PageMeta {
 }
 
 /** A page's RECORD lines, built from copied record bytes and serialised records in page order. */
-class RecordLines {
+export class RecordLines {
   private readonly pieces: Uint8Array[] = [];
   private serialised = '';
   private readonly suffix: string;
@@ -228,10 +246,20 @@ class RecordLines {
     this.suffixBytes = Buffer.from(this.suffix, 'utf8');
   }
 
-  /** A record written as the page's own bytes from `start` to `end`. */
-  copy(start: number, end: number): void {
+  /** A record written as the page's own bytes from `start` to `end` (in another stream's RECORD with `prefix`). */
+  copy(start: number, end: number, prefix = this.state.prefixBytes): void {
     this.flushSerialised();
-    this.pieces.push(this.state.prefixBytes, this.page.subarray(start, end), this.suffixBytes);
+    this.pieces.push(prefix, this.page.subarray(start, end), this.suffixBytes);
+  }
+
+  /** The text of the page's bytes from `start` to `end`. */
+  text(start: number, end: number): string {
+    return this.page.toString('utf8', start, end);
+  }
+
+  /** A record's JSON text, in a RECORD of the stream whose line starts with `prefix`. */
+  serialisedAs(prefix: string, json: string): void {
+    this.serialised += prefix + json + this.suffix;
   }
 
   serialise(record: Record<string, unknown>, changes: readonly RecordChange[]): void {
@@ -273,24 +301,42 @@ function beyondAscii(value: unknown): boolean {
  */
 export function firstSeen(page: PageResult, seen: IdSet, room?: number): PageOutput {
   const emitted: (number | string)[] = [];
+  const lines: number[] | undefined = page.lines ? [] : undefined;
   let duplicates = 0;
   let drop: Set<number> | undefined;
   let line = 0;
+  let record = 0;
   for (let i = 0; i < page.ids.length; i++) {
     const id = page.ids[i]!;
     const fresh = seen.add(id);
     if (!fresh) duplicates++;
     if (!page.emits[i]) continue;
-    if (fresh && (room === undefined || emitted.length < room)) emitted.push(id);
-    else (drop ??= new Set()).add(line);
-    line++;
+    // One line a record, or with stream maps as many as its maps wrote (none, one, several).
+    const count = page.lines?.[record++] ?? 1;
+    if (fresh && (room === undefined || emitted.length < room)) {
+      emitted.push(id);
+      lines?.push(count);
+    } else for (let l = line; l < line + count; l++) (drop ??= new Set()).add(l);
+    line += count;
   }
-  return { out: drop ? withoutLines(page.out, drop) : page.out, emitted, duplicates };
+  return { out: drop ? withoutLines(page.out, drop) : page.out, emitted, duplicates, lines };
 }
 
 /** The lines of `out` (each ends with a newline, which JSON never holds unescaped) but those numbered in `drop`. */
 function withoutLines(out: Uint8Array, drop: Set<number>): Uint8Array {
   return Buffer.concat(recordLines(out).filter((_, line) => !drop.has(line)));
+}
+
+/** Each emitted record's lines: one line each, or as many as `lines` says (stream maps). */
+export function recordGroups(out: Uint8Array, lines: readonly number[] | undefined): Uint8Array[] {
+  const all = recordLines(out);
+  if (!lines) return all;
+  let at = 0;
+  return lines.map((count) => {
+    const group = all.slice(at, at + count);
+    at += count;
+    return Buffer.concat(group);
+  });
 }
 
 /** The lines of RECORD output, each with its newline (which JSON never holds unescaped). */

@@ -3,12 +3,14 @@
  * from the API to stdout (fetched, processed in the page pool, cut of ids already written, widened where
  * they drifted, written).
  */
-import type { SelectedStream } from '../protocol/catalog.js';
+import type { JsonSchema, SelectedStream } from '../protocol/catalog.js';
+import type { RunMaps } from '../maps/run-maps.js';
 import { ApiError, type Checked, type HttpClient, type Params } from '../api/http.js';
 import type { Drift } from '../records/conform.js';
 import { AnnouncedSchema } from '../records/drift.js';
 import { IdSet } from '../records/idset.js';
 import { REPORT } from '../error-policy.js';
+import { TapError } from '../errors.js';
 import { log } from '../output/log.js';
 import type { PagePool } from './page-pool.js';
 import type { ProtocolName } from '../protocol/messages.js';
@@ -41,6 +43,8 @@ export interface SyncContext {
   progress: RunProgress;
   /** The run's one clock (the HTTP client's and the ledgers' too). */
   clock: Clock;
+  /** The stream maps and flattening, when the settings ask for them (run-maps.ts). */
+  maps?: RunMaps;
 }
 
 /** A page as a walk yields it: processed, and numbered (its logical page). */
@@ -89,7 +93,7 @@ export interface StreamRun {
 
 export function streamOutput(
   selected: SelectedStream,
-  { pool, progress }: SyncContext,
+  { pool, progress, maps }: SyncContext,
   protocol: ProtocolName,
   version?: number,
 ): StreamOutput {
@@ -105,6 +109,7 @@ export function streamOutput(
     version,
     protocol,
     write: !selected.walkOnly,
+    maps: maps?.settings,
   };
   const { kind } = def;
   const details =
@@ -211,11 +216,35 @@ export async function emitPage(sync: SyncContext, output: StreamOutput, page: Nu
 export async function announceDrift(sync: SyncContext, output: StreamOutput, drifts: readonly Drift[]): Promise<void> {
   if (drifts.length === 0) return;
   const widened = output.announced.take(drifts);
-  if (widened) await sync.writer.schema({ ...output.selected, schema: widened });
+  if (widened) await writeSchemas(sync.writer, sync.maps, output.selected, widened);
+}
+
+/**
+ * The SCHEMA messages of a stream whose records conform to `schema`: its own, or, with stream maps, one
+ * per output stream (none for a dropped one), each with the schema and key its map makes.
+ */
+export async function writeSchemas(
+  writer: MessageWriter,
+  maps: RunMaps | undefined,
+  selected: SelectedStream,
+  schema: JsonSchema,
+): Promise<void> {
+  const stream = schema === selected.schema ? selected : { ...selected, schema };
+  if (!maps) return writer.schema(stream);
+  for (const map of maps.outputs(selected.def.name, schema))
+    await writer.schema(stream, { stream: map.alias, schema: map.schema, keyProperties: map.keyProperties });
+}
+
+/** ACTIVATE_VERSION for a stream, or for each of its output streams with stream maps. */
+export async function activateVersions(sync: SyncContext, selected: SelectedStream, version: number): Promise<void> {
+  const names = sync.maps ? sync.maps.outputs(selected.def.name, selected.schema).map((map) => map.alias) : [selected.def.name];
+  for (const name of names) await sync.writer.activateVersion(name, version);
 }
 
 /** A page's records but those emitted before (and beyond the record limit), counted; the page's lines and ids to write. */
 export function takePage(sync: SyncContext, output: StreamOutput, page: NumberedPage): PageOutput {
+  // A stream map's expression failed on a record: the stream stops there, as the SDK's mapper does.
+  if (page.failure !== undefined) throw new TapError(page.failure);
   const taken = firstSeen(page, output.seen, roomLeft(sync.mode, output));
   sync.progress.page(output.ledger.stream, page.number, page);
   output.ledger.duplicates += taken.duplicates;

@@ -18,7 +18,7 @@ import { log, metric } from '../output/log.js';
 import { streamSeconds } from '../output/progress.js';
 import { bookmarkOf, laterOf, setBookmark } from '../protocol/state.js';
 import { RECORD_RULES } from '../protocol/messages.js';
-import { streamOutput, type SyncContext, type StreamOutput, type StreamRun } from './stream-output.js';
+import { activateVersions, streamOutput, writeSchemas, type SyncContext, type StreamOutput, type StreamRun } from './stream-output.js';
 import { walk } from './kinds/list.js';
 
 /** Runs a stream and its selected children, each accounted for in its ledger (sync.progress). */
@@ -62,13 +62,12 @@ async function open(run: StreamRun): Promise<void> {
   const { writer, state } = run.sync;
   const { selected } = run.stream;
   for (const output of emittedOutputs(run)) {
-    await writer.schema(output.selected);
+    await writeSchemas(writer, run.sync.maps, output.selected, output.announced.schema);
     await writer.streamStatus(output.ledger.stream, 'STARTED', run.sync.clock.now());
     run.sync.progress.started(output.ledger.stream, output.announced.drifted);
   }
   // At the start only on the stream's first sync: there is no table yet to empty.
-  if (run.version !== undefined && !(selected.def.name in state.value.bookmarks))
-    await writer.activateVersion(selected.def.name, run.version);
+  if (run.version !== undefined && !(selected.def.name in state.value.bookmarks)) await activateVersions(run.sync, selected, run.version);
   if (run.since !== undefined) {
     const where = selected.def.serverFilter ? '' : ' (filtered here: the API cannot)';
     log.info(`stream ${selected.def.name}: records updated since ${run.since}${where}`);
@@ -87,7 +86,7 @@ async function finish(run: StreamRun): Promise<void> {
     if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
   }
   if (run.version !== undefined) {
-    await writer.activateVersion(name, run.version);
+    await activateVersions(run.sync, run.stream.selected, run.version);
     state.value.bookmarks[name] = { ...state.value.bookmarks[name], version: run.version };
   }
   await writer.state(state.value, name);

@@ -18,6 +18,7 @@ import { syncMode, type RunMode } from '../command/run-mode.js';
 import type { ResolvedSettings } from '../command/settings.js';
 import type { StateKeeper } from '../protocol/state.js';
 import type { SyncContext } from './stream-output.js';
+import type { RunMaps } from '../maps/run-maps.js';
 import { syncStream } from './stream-run.js';
 import { parentOf } from '../streams.js';
 import type { MessageWriter } from '../protocol/writer.js';
@@ -46,6 +47,8 @@ export interface SyncOptions {
   progress?: RunProgress;
   /** Default: the system's. */
   clock?: Clock;
+  /** The stream maps, when the settings ask for them. */
+  maps?: RunMaps;
 }
 
 export async function runSync(options: SyncOptions): Promise<void> {
@@ -71,6 +74,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
         clock,
       ),
     clock,
+    maps: options.maps,
   };
   try {
     await syncStreams(options.streams, sync, running);

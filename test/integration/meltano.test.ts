@@ -72,7 +72,7 @@ function meltanoKind(s: SettingSchema): string {
   if (s.type === 'string' && (s.format === 'date-time' || (s.pattern !== undefined && takesDates(new RegExp(s.pattern)))))
     return 'date_iso8601';
   return (
-    ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean' } as Record<string, string>)[s.type] ??
+    ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean', object: 'object' } as Record<string, string>)[s.type] ??
     `no kind for ${s.type}`
   );
 }

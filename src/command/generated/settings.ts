@@ -15,7 +15,7 @@ export interface Settings {
   /**
    * How the token is sent: header (Authorization: <key>), bearer (Authorization: Bearer <key>) or query (?api_key=<key>).
    */
-  auth_method?: "header" | "bearer" | "query";
+  auth_method?: 'header' | 'bearer' | 'query';
   /**
    * A date (read as its midnight UTC) or an RFC 3339 date-time; incremental streams emit nothing updated before it (with a bookmark, the later of the two wins).
    */
@@ -51,10 +51,30 @@ export interface Settings {
   /**
    * Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).
    */
-  log_level?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+  log_level?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
   /**
    * Show the sync's progress on stderr: redrawn in place on a terminal, an INFO line every 5 seconds elsewhere (log_level WARNING hides it too). The run summary is printed either way at INFO.
    */
   progress?: boolean;
+  /**
+   * Stream maps, in the Meltano SDK's syntax: per stream, properties to add or replace (a Python expression) or remove (null or "__NULL__"), and __filter__, __alias__, __source__, __key_properties__, __else__; a stream set to null is not written. Singer mode only; see docs/stream-maps.md.
+   */
+  stream_maps?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Values that stream maps' expressions read as config['name'] (a hash seed, a tenant id).
+   */
+  stream_map_config?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Flatten nested objects into properties named parent__child, as the Meltano SDK does (SCHEMA and RECORDs); arrays, and objects deeper than flattening_max_depth, become JSON text. Singer mode only.
+   */
+  flattening_enabled?: boolean;
+  /**
+   * How many levels of nested objects flattening expands; required when flattening_enabled is true.
+   */
+  flattening_max_depth?: number;
   [k: string]: unknown;
 }

@@ -4,5 +4,754 @@ import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import type { Settings } from './settings.js';
 const require = createRequire(import.meta.url);
-const schema11 = {"title":"Settings","description":"tap-crm configuration: JSON files given with --config (later files win) or TAP_CRM_<NAME> environment variables with --config ENV.","type":"object","additionalProperties":true,"required":["api_key","base_url"],"properties":{"api_key":{"type":"string","minLength":1,"pattern":"^[\\x20-\\x7e]+$","secret":true,"writeOnly":true,"description":"API token of a Syncro / RepairShopr user (Profile > API Tokens). Never printed."},"base_url":{"type":"string","minLength":1,"description":"API root, e.g. https://acme.syncromsp.com/api/v1 or https://acme.repairshopr.com/api/v1. https is required except for loopback hosts."},"auth_method":{"type":"string","enum":["header","bearer","query"],"default":"header","description":"How the token is sent: header (Authorization: <key>), bearer (Authorization: Bearer <key>) or query (?api_key=<key>)."},"start_date":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$","examples":["2024-01-31","2024-01-31T00:00:00Z"],"description":"A date (read as its midnight UTC) or an RFC 3339 date-time; incremental streams emit nothing updated before it (with a bookmark, the later of the two wins)."},"page_size":{"type":"integer","minimum":0,"maximum":100,"default":100,"description":"Records asked per page (sent as per_page) on the list endpoints; 0 sends no per_page, for the API's own page sizes (20 to 100). The tap reads the size each page came back with, so an endpoint that ignores or caps per_page is still read whole; a page too heavy to answer (504, or no answer in time) makes that stream ask half as many, down to 10."},"requests_per_minute":{"type":"integer","minimum":1,"default":180,"description":"Client-side rate limit, all streams together, over any 60-second window. The API documents 180 per IP."},"max_concurrency":{"type":"integer","minimum":1,"maximum":64,"default":16,"description":"Bounds three things, all streams together: requests in flight (the tap keeps as many as the rate limit needs at the answers' measured latency, up to this), streams read at once, and pages fetched ahead (two per request slot, at least 16)."},"request_timeout":{"type":"number","exclusiveMinimum":0,"default":60,"description":"Seconds one request may take, connection and body included, before it is retried."},"max_response_mb":{"type":"integer","minimum":1,"maximum":1024,"default":16,"description":"Largest answer the tap reads, in MiB (decoded), cut off as it arrives: a page over it is asked again as smaller pages, as a page too heavy to answer in time is; one over it at 10 records a page fails its stream. Bounds the memory a page can take."},"user_agent":{"type":"string","minLength":1,"pattern":"^[\\x20-\\x7e]+$","description":"User-Agent sent on every request. Default: tap-crm/<version>."},"activate_version":{"type":"boolean","default":false,"description":"Propagate deletions of full-table streams: RECORDs carry the sync's version and ACTIVATE_VERSION follows each full-table stream, so that targets such as MeltanoLabs target-postgres delete (hard_delete) or mark the rows the sync did not see."},"log_level":{"type":"string","enum":["DEBUG","INFO","WARNING","ERROR","CRITICAL"],"default":"INFO","description":"Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key)."},"progress":{"type":"boolean","default":true,"description":"Show the sync's progress on stderr: redrawn in place on a terminal, an INFO line every 5 seconds elsewhere (log_level WARNING hides it too). The run summary is printed either way at INFO."}}};const func2 = require("ajv/dist/runtime/ucs2length").default;const pattern0 = new RegExp("^[\\x20-\\x7e]+$", "u");const pattern1 = new RegExp("^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$", "u");function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.auth_method === undefined){data.auth_method = "header";}if(data.page_size === undefined){data.page_size = 100;}if(data.requests_per_minute === undefined){data.requests_per_minute = 180;}if(data.max_concurrency === undefined){data.max_concurrency = 16;}if(data.request_timeout === undefined){data.request_timeout = 60;}if(data.max_response_mb === undefined){data.max_response_mb = 16;}if(data.activate_version === undefined){data.activate_version = false;}if(data.log_level === undefined){data.log_level = "INFO";}if(data.progress === undefined){data.progress = true;}if(data.api_key === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "api_key"},message:"must have required property '"+"api_key"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.base_url === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "base_url"},message:"must have required property '"+"base_url"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.api_key !== undefined){let data0 = data.api_key;if(typeof data0 === "string"){if(func2(data0) < 1){const err2 = {instancePath:instancePath+"/api_key",schemaPath:"#/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(!pattern0.test(data0)){const err3 = {instancePath:instancePath+"/api_key",schemaPath:"#/properties/api_key/pattern",keyword:"pattern",params:{pattern: "^[\\x20-\\x7e]+$"},message:"must match pattern \""+"^[\\x20-\\x7e]+$"+"\""};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/api_key",schemaPath:"#/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.base_url !== undefined){let data1 = data.base_url;if(typeof data1 === "string"){if(func2(data1) < 1){const err5 = {instancePath:instancePath+"/base_url",schemaPath:"#/properties/base_url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/base_url",schemaPath:"#/properties/base_url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let data2 = data.auth_method;if(typeof data2 !== "string"){const err7 = {instancePath:instancePath+"/auth_method",schemaPath:"#/properties/auth_method/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(!(((data2 === "header") || (data2 === "bearer")) || (data2 === "query"))){const err8 = {instancePath:instancePath+"/auth_method",schemaPath:"#/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema11.properties.auth_method.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.start_date !== undefined){let data3 = data.start_date;if(typeof data3 === "string"){if(!pattern1.test(data3)){const err9 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$"+"\""};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}let data4 = data.page_size;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err11 = {instancePath:instancePath+"/page_size",schemaPath:"#/properties/page_size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 100 || isNaN(data4)){const err12 = {instancePath:instancePath+"/page_size",schemaPath:"#/properties/page_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data4 < 0 || isNaN(data4)){const err13 = {instancePath:instancePath+"/page_size",schemaPath:"#/properties/page_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}let data5 = data.requests_per_minute;if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){const err14 = {instancePath:instancePath+"/requests_per_minute",schemaPath:"#/properties/requests_per_minute/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}if((typeof data5 == "number") && (isFinite(data5))){if(data5 < 1 || isNaN(data5)){const err15 = {instancePath:instancePath+"/requests_per_minute",schemaPath:"#/properties/requests_per_minute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}let data6 = data.max_concurrency;if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){const err16 = {instancePath:instancePath+"/max_concurrency",schemaPath:"#/properties/max_concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}if((typeof data6 == "number") && (isFinite(data6))){if(data6 > 64 || isNaN(data6)){const err17 = {instancePath:instancePath+"/max_concurrency",schemaPath:"#/properties/max_concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data6 < 1 || isNaN(data6)){const err18 = {instancePath:instancePath+"/max_concurrency",schemaPath:"#/properties/max_concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}let data7 = data.request_timeout;if((typeof data7 == "number") && (isFinite(data7))){if(data7 <= 0 || isNaN(data7)){const err19 = {instancePath:instancePath+"/request_timeout",schemaPath:"#/properties/request_timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/request_timeout",schemaPath:"#/properties/request_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}let data8 = data.max_response_mb;if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){const err21 = {instancePath:instancePath+"/max_response_mb",schemaPath:"#/properties/max_response_mb/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if((typeof data8 == "number") && (isFinite(data8))){if(data8 > 1024 || isNaN(data8)){const err22 = {instancePath:instancePath+"/max_response_mb",schemaPath:"#/properties/max_response_mb/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1024},message:"must be <= 1024"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}if(data8 < 1 || isNaN(data8)){const err23 = {instancePath:instancePath+"/max_response_mb",schemaPath:"#/properties/max_response_mb/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.user_agent !== undefined){let data9 = data.user_agent;if(typeof data9 === "string"){if(func2(data9) < 1){const err24 = {instancePath:instancePath+"/user_agent",schemaPath:"#/properties/user_agent/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!pattern0.test(data9)){const err25 = {instancePath:instancePath+"/user_agent",schemaPath:"#/properties/user_agent/pattern",keyword:"pattern",params:{pattern: "^[\\x20-\\x7e]+$"},message:"must match pattern \""+"^[\\x20-\\x7e]+$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/user_agent",schemaPath:"#/properties/user_agent/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(typeof data.activate_version !== "boolean"){const err27 = {instancePath:instancePath+"/activate_version",schemaPath:"#/properties/activate_version/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}let data11 = data.log_level;if(typeof data11 !== "string"){const err28 = {instancePath:instancePath+"/log_level",schemaPath:"#/properties/log_level/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}if(!(((((data11 === "DEBUG") || (data11 === "INFO")) || (data11 === "WARNING")) || (data11 === "ERROR")) || (data11 === "CRITICAL"))){const err29 = {instancePath:instancePath+"/log_level",schemaPath:"#/properties/log_level/enum",keyword:"enum",params:{allowedValues: schema11.properties.log_level.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(typeof data.progress !== "boolean"){const err30 = {instancePath:instancePath+"/progress",schemaPath:"#/properties/progress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}else {const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}validate10.errors = vErrors;return errors === 0;}
+const schema11 = {
+  title: 'Settings',
+  description:
+    'tap-crm configuration: JSON files given with --config (later files win) or TAP_CRM_<NAME> environment variables with --config ENV.',
+  type: 'object',
+  additionalProperties: true,
+  required: ['api_key', 'base_url'],
+  properties: {
+    api_key: {
+      type: 'string',
+      minLength: 1,
+      pattern: '^[\\x20-\\x7e]+$',
+      secret: true,
+      writeOnly: true,
+      description: 'API token of a Syncro / RepairShopr user (Profile > API Tokens). Never printed.',
+    },
+    base_url: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'API root, e.g. https://acme.syncromsp.com/api/v1 or https://acme.repairshopr.com/api/v1. https is required except for loopback hosts.',
+    },
+    auth_method: {
+      type: 'string',
+      enum: ['header', 'bearer', 'query'],
+      default: 'header',
+      description: 'How the token is sent: header (Authorization: <key>), bearer (Authorization: Bearer <key>) or query (?api_key=<key>).',
+    },
+    start_date: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$',
+      examples: ['2024-01-31', '2024-01-31T00:00:00Z'],
+      description:
+        'A date (read as its midnight UTC) or an RFC 3339 date-time; incremental streams emit nothing updated before it (with a bookmark, the later of the two wins).',
+    },
+    page_size: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      default: 100,
+      description:
+        "Records asked per page (sent as per_page) on the list endpoints; 0 sends no per_page, for the API's own page sizes (20 to 100). The tap reads the size each page came back with, so an endpoint that ignores or caps per_page is still read whole; a page too heavy to answer (504, or no answer in time) makes that stream ask half as many, down to 10.",
+    },
+    requests_per_minute: {
+      type: 'integer',
+      minimum: 1,
+      default: 180,
+      description: 'Client-side rate limit, all streams together, over any 60-second window. The API documents 180 per IP.',
+    },
+    max_concurrency: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 64,
+      default: 16,
+      description:
+        "Bounds three things, all streams together: requests in flight (the tap keeps as many as the rate limit needs at the answers' measured latency, up to this), streams read at once, and pages fetched ahead (two per request slot, at least 16).",
+    },
+    request_timeout: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 60,
+      description: 'Seconds one request may take, connection and body included, before it is retried.',
+    },
+    max_response_mb: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1024,
+      default: 16,
+      description:
+        'Largest answer the tap reads, in MiB (decoded), cut off as it arrives: a page over it is asked again as smaller pages, as a page too heavy to answer in time is; one over it at 10 records a page fails its stream. Bounds the memory a page can take.',
+    },
+    user_agent: {
+      type: 'string',
+      minLength: 1,
+      pattern: '^[\\x20-\\x7e]+$',
+      description: 'User-Agent sent on every request. Default: tap-crm/<version>.',
+    },
+    activate_version: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Propagate deletions of full-table streams: RECORDs carry the sync's version and ACTIVATE_VERSION follows each full-table stream, so that targets such as MeltanoLabs target-postgres delete (hard_delete) or mark the rows the sync did not see.",
+    },
+    log_level: {
+      type: 'string',
+      enum: ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'],
+      default: 'INFO',
+      description:
+        'Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).',
+    },
+    progress: {
+      type: 'boolean',
+      default: true,
+      description:
+        "Show the sync's progress on stderr: redrawn in place on a terminal, an INFO line every 5 seconds elsewhere (log_level WARNING hides it too). The run summary is printed either way at INFO.",
+    },
+    stream_maps: {
+      type: 'object',
+      description:
+        'Stream maps, in the Meltano SDK\'s syntax: per stream, properties to add or replace (a Python expression) or remove (null or "__NULL__"), and __filter__, __alias__, __source__, __key_properties__, __else__; a stream set to null is not written. Singer mode only; see docs/stream-maps.md.',
+    },
+    stream_map_config: {
+      type: 'object',
+      description: "Values that stream maps' expressions read as config['name'] (a hash seed, a tenant id).",
+    },
+    flattening_enabled: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Flatten nested objects into properties named parent__child, as the Meltano SDK does (SCHEMA and RECORDs); arrays, and objects deeper than flattening_max_depth, become JSON text. Singer mode only.',
+    },
+    flattening_max_depth: {
+      type: 'integer',
+      minimum: 0,
+      description: 'How many levels of nested objects flattening expands; required when flattening_enabled is true.',
+    },
+  },
+};
+const func2 = require('ajv/dist/runtime/ucs2length').default;
+const pattern0 = new RegExp('^[\\x20-\\x7e]+$', 'u');
+const pattern1 = new RegExp('^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$', 'u');
+function validate10(data, { instancePath = '', parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    if (data.auth_method === undefined) {
+      data.auth_method = 'header';
+    }
+    if (data.page_size === undefined) {
+      data.page_size = 100;
+    }
+    if (data.requests_per_minute === undefined) {
+      data.requests_per_minute = 180;
+    }
+    if (data.max_concurrency === undefined) {
+      data.max_concurrency = 16;
+    }
+    if (data.request_timeout === undefined) {
+      data.request_timeout = 60;
+    }
+    if (data.max_response_mb === undefined) {
+      data.max_response_mb = 16;
+    }
+    if (data.activate_version === undefined) {
+      data.activate_version = false;
+    }
+    if (data.log_level === undefined) {
+      data.log_level = 'INFO';
+    }
+    if (data.progress === undefined) {
+      data.progress = true;
+    }
+    if (data.flattening_enabled === undefined) {
+      data.flattening_enabled = false;
+    }
+    if (data.api_key === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'api_key' },
+        message: "must have required property '" + 'api_key' + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.base_url === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'base_url' },
+        message: "must have required property '" + 'base_url' + "'",
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    if (data.api_key !== undefined) {
+      let data0 = data.api_key;
+      if (typeof data0 === 'string') {
+        if (func2(data0) < 1) {
+          const err2 = {
+            instancePath: instancePath + '/api_key',
+            schemaPath: '#/properties/api_key/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+          };
+          if (vErrors === null) {
+            vErrors = [err2];
+          } else {
+            vErrors.push(err2);
+          }
+          errors++;
+        }
+        if (!pattern0.test(data0)) {
+          const err3 = {
+            instancePath: instancePath + '/api_key',
+            schemaPath: '#/properties/api_key/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[\\x20-\\x7e]+$' },
+            message: 'must match pattern "' + '^[\\x20-\\x7e]+$' + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err3];
+          } else {
+            vErrors.push(err3);
+          }
+          errors++;
+        }
+      } else {
+        const err4 = {
+          instancePath: instancePath + '/api_key',
+          schemaPath: '#/properties/api_key/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.base_url !== undefined) {
+      let data1 = data.base_url;
+      if (typeof data1 === 'string') {
+        if (func2(data1) < 1) {
+          const err5 = {
+            instancePath: instancePath + '/base_url',
+            schemaPath: '#/properties/base_url/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+          };
+          if (vErrors === null) {
+            vErrors = [err5];
+          } else {
+            vErrors.push(err5);
+          }
+          errors++;
+        }
+      } else {
+        const err6 = {
+          instancePath: instancePath + '/base_url',
+          schemaPath: '#/properties/base_url/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+        };
+        if (vErrors === null) {
+          vErrors = [err6];
+        } else {
+          vErrors.push(err6);
+        }
+        errors++;
+      }
+    }
+    let data2 = data.auth_method;
+    if (typeof data2 !== 'string') {
+      const err7 = {
+        instancePath: instancePath + '/auth_method',
+        schemaPath: '#/properties/auth_method/type',
+        keyword: 'type',
+        params: { type: 'string' },
+        message: 'must be string',
+      };
+      if (vErrors === null) {
+        vErrors = [err7];
+      } else {
+        vErrors.push(err7);
+      }
+      errors++;
+    }
+    if (!(data2 === 'header' || data2 === 'bearer' || data2 === 'query')) {
+      const err8 = {
+        instancePath: instancePath + '/auth_method',
+        schemaPath: '#/properties/auth_method/enum',
+        keyword: 'enum',
+        params: { allowedValues: schema11.properties.auth_method.enum },
+        message: 'must be equal to one of the allowed values',
+      };
+      if (vErrors === null) {
+        vErrors = [err8];
+      } else {
+        vErrors.push(err8);
+      }
+      errors++;
+    }
+    if (data.start_date !== undefined) {
+      let data3 = data.start_date;
+      if (typeof data3 === 'string') {
+        if (!pattern1.test(data3)) {
+          const err9 = {
+            instancePath: instancePath + '/start_date',
+            schemaPath: '#/properties/start_date/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$' },
+            message: 'must match pattern "' + '^\\d{4}-\\d{2}-\\d{2}([Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2}))?$' + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err9];
+          } else {
+            vErrors.push(err9);
+          }
+          errors++;
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/start_date',
+          schemaPath: '#/properties/start_date/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    let data4 = data.page_size;
+    if (!(typeof data4 == 'number' && !(data4 % 1) && !isNaN(data4) && isFinite(data4))) {
+      const err11 = {
+        instancePath: instancePath + '/page_size',
+        schemaPath: '#/properties/page_size/type',
+        keyword: 'type',
+        params: { type: 'integer' },
+        message: 'must be integer',
+      };
+      if (vErrors === null) {
+        vErrors = [err11];
+      } else {
+        vErrors.push(err11);
+      }
+      errors++;
+    }
+    if (typeof data4 == 'number' && isFinite(data4)) {
+      if (data4 > 100 || isNaN(data4)) {
+        const err12 = {
+          instancePath: instancePath + '/page_size',
+          schemaPath: '#/properties/page_size/maximum',
+          keyword: 'maximum',
+          params: { comparison: '<=', limit: 100 },
+          message: 'must be <= 100',
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+      if (data4 < 0 || isNaN(data4)) {
+        const err13 = {
+          instancePath: instancePath + '/page_size',
+          schemaPath: '#/properties/page_size/minimum',
+          keyword: 'minimum',
+          params: { comparison: '>=', limit: 0 },
+          message: 'must be >= 0',
+        };
+        if (vErrors === null) {
+          vErrors = [err13];
+        } else {
+          vErrors.push(err13);
+        }
+        errors++;
+      }
+    }
+    let data5 = data.requests_per_minute;
+    if (!(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5))) {
+      const err14 = {
+        instancePath: instancePath + '/requests_per_minute',
+        schemaPath: '#/properties/requests_per_minute/type',
+        keyword: 'type',
+        params: { type: 'integer' },
+        message: 'must be integer',
+      };
+      if (vErrors === null) {
+        vErrors = [err14];
+      } else {
+        vErrors.push(err14);
+      }
+      errors++;
+    }
+    if (typeof data5 == 'number' && isFinite(data5)) {
+      if (data5 < 1 || isNaN(data5)) {
+        const err15 = {
+          instancePath: instancePath + '/requests_per_minute',
+          schemaPath: '#/properties/requests_per_minute/minimum',
+          keyword: 'minimum',
+          params: { comparison: '>=', limit: 1 },
+          message: 'must be >= 1',
+        };
+        if (vErrors === null) {
+          vErrors = [err15];
+        } else {
+          vErrors.push(err15);
+        }
+        errors++;
+      }
+    }
+    let data6 = data.max_concurrency;
+    if (!(typeof data6 == 'number' && !(data6 % 1) && !isNaN(data6) && isFinite(data6))) {
+      const err16 = {
+        instancePath: instancePath + '/max_concurrency',
+        schemaPath: '#/properties/max_concurrency/type',
+        keyword: 'type',
+        params: { type: 'integer' },
+        message: 'must be integer',
+      };
+      if (vErrors === null) {
+        vErrors = [err16];
+      } else {
+        vErrors.push(err16);
+      }
+      errors++;
+    }
+    if (typeof data6 == 'number' && isFinite(data6)) {
+      if (data6 > 64 || isNaN(data6)) {
+        const err17 = {
+          instancePath: instancePath + '/max_concurrency',
+          schemaPath: '#/properties/max_concurrency/maximum',
+          keyword: 'maximum',
+          params: { comparison: '<=', limit: 64 },
+          message: 'must be <= 64',
+        };
+        if (vErrors === null) {
+          vErrors = [err17];
+        } else {
+          vErrors.push(err17);
+        }
+        errors++;
+      }
+      if (data6 < 1 || isNaN(data6)) {
+        const err18 = {
+          instancePath: instancePath + '/max_concurrency',
+          schemaPath: '#/properties/max_concurrency/minimum',
+          keyword: 'minimum',
+          params: { comparison: '>=', limit: 1 },
+          message: 'must be >= 1',
+        };
+        if (vErrors === null) {
+          vErrors = [err18];
+        } else {
+          vErrors.push(err18);
+        }
+        errors++;
+      }
+    }
+    let data7 = data.request_timeout;
+    if (typeof data7 == 'number' && isFinite(data7)) {
+      if (data7 <= 0 || isNaN(data7)) {
+        const err19 = {
+          instancePath: instancePath + '/request_timeout',
+          schemaPath: '#/properties/request_timeout/exclusiveMinimum',
+          keyword: 'exclusiveMinimum',
+          params: { comparison: '>', limit: 0 },
+          message: 'must be > 0',
+        };
+        if (vErrors === null) {
+          vErrors = [err19];
+        } else {
+          vErrors.push(err19);
+        }
+        errors++;
+      }
+    } else {
+      const err20 = {
+        instancePath: instancePath + '/request_timeout',
+        schemaPath: '#/properties/request_timeout/type',
+        keyword: 'type',
+        params: { type: 'number' },
+        message: 'must be number',
+      };
+      if (vErrors === null) {
+        vErrors = [err20];
+      } else {
+        vErrors.push(err20);
+      }
+      errors++;
+    }
+    let data8 = data.max_response_mb;
+    if (!(typeof data8 == 'number' && !(data8 % 1) && !isNaN(data8) && isFinite(data8))) {
+      const err21 = {
+        instancePath: instancePath + '/max_response_mb',
+        schemaPath: '#/properties/max_response_mb/type',
+        keyword: 'type',
+        params: { type: 'integer' },
+        message: 'must be integer',
+      };
+      if (vErrors === null) {
+        vErrors = [err21];
+      } else {
+        vErrors.push(err21);
+      }
+      errors++;
+    }
+    if (typeof data8 == 'number' && isFinite(data8)) {
+      if (data8 > 1024 || isNaN(data8)) {
+        const err22 = {
+          instancePath: instancePath + '/max_response_mb',
+          schemaPath: '#/properties/max_response_mb/maximum',
+          keyword: 'maximum',
+          params: { comparison: '<=', limit: 1024 },
+          message: 'must be <= 1024',
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+      if (data8 < 1 || isNaN(data8)) {
+        const err23 = {
+          instancePath: instancePath + '/max_response_mb',
+          schemaPath: '#/properties/max_response_mb/minimum',
+          keyword: 'minimum',
+          params: { comparison: '>=', limit: 1 },
+          message: 'must be >= 1',
+        };
+        if (vErrors === null) {
+          vErrors = [err23];
+        } else {
+          vErrors.push(err23);
+        }
+        errors++;
+      }
+    }
+    if (data.user_agent !== undefined) {
+      let data9 = data.user_agent;
+      if (typeof data9 === 'string') {
+        if (func2(data9) < 1) {
+          const err24 = {
+            instancePath: instancePath + '/user_agent',
+            schemaPath: '#/properties/user_agent/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+          };
+          if (vErrors === null) {
+            vErrors = [err24];
+          } else {
+            vErrors.push(err24);
+          }
+          errors++;
+        }
+        if (!pattern0.test(data9)) {
+          const err25 = {
+            instancePath: instancePath + '/user_agent',
+            schemaPath: '#/properties/user_agent/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[\\x20-\\x7e]+$' },
+            message: 'must match pattern "' + '^[\\x20-\\x7e]+$' + '"',
+          };
+          if (vErrors === null) {
+            vErrors = [err25];
+          } else {
+            vErrors.push(err25);
+          }
+          errors++;
+        }
+      } else {
+        const err26 = {
+          instancePath: instancePath + '/user_agent',
+          schemaPath: '#/properties/user_agent/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+        };
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
+    if (typeof data.activate_version !== 'boolean') {
+      const err27 = {
+        instancePath: instancePath + '/activate_version',
+        schemaPath: '#/properties/activate_version/type',
+        keyword: 'type',
+        params: { type: 'boolean' },
+        message: 'must be boolean',
+      };
+      if (vErrors === null) {
+        vErrors = [err27];
+      } else {
+        vErrors.push(err27);
+      }
+      errors++;
+    }
+    let data11 = data.log_level;
+    if (typeof data11 !== 'string') {
+      const err28 = {
+        instancePath: instancePath + '/log_level',
+        schemaPath: '#/properties/log_level/type',
+        keyword: 'type',
+        params: { type: 'string' },
+        message: 'must be string',
+      };
+      if (vErrors === null) {
+        vErrors = [err28];
+      } else {
+        vErrors.push(err28);
+      }
+      errors++;
+    }
+    if (!(data11 === 'DEBUG' || data11 === 'INFO' || data11 === 'WARNING' || data11 === 'ERROR' || data11 === 'CRITICAL')) {
+      const err29 = {
+        instancePath: instancePath + '/log_level',
+        schemaPath: '#/properties/log_level/enum',
+        keyword: 'enum',
+        params: { allowedValues: schema11.properties.log_level.enum },
+        message: 'must be equal to one of the allowed values',
+      };
+      if (vErrors === null) {
+        vErrors = [err29];
+      } else {
+        vErrors.push(err29);
+      }
+      errors++;
+    }
+    if (typeof data.progress !== 'boolean') {
+      const err30 = {
+        instancePath: instancePath + '/progress',
+        schemaPath: '#/properties/progress/type',
+        keyword: 'type',
+        params: { type: 'boolean' },
+        message: 'must be boolean',
+      };
+      if (vErrors === null) {
+        vErrors = [err30];
+      } else {
+        vErrors.push(err30);
+      }
+      errors++;
+    }
+    if (data.stream_maps !== undefined) {
+      let data13 = data.stream_maps;
+      if (!(data13 && typeof data13 == 'object' && !Array.isArray(data13))) {
+        const err31 = {
+          instancePath: instancePath + '/stream_maps',
+          schemaPath: '#/properties/stream_maps/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        };
+        if (vErrors === null) {
+          vErrors = [err31];
+        } else {
+          vErrors.push(err31);
+        }
+        errors++;
+      }
+    }
+    if (data.stream_map_config !== undefined) {
+      let data14 = data.stream_map_config;
+      if (!(data14 && typeof data14 == 'object' && !Array.isArray(data14))) {
+        const err32 = {
+          instancePath: instancePath + '/stream_map_config',
+          schemaPath: '#/properties/stream_map_config/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        };
+        if (vErrors === null) {
+          vErrors = [err32];
+        } else {
+          vErrors.push(err32);
+        }
+        errors++;
+      }
+    }
+    if (typeof data.flattening_enabled !== 'boolean') {
+      const err33 = {
+        instancePath: instancePath + '/flattening_enabled',
+        schemaPath: '#/properties/flattening_enabled/type',
+        keyword: 'type',
+        params: { type: 'boolean' },
+        message: 'must be boolean',
+      };
+      if (vErrors === null) {
+        vErrors = [err33];
+      } else {
+        vErrors.push(err33);
+      }
+      errors++;
+    }
+    if (data.flattening_max_depth !== undefined) {
+      let data16 = data.flattening_max_depth;
+      if (!(typeof data16 == 'number' && !(data16 % 1) && !isNaN(data16) && isFinite(data16))) {
+        const err34 = {
+          instancePath: instancePath + '/flattening_max_depth',
+          schemaPath: '#/properties/flattening_max_depth/type',
+          keyword: 'type',
+          params: { type: 'integer' },
+          message: 'must be integer',
+        };
+        if (vErrors === null) {
+          vErrors = [err34];
+        } else {
+          vErrors.push(err34);
+        }
+        errors++;
+      }
+      if (typeof data16 == 'number' && isFinite(data16)) {
+        if (data16 < 0 || isNaN(data16)) {
+          const err35 = {
+            instancePath: instancePath + '/flattening_max_depth',
+            schemaPath: '#/properties/flattening_max_depth/minimum',
+            keyword: 'minimum',
+            params: { comparison: '>=', limit: 0 },
+            message: 'must be >= 0',
+          };
+          if (vErrors === null) {
+            vErrors = [err35];
+          } else {
+            vErrors.push(err35);
+          }
+          errors++;
+        }
+      }
+    }
+  } else {
+    const err36 = { instancePath, schemaPath: '#/type', keyword: 'type', params: { type: 'object' }, message: 'must be object' };
+    if (vErrors === null) {
+      vErrors = [err36];
+    } else {
+      vErrors.push(err36);
+    }
+    errors++;
+  }
+  validate10.errors = vErrors;
+  return errors === 0;
+}
 export const validateSettings = validate10 as ValidateFunction<Settings>;

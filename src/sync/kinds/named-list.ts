@@ -1,7 +1,8 @@
 /** A named list (users): a list of [id, name] pairs whose records are read from their detail endpoint. */
 import { judge } from '../../error-policy.js';
 import { log } from '../../output/log.js';
-import { recordLines, type PageResult } from '../pages.js';
+import { recordGroups, type PageResult } from '../pages.js';
+import { TapError } from '../../errors.js';
 import {
   noteNewest,
   processBody,
@@ -24,11 +25,12 @@ export async function emitDetails(
   details: NonNullable<StreamOutput['details']>,
 ): Promise<(number | string)[]> {
   const { sync, stream } = run;
-  const { out, emitted } = takePage(sync, stream, page);
-  const listed = recordLines(out);
+  const { out, emitted, lines } = takePage(sync, stream, page);
+  const listed = recordGroups(out, lines);
   const records = await Promise.all(emitted.map((id, i) => readDetail(run, id, details, listed[i]!)));
   let written = 0;
   for (const detail of records) {
+    if (detail.failure !== undefined) throw new TapError(detail.failure);
     noteNewest(run, detail.newestMs);
     await announceDrift(sync, stream, detail.drifts);
     await sync.writer.lines(detail.out);
@@ -44,7 +46,7 @@ async function readDetail(
   id: number | string,
   { named, key }: NonNullable<StreamOutput['details']>,
   listed: Uint8Array,
-): Promise<Pick<PageResult, 'out' | 'newestMs' | 'drifts'>> {
+): Promise<Pick<PageResult, 'out' | 'newestMs' | 'drifts' | 'failure'>> {
   const { sync } = run;
   const { def } = run.stream.selected;
   const path = named.detail.path.replace('{id}', encodeURIComponent(String(id)));
