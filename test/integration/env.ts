@@ -21,6 +21,8 @@ export interface IntegrationEnv {
   pipelinewiseTargetPostgres: string;
   /** The Python of .venv/pyairbyte, with PyAirbyte installed. */
   pyairbyte: string;
+  /** meltano-map-transform, the Meltano SDK's own stream mapper (stream-maps.test.ts compares tap-crm's maps with it). */
+  meltanoMapTransform: string;
   /** The Python interpreter (a real one, not a shim) that made the virtual environments. */
   python: string;
 }
@@ -73,6 +75,7 @@ export function integrationEnv(): IntegrationEnv {
     singerCheckTap: tool('SINGER_CHECK_TAP'),
     pipelinewiseTargetPostgres: tool('PIPELINEWISE_TARGET_POSTGRES'),
     pyairbyte: tool('PYAIRBYTE'),
+    meltanoMapTransform: tool('MELTANO_MAP_TRANSFORM'),
     python: tool('PYTHON'),
   };
   return cached;
