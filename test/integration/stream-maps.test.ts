@@ -61,12 +61,15 @@ const MAPS: Record<string, Record<string, unknown>> = {
       'line_item?': { __alias__: 'lines' },
       leads: null,
       vendors: '__NULL__',
+      schedules_copy: { __source__: 'schedules' },
+      wiki_pages: null,
     },
   },
   'top-level __else__ null keeps only the streams named': {
     stream_maps: {
       customers: {},
       contacts: { __alias__: "__stream_name__ + '_v2'" },
+      products: { __alias__: 'catalogue' },
       ticket_comments: { __key_properties__: null, body_len: "str(len_) if False else 'x'" },
       __else__: null,
     },
@@ -105,11 +108,14 @@ interface Output {
   records: Map<string, string[]>;
   /** Streams with a SCHEMA and no RECORD. */
   silent: string[];
+  /** The streams of the ACTIVATE_VERSION messages, sorted. */
+  activations: string[];
 }
 
 function readOutput(text: string): Output {
   const schemas = new Map<string, string[]>();
   const records = new Map<string, string[]>();
+  const activations: string[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     const message = JSON.parse(line) as Message;
@@ -120,6 +126,8 @@ function readOutput(text: string): Output {
       const entry = canonical({ schema, key_properties: key_properties ?? null });
       if (list.at(-1) !== entry) list.push(entry);
       schemas.set(stream, list);
+    } else if (message.type === 'ACTIVATE_VERSION') {
+      activations.push(stream); // versions differ: each run's is its own start
     } else if (message.type === 'RECORD') {
       const list = records.get(stream) ?? [];
       list.push(canonical(message.record));
@@ -127,7 +135,8 @@ function readOutput(text: string): Output {
     }
   }
   for (const list of records.values()) list.sort();
-  return { schemas, records, silent: [...schemas.keys()].filter((s) => !records.has(s)) };
+  const silent = [...schemas.keys()].filter((s) => !records.has(s));
+  return { schemas, records, silent, activations: activations.sort() };
 }
 
 describe('stream maps and flattening: tap-crm inline equals tap-crm | meltano-map-transform 0.12.3', function () {
@@ -156,7 +165,8 @@ describe('stream maps and flattening: tap-crm inline equals tap-crm | meltano-ma
 
       before(async () => {
         work = tempDir('maps');
-        const base = { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, progress: false };
+        // activate_version: ACTIVATE_VERSION of the full-table streams, renamed and copied by the maps too.
+        const base = { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, progress: false, activate_version: true };
         writeJson(work, 'c.json', base);
         writeJson(work, 'inline.json', { ...base, ...maps });
         writeJson(work, 'maps.json', maps);
@@ -183,6 +193,13 @@ describe('stream maps and flattening: tap-crm inline equals tap-crm | meltano-ma
         expect([...inline.schemas.keys()].sort()).to.deep.equal([...piped.schemas.keys()].filter((s) => !extra.includes(s)).sort());
         expect([...inline.records.keys()].sort()).to.deep.equal([...piped.records.keys()].sort());
         expect(inline.records.size, 'some records written').to.be.greaterThan(0);
+      });
+
+      it('writes the same ACTIVATE_VERSION messages (each output stream of a full-table stream; none for a dropped one)', () => {
+        const dropped = [...piped.schemas.keys()].filter((s) => !inline.schemas.has(s));
+        const expected = piped.activations.filter((stream) => !dropped.includes(stream));
+        expect(inline.activations).to.deep.equal(expected);
+        expect(inline.activations.length).to.be.greaterThan(0);
       });
 
       it('writes the same SCHEMA messages (schema and key properties), stream by stream', () => {
