@@ -36,24 +36,34 @@ function hasType(schema: JsonSchema, type: string): boolean {
   return Array.isArray(schema.type) ? schema.type.includes(type) : typeof schema.type === 'string' && schema.type.includes(type);
 }
 
-/** flatten_schema: a copy of `schema` whose properties are flattened. */
-export function flattenSchema(schema: JsonSchema, options: Flattening): JsonSchema {
+/**
+ * flatten_schema: a copy of `schema` whose properties are flattened; `objects` collects the properties
+ * that were objects and are now JSON text (flattenRecord's `objects`).
+ */
+export function flattenSchema(schema: JsonSchema, options: Flattening, objects = new Set<string>()): JsonSchema {
   const copy = structuredClone(schema);
-  copy.properties = flattenProperties(copy, [], 0, options);
+  copy.properties = flattenProperties(copy, [], 0, options, objects);
   return copy;
 }
 
-function flattenProperties(node: JsonSchema, parents: string[], level: number, options: Flattening): Record<string, JsonSchema> {
+function flattenProperties(
+  node: JsonSchema,
+  parents: string[],
+  level: number,
+  options: Flattening,
+  objects: Set<string>,
+): Record<string, JsonSchema> {
   const items: [string, JsonSchema][] = [];
   if (!node.properties) return {};
   for (const [name, field] of Object.entries(node.properties)) {
     const key = flattenKey(name, parents, options.separator, options.maxKeyLength);
     if ('type' in field) {
       if (hasType(field, 'object') && field.properties && level < options.maxLevel)
-        items.push(...Object.entries(flattenProperties(field, [...parents, name], level + 1, options)));
-      else if (hasType(field, 'array') || (hasType(field, 'object') && options.maxLevel > 0))
+        items.push(...Object.entries(flattenProperties(field, [...parents, name], level + 1, options, objects)));
+      else if (hasType(field, 'array') || (hasType(field, 'object') && options.maxLevel > 0)) {
         items.push([key, { type: hasType(field, 'null') ? ['string', 'null'] : 'string' }]);
-      else items.push([key, field]);
+        if (hasType(field, 'object')) objects.add(key);
+      } else items.push([key, field]);
       continue;
     }
     // oneOf, anyOf...: the first alternative, when it is a string, an array or an object; a property without a type is a string.
@@ -86,22 +96,35 @@ function isFalsy(value: unknown): boolean {
   );
 }
 
-/** flatten_record: a record's members flattened as its flattened schema says. */
-export function flattenRecord(record: PyDict, flatSchema: JsonSchema, options: Flattening): PyDict {
+/**
+ * flatten_record: a record's members flattened as its flattened schema says. One deviation from the SDK,
+ * for the `objects` of flattenSchema only: a value other than an object, an array, a string or null there
+ * (a drifted value the tap's widened schema admitted, such as `true` for an object) is written as its JSON
+ * text too, so that the record conforms to its SCHEMA; the SDK leaves it as it is, against its schema.
+ */
+export function flattenRecord(record: PyDict, flatSchema: JsonSchema, options: Flattening, objects?: ReadonlySet<string>): PyDict {
   const out: PyDict = {};
-  flattenInto(out, record, flatSchema, [], 0, options);
+  flattenInto(out, record, { flatSchema, options, objects }, [], 0);
   return out;
 }
 
-function flattenInto(out: PyDict, node: PyDict, flatSchema: JsonSchema, parents: string[], level: number, options: Flattening): void {
+interface FlattenRun {
+  flatSchema: JsonSchema;
+  options: Flattening;
+  objects?: ReadonlySet<string>;
+}
+
+function flattenInto(out: PyDict, node: PyDict, run: FlattenRun, parents: string[], level: number): void {
+  const { flatSchema, options } = run;
   const properties = flatSchema.properties ?? {};
   for (const [name, value] of Object.entries(node)) {
     const key = flattenKey(name, parents, options.separator, options.maxKeyLength);
     if (isDict(value) && !(key in properties) && level < options.maxLevel) {
-      flattenInto(out, value, flatSchema, [...parents, name], level + 1, options);
+      flattenInto(out, value, run, [...parents, name], level + 1);
       continue;
     }
-    out[key] = shouldDump(name, value, flatSchema) ? dumps(value, SIMPLEJSON) : value;
+    const text = shouldDump(name, value, flatSchema) || (value !== null && typeof value !== 'string' && run.objects?.has(key));
+    out[key] = text ? dumps(value, SIMPLEJSON) : value;
   }
 }
 

@@ -10,7 +10,7 @@ import { TapError, UsageError } from '../errors.js';
 import { Expression } from './evaluate.js';
 import { flattenRecord, flattenSchema, type Flattening } from './flatten.js';
 import { MapSyntaxError } from './parser.js';
-import { PyError, str, truthy, type PyDict, type PyValue } from './values.js';
+import { PyError, truthy, type PyDict, type PyValue } from './values.js';
 
 export const NULL_STRING = '__NULL__';
 
@@ -41,14 +41,15 @@ export function isNullDef(def: unknown): boolean {
 
 export function sameMap(alias: string, schema: JsonSchema, keyProperties: string[] | null, context: MapContext): StreamMap {
   const flattening = context.flattening;
-  const flat = flattening ? flattenSchema(schema, flattening) : schema;
+  const objects = new Set<string>();
+  const flat = flattening ? flattenSchema(schema, flattening, objects) : schema;
   return {
     alias,
     kind: 'same',
     schema: flat,
     keyProperties,
     identity: !flattening,
-    transform: (record) => (flattening ? flattenRecord(record, flat, flattening) : record),
+    transform: (record) => (flattening ? flattenRecord(record, flat, flattening, objects) : record),
   };
 }
 
@@ -103,7 +104,8 @@ export function customMap(
   }
   const rawSchema = structuredClone(raw.schema);
   const { schema, rules } = transformSchema(alias, def, rawSchema, includeByDefault, keyProperties);
-  const flat = context.flattening ? flattenSchema(schema, context.flattening) : schema;
+  const objects = new Set<string>();
+  const flat = context.flattening ? flattenSchema(schema, context.flattening, objects) : schema;
   const evaluate = evaluator(alias, sourceName, context);
   const identity = !filter && rules.length === 0 && !context.flattening && includeByDefault;
   return {
@@ -121,7 +123,7 @@ export function customMap(
       }
       // The SDK writes no record for an empty one (an empty dict is false in Python).
       if (Object.keys(result).length === 0) return undefined;
-      return context.flattening ? flattenRecord(result, flat, context.flattening) : result;
+      return context.flattening ? flattenRecord(result, flat, context.flattening, objects) : result;
     },
   };
 }
@@ -261,7 +263,7 @@ function evaluator(alias: string, sourceName: string, context: MapContext): Eval
     } catch (error) {
       if (!(error instanceof PyError)) throw error;
       throw new TapError(
-        `stream map "${alias}", property "${property}": the expression ${JSON.stringify(expression.text)} failed on record id ${str((id ?? null) as PyValue)}: ${error.message}`,
+        `stream map "${alias}", property "${property}": the expression ${JSON.stringify(expression.text)} failed on record id ${String(id)}: ${error.message}`,
       );
     }
   };
