@@ -126,7 +126,32 @@ export const FUNCTIONS: Readonly<Record<string, Callable>> = {
   bool: new PyFunction('bool', ([value = false]) => truthy(value)),
   json: jsonModule,
   datetime: datetimeModule,
+  list: new PyFunction('list', ([value = []]) => toList(value)),
+  tuple: new PyFunction('tuple', ([value = []]) => toList(value)),
+  set: new PyFunction('set', ([value = []]) => toList(value).filter((v, i, all) => all.findIndex((w) => w === v) === i)),
+  dict: new PyFunction('dict', ([pairs = []], kwargs) => {
+    const dict: Record<string, PyValue> = { ...kwargs };
+    for (const pair of isDict(pairs) ? Object.entries(pairs) : toList(pairs)) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new PyError('ValueError', 'dictionary update sequence element has wrong length');
+      dict[dictKeyText(pair[0]!)] = pair[1]!;
+    }
+    return dict;
+  }),
 };
+
+function toList(value: PyValue): PyValue[] {
+  if (Array.isArray(value)) return [...value];
+  if (typeof value === 'string') return Array.from(value);
+  if (isDict(value)) return Object.keys(value);
+  throw new PyError('TypeError', `'${typeName(value)}' object is not iterable`);
+}
+
+/** A dict key as this model keeps it: text (an int key 2 and the text "2" are one key here, unlike Python). */
+export function dictKeyText(key: PyValue): string {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'bigint' || typeof key === 'boolean' || key === null) return str(key);
+  throw new PyError('TypeError', `unhashable or unsupported dict key type: '${typeName(key)}'`);
+}
 
 /** `value.name(...)`: the methods of strings, dicts, lists and dates that expressions use. */
 export function method(value: PyValue, name: string): PyFunction | undefined {
@@ -206,7 +231,10 @@ const STRING_METHODS: Record<string, (s: string, args: PyValue[]) => PyValue> = 
 };
 
 const DICT_METHODS: Record<string, (d: Record<string, PyValue>, args: PyValue[]) => PyValue> = {
-  get: (d, [key, fallback = null]) => (typeof key === 'string' && key in d ? d[key]! : fallback),
+  get: (d, [key = null, fallback = null]) => {
+    const text = dictKeyText(key);
+    return Object.hasOwn(d, text) ? d[text]! : fallback;
+  },
   keys: (d) => Object.keys(d),
   values: (d) => Object.values(d),
   items: (d) => Object.entries(d),

@@ -5,7 +5,7 @@
  * an attribute is a method of builtins.ts or, on a dict, its key (simpleeval's fallback); nothing else
  * can be reached.
  */
-import { dateAttribute, FUNCTIONS, method, PyFunction, PyNamespace, type Callable } from './builtins.js';
+import { dateAttribute, dictKeyText, FUNCTIONS, method, PyFunction, PyNamespace, type Callable } from './builtins.js';
 import { binaryOp, contains, equal, order, same, setStr, unaryOp } from './operators.js';
 import { parseExpression, type Node } from './parser.js';
 import { isDict, PyDate, PyError, str, truthy, typeName, type PyDict, type PyValue } from './values.js';
@@ -112,7 +112,13 @@ class Evaluation {
   }
 
   private call(node: Extract<Node, { type: 'call' }>): PyValue {
-    let fn = this.eval(node.fn);
+    // simpleeval calls a bare name from the function table only: md5('a') works where a record has an md5 field.
+    let fn: Bound;
+    if (node.fn.type === 'name') {
+      const named = FUNCTIONS[node.fn.id];
+      if (!named) throw new PyError('FunctionNotDefined', `Function '${node.fn.id}' not defined`);
+      fn = named;
+    } else fn = this.eval(node.fn);
     if (fn instanceof PyNamespace && fn.members.__call__ instanceof PyFunction) fn = fn.members.__call__;
     if (!(fn instanceof PyFunction))
       throw new PyError('TypeError', `'${fn instanceof PyNamespace ? 'module' : typeName(fn)}' object is not callable`);
@@ -128,13 +134,15 @@ class Evaluation {
     if (step !== null && step !== undefined && step !== 1n)
       throw new PyError('FeatureNotAvailable', 'slices with a step are not supported');
     if (typeof obj !== 'string' && !Array.isArray(obj)) throw new PyError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
+    const items = typeof obj === 'string' ? Array.from(obj) : obj;
     const bound = (v: PyValue | undefined, fallback: number) => {
       if (v === null || v === undefined) return fallback;
       if (typeof v !== 'bigint') throw new PyError('TypeError', 'slice indices must be integers or None');
       const n = Number(v);
-      return n < 0 ? Math.max(0, obj.length + n) : Math.min(n, obj.length);
+      return n < 0 ? Math.max(0, items.length + n) : Math.min(n, items.length);
     };
-    return obj.slice(bound(lower, 0), bound(upper, obj.length));
+    const [from, to] = [bound(lower, 0), bound(upper, items.length)];
+    return typeof obj === 'string' ? Array.from(obj).slice(from, to).join('') : obj.slice(from, to);
   }
 
   private compare(node: Extract<Node, { type: 'compare' }>): boolean {
@@ -192,11 +200,7 @@ function compareOnce(op: string, a: PyValue, b: PyValue): boolean {
   }
 }
 
-function dictKey(key: PyValue): string {
-  if (typeof key === 'string') return key;
-  if (typeof key === 'bigint' || typeof key === 'boolean' || key === null) return str(key);
-  throw new PyError('TypeError', `unhashable or unsupported dict key type: '${typeName(key)}'`);
-}
+const dictKey = dictKeyText;
 
 function iterate(value: PyValue): PyValue[] {
   if (Array.isArray(value)) return value;
@@ -224,10 +228,12 @@ function subscript(obj: PyValue, index: PyValue): PyValue {
   if (typeof obj === 'string' || Array.isArray(obj)) {
     if (typeof index !== 'bigint' && typeof index !== 'boolean')
       throw new PyError('TypeError', `${typeName(obj)} indices must be integers or slices, not ${typeName(index)}`);
+    // A string is indexed by code points, as in Python.
+    const items = typeof obj === 'string' ? Array.from(obj) : obj;
     const n = Number(index);
-    const at = n < 0 ? obj.length + n : n;
-    if (at < 0 || at >= obj.length) throw new PyError('IndexError', `${typeName(obj) === 'str' ? 'string' : 'list'} index out of range`);
-    return typeof obj === 'string' ? obj[at]! : obj[at]!;
+    const at = n < 0 ? items.length + n : n;
+    if (at < 0 || at >= items.length) throw new PyError('IndexError', `${typeName(obj) === 'str' ? 'string' : 'list'} index out of range`);
+    return items[at]!;
   }
   throw new PyError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
 }

@@ -20,6 +20,7 @@ export const DEFAULT_MAX_KEY_LENGTH = 255;
 
 /** flatten_key: parents and name joined; shortened (inflection's camelize, lower-case letters dropped) past the maximum length. */
 export function flattenKey(name: string, parents: readonly string[], separator: string, maxKeyLength: number): string {
+  if (parents.length === 0 && name.length < maxKeyLength) return name;
   const parts = [...parents, name];
   for (let i = 0; parts.join(separator).length >= maxKeyLength && i < parts.length; i++) {
     const camel = parts[i]!.replace(/^[a-z\d]*/, (w) => w.charAt(0).toUpperCase() + w.slice(1)).replace(

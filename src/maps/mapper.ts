@@ -126,6 +126,28 @@ function streamAlias(key: string, text: unknown, stream: string): string {
   return str(value);
 }
 
+/**
+ * Keys that a later pattern replaces: the SDK lets the last matching key win, so "*" written after
+ * "customers" replaces the customers map (a hash of personal data included). Said in a WARNING.
+ */
+export function shadowedMaps(settings: MapSettings): string[] {
+  const maps = settings.stream_maps ?? {};
+  const primary = ([key, def]: [string, unknown]) => !key.startsWith('__') && !(isObject(def) && '__source__' in def);
+  const keys = Object.entries(maps)
+    .filter(primary)
+    .map(([key]) => key);
+  const said: string[] = [];
+  keys.forEach((key, i) => {
+    for (const later of keys.slice(i + 1))
+      if (fnmatch(key, later))
+        said.push(
+          `stream map "${later}" comes after "${key}" and matches it, so it replaces the map of ${key} (the last key that ` +
+            `matches wins, as in the Meltano SDK); write "${later}" first to give ${key} a map of its own`,
+        );
+  });
+  return said;
+}
+
 /** Python's fnmatch.fnmatch on POSIX: *, ?, [seq], [!seq], case-sensitive. */
 export function fnmatch(name: string, pattern: string): boolean {
   let source = '';

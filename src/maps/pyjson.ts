@@ -19,23 +19,32 @@ class Reader {
 
   value(): PyValue {
     this.space();
-    const ch = this.text[this.at];
-    if (ch === '{') return this.object();
-    if (ch === '[') return this.array();
-    if (ch === '"') return this.string();
-    if (ch === 't' || ch === 'f' || ch === 'n') {
-      const word = ch === 't' ? 'true' : ch === 'f' ? 'false' : 'null';
-      this.at += word.length;
-      return word === 'null' ? null : word === 'true';
+    switch (this.text.charCodeAt(this.at)) {
+      case 0x7b: // {
+        return this.object();
+      case 0x5b: // [
+        return this.array();
+      case 0x22: // "
+        return this.string();
+      case 0x74: // t
+        this.at += 4;
+        return true;
+      case 0x66: // f
+        this.at += 5;
+        return false;
+      case 0x6e: // n
+        this.at += 4;
+        return null;
+      default:
+        return this.number();
     }
-    return this.number();
   }
 
   private object(): PyDict {
     const dict: PyDict = {};
     this.at++;
     this.space();
-    if (this.text[this.at] === '}') {
+    if (this.text.charCodeAt(this.at) === 0x7d) {
       this.at++;
       return dict;
     }
@@ -46,7 +55,7 @@ class Reader {
       this.at++; // ':'
       dict[key] = this.value();
       this.space();
-      if (this.text[this.at++] === '}') return dict;
+      if (this.text.charCodeAt(this.at++) === 0x7d) return dict;
     }
   }
 
@@ -54,36 +63,44 @@ class Reader {
     const list: PyValue[] = [];
     this.at++;
     this.space();
-    if (this.text[this.at] === ']') {
+    if (this.text.charCodeAt(this.at) === 0x5d) {
       this.at++;
       return list;
     }
     for (;;) {
       list.push(this.value());
       this.space();
-      if (this.text[this.at++] === ']') return list;
+      if (this.text.charCodeAt(this.at++) === 0x5d) return list;
     }
   }
 
   private string(): string {
     const start = this.at;
     let end = this.text.indexOf('"', start + 1);
-    while (this.text[end - 1] === '\\' && escapedQuote(this.text, end)) end = this.text.indexOf('"', end + 1);
+    while (this.text.charCodeAt(end - 1) === 0x5c && escapedQuote(this.text, end)) end = this.text.indexOf('"', end + 1);
     this.at = end + 1;
-    const raw = this.text.slice(start, end + 1);
-    return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    const backslash = this.text.indexOf('\\', start);
+    return backslash >= 0 && backslash < end ? (JSON.parse(this.text.slice(start, end + 1)) as string) : this.text.slice(start + 1, end);
   }
 
   private number(): bigint | Dec {
-    const match = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
-    match.lastIndex = this.at;
-    const found = match.exec(this.text)![0];
-    this.at += found.length;
-    return found.includes('.') || /[eE]/.test(found) ? Dec.parse(found) : BigInt(found);
+    const start = this.at;
+    let integer = true;
+    for (;;) {
+      const c = this.text.charCodeAt(this.at);
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2d) this.at++;
+      else if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b) {
+        integer = false;
+        this.at++;
+      } else break;
+    }
+    const found = this.text.slice(start, this.at);
+    return integer ? BigInt(found) : Dec.parse(found);
   }
 
   private space(): void {
-    while (/\s/.test(this.text[this.at] ?? '')) this.at++;
+    for (let c = this.text.charCodeAt(this.at); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = this.text.charCodeAt(this.at))
+      this.at++;
   }
 }
 
@@ -119,7 +136,12 @@ export function fromRecord(value: unknown): PyValue {
 const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
 
 /** A JSON string; `ascii`: every character beyond printable ASCII as \uXXXX (Python's ensure_ascii). */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+// eslint-disable-next-line no-control-regex -- control characters are what JSON must escape
+const PLAIN_UTF8 = /^[^"\\\u0000-\u001f]*$/;
+
 export function quote(text: string, ascii: boolean): string {
+  if ((ascii ? PLAIN_ASCII : PLAIN_UTF8).test(text)) return `"${text}"`;
   // eslint-disable-next-line no-control-regex -- control characters are what JSON must escape
   const pattern = ascii ? /["\\]|[^\x20-\x7e]/g : /["\\\u0000-\u001f]/g;
   return `"${text.replace(pattern, (ch) => ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
@@ -152,11 +174,20 @@ export function dumps(value: PyValue, options: DumpOptions): string {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return floatText(value, options);
   if (typeof value === 'string') return quote(value, options.ascii);
-  if (Array.isArray(value)) return `[${value.map((v) => dumps(v, options)).join(options.item)}]`;
-  if (isDict(value))
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${quote(k, options.ascii)}${options.key}${dumps(v, options)}`)
-      .join(options.item)}}`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i > 0 ? options.item : '') + dumps(value[i]!, options);
+    return text + ']';
+  }
+  if (isDict(value)) {
+    let text = '{';
+    let first = true;
+    for (const key in value) {
+      text += (first ? '' : options.item) + quote(key, options.ascii) + options.key + dumps(value[key]!, options);
+      first = false;
+    }
+    return text + '}';
+  }
   if (value instanceof Dec && options.decimals) return value.toString();
   // simplejson's default=: a datetime as isoformat(sep="T"), anything else as str().
   if (options.decimals && value instanceof PyDate) return quote(value.isoformat(), options.ascii);

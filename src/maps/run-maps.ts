@@ -8,7 +8,8 @@ import type { JsonSchema, SelectedStream } from '../protocol/catalog.js';
 import { UsageError } from '../errors.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import { KEY_PROPERTIES } from '../streams.js';
-import { Mapper, mapsWanted, type MapSettings } from './mapper.js';
+import { Mapper, mapsWanted, shadowedMaps, type MapSettings } from './mapper.js';
+import { log } from '../output/log.js';
 import type { StreamMap } from './stream-map.js';
 
 export class RunMaps {
@@ -42,6 +43,7 @@ export function runMaps(settings: MapSettings, streams: readonly SelectedStream[
         'the Airbyte config (tap-crm refuses rather than ignores them, so that a map meant to hash personal data is never skipped silently).',
     );
   const maps = new RunMaps(mapSettings(settings));
+  for (const warning of shadowedMaps(settings)) log.warning(warning);
   for (const selected of streams) {
     if (selected.walkOnly) continue;
     const replicationKey = selected.method === 'INCREMENTAL' ? selected.def.replicationKey : undefined;

@@ -167,12 +167,12 @@ export class PageProcessor {
         const kind = `${drift.action} ${pathText(drift.path)} ${drift.seen}`;
         if (!drifts.has(kind)) drifts.set(kind, drift);
       }
-      const copy = slices && shaped.asIs ? ([slices.starts[position]!, slices.ends[position]!] as const) : undefined;
       if (state.outputs) {
+        const copy = slices && shaped.asIs ? ([slices.starts[position]!, slices.ends[position]!] as const) : undefined;
         const lines = mapRecord(out, state.outputs, shaped, copy, result);
         if (lines === undefined) return { ...emptyResult(job.page), failure: result.failure };
         (result.lines ??= []).push(lines);
-      } else if (copy) out.copy(copy[0], copy[1]);
+      } else if (slices && shaped.asIs) out.copy(slices.starts[position]!, slices.ends[position]!);
       else out.serialise(shaped.record, changesOf(shaped.drifts));
     }
     result.out = out.bytes();

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { Expression } from '../../src/maps/evaluate.js';
 import { flattenKey, flattenRecord, flattenSchema } from '../../src/maps/flatten.js';
-import { fnmatch, Mapper } from '../../src/maps/mapper.js';
+import { fnmatch, Mapper, shadowedMaps } from '../../src/maps/mapper.js';
 import { MapSyntaxError, parseExpression } from '../../src/maps/parser.js';
 import { dumps, parseJson, PY_DUMPS, RECORD_JSON, SIMPLEJSON } from '../../src/maps/pyjson.js';
 import { inferType, withNull } from '../../src/maps/stream-map.js';
@@ -92,7 +92,7 @@ describe('stream maps: expressions', () => {
       }
       return 'no error';
     };
-    expect(failure('len(email)')).to.match(/NameNotDefined: 'len' is not defined/);
+    expect(failure('len(email)')).to.match(/FunctionNotDefined: Function 'len' not defined/);
     expect(failure('nope')).to.match(/'nope' is not defined/);
     expect(failure("int('x')")).to.match(/ValueError: invalid literal for int\(\) with base 10: 'x'/);
     expect(failure("record['nope']")).to.match(/KeyError: 'nope'/);
@@ -180,6 +180,8 @@ describe('stream maps: schemas', () => {
     expect(mapper.mapsFor('orders', raw, ['id'])[0]!.kind).to.equal('remove');
     expect(new Mapper({ stream_maps: { __else__: null } }).mapsFor('x', raw, ['id'])[0]!.kind).to.equal('remove');
     expect(fnmatch('line_items', 'line_item?')).to.equal(true);
+    expect(shadowedMaps({ stream_maps: { customers: { a: 'id' }, '*': { b: 'id' } } })).to.have.length(1);
+    expect(shadowedMaps({ stream_maps: { '*': { b: 'id' }, customers: { a: 'id' } } })).to.deep.equal([]);
     expect(fnmatch('items', '[!l]*')).to.equal(true);
   });
 

@@ -15,7 +15,7 @@ export interface Settings {
   /**
    * How the token is sent: header (Authorization: <key>), bearer (Authorization: Bearer <key>) or query (?api_key=<key>).
    */
-  auth_method?: 'header' | 'bearer' | 'query';
+  auth_method?: "header" | "bearer" | "query";
   /**
    * A date (read as its midnight UTC) or an RFC 3339 date-time; incremental streams emit nothing updated before it (with a bookmark, the later of the two wins).
    */
@@ -51,7 +51,7 @@ export interface Settings {
   /**
    * Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).
    */
-  log_level?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+  log_level?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
   /**
    * Show the sync's progress on stderr: redrawn in place on a terminal, an INFO line every 5 seconds elsewhere (log_level WARNING hides it too). The run summary is printed either way at INFO.
    */
