@@ -9,7 +9,7 @@ import type { SelectedStream } from './catalog.js';
 import type { FailureType } from '../errors.js';
 import type { Level } from '../output/log.js';
 import type { TapState } from './state.js';
-import { KEY_PROPERTIES } from '../streams.js';
+import { keyPropertiesOf } from '../streams.js';
 
 export type ProtocolName = 'singer' | 'airbyte';
 
@@ -53,7 +53,7 @@ export const SINGER: Protocol = {
   name: 'singer',
   /** SCHEMA: the catalog's schema, the primary key and, for an incremental stream, its replication key. */
   schema({ def, schema, method }) {
-    const message: Record<string, unknown> = { type: 'SCHEMA', stream: def.name, schema, key_properties: KEY_PROPERTIES };
+    const message: Record<string, unknown> = { type: 'SCHEMA', stream: def.name, schema, key_properties: keyPropertiesOf(def) };
     if (method === 'INCREMENTAL' && def.replicationKey) message.bookmark_properties = [def.replicationKey];
     return line(message);
   },

@@ -61,6 +61,10 @@ export interface StreamOutput {
   announced: AnnouncedSchema;
   /** The largest page body it has had, bytes: pages of large records are fetched fewer ahead. */
   largestPage: number;
+  /** A child's parents whose children it has read (a parent listed twice is read once). */
+  parentsRead: IdSet;
+  /** The table version its records carry (activate_version, a full-table stream). */
+  version?: number;
 }
 
 /**
@@ -85,6 +89,8 @@ export interface StreamRun {
   newestMs?: number;
   /** A detail was refused, and said so: the stream's later refusals go by without a WARNING. */
   detailRefused?: boolean;
+  /** A selected child is read under every parent (ChildList.everyParent): every parent is listed. */
+  everyParent?: boolean;
 }
 
 export function streamOutput(
@@ -105,6 +111,10 @@ export function streamOutput(
     version,
     protocol,
     write: !selected.walkOnly,
+    keyProperties: def.keyProperties,
+    recordArrays: def.recordArrays,
+    madeKey: def.madeKey,
+    parentField: def.kind.type === 'child' ? def.kind.parentField : undefined,
   };
   const { kind } = def;
   const details =
@@ -120,6 +130,8 @@ export function streamOutput(
     ledger: progress.stream(def.name),
     announced,
     largestPage: 0,
+    parentsRead: new IdSet(),
+    version,
   };
 }
 
@@ -138,13 +150,19 @@ export function askedPageSize(settings: ResolvedSettings): number | undefined {
  * goes back to the HTTP client's retry loop: fetched again when its JSON does not parse, a failure when
  * it holds no record array. A page too heavy to answer in time makes the walk ask smaller pages.
  */
-export function readPages(output: StreamOutput, path: string, params: Params, sync: SyncContext, sinceMs?: number) {
+export function readPages(
+  output: StreamOutput,
+  path: string,
+  params: Params,
+  sync: SyncContext,
+  { sinceMs, parentId }: Pick<PageJob, 'sinceMs' | 'parentId'> = {},
+) {
   const { def } = output.selected;
   const { per_page: pageSize, ...query } = params;
   const expected = `a "${def.arrayKey}" array; check that base_url points at the API root (…/api/v1)`;
   const processPage = (page: number, body: Buffer) => {
     output.largestPage = Math.max(output.largestPage, body.byteLength);
-    return processBody(sync, { key: output.poolKey, page, body, sinceMs }, expected);
+    return processBody(sync, { key: output.poolKey, page, body, sinceMs, parentId }, expected);
   };
   const fetchPage: FetchPage<PageResult> = (page, perPage, heavy) => {
     // The target stopped reading: no more requests (the run is over).
@@ -159,6 +177,7 @@ export function readPages(output: StreamOutput, path: string, params: Params, sy
     prefetch: () => Math.min(sync.prefetch(), Math.max(1, Math.floor(PAGE_BYTES_AHEAD / Math.max(1, output.largestPage)))),
     pageSize: pageSize === undefined ? undefined : Number(pageSize),
     expectedPageSize: def.pageSize,
+    unpaged: def.unpaged,
     isHeavy: (error) => error instanceof ApiError && error.kind === 'heavy',
     onShrink: (shrink) => {
       reportShrink(output, shrink);

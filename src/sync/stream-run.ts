@@ -37,19 +37,25 @@ export async function syncStream(selected: SelectedStream, children: readonly Se
 
 function prepare(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): StreamRun {
   const { def } = selected;
+  const everyParent = children.some(({ def: { kind } }) => kind.type === 'child' && kind.everyParent === true);
   const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
-  const since = replicationKey ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
+  // A parent walked only for a child read under every parent emits nothing: it has no bookmark to apply.
+  const bookmarked = replicationKey && !(selected.walkOnly && everyParent);
+  const since = bookmarked ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
   const protocol = sync.writer.protocol.name;
   const activate = sync.settings.activate_version && RECORD_RULES[protocol].tableVersions;
-  const version = !replicationKey && activate && !selected.walkOnly ? sync.startedAt.getTime() : undefined;
+  const versionOf = (stream: SelectedStream) =>
+    activate && !stream.walkOnly && stream.method === 'FULL_TABLE' ? sync.startedAt.getTime() : undefined;
+  const version = versionOf(selected);
   return {
     sync,
     stream: streamOutput(selected, sync, protocol, version),
-    children: children.map((child) => streamOutput(child, sync, protocol)),
+    children: children.map((child) => streamOutput(child, sync, protocol, versionOf(child))),
     replicationKey,
     since,
     sinceMs: since === undefined ? undefined : Date.parse(since),
     version,
+    everyParent,
   };
 }
 
@@ -67,8 +73,8 @@ async function open(run: StreamRun): Promise<void> {
     run.sync.progress.started(output.ledger.stream, output.announced.drifted);
   }
   // At the start only on the stream's first sync: there is no table yet to empty.
-  if (run.version !== undefined && !(selected.def.name in state.value.bookmarks))
-    await writer.activateVersion(selected.def.name, run.version);
+  for (const { ledger, version } of emittedOutputs(run))
+    if (version !== undefined && !(ledger.stream in state.value.bookmarks)) await writer.activateVersion(ledger.stream, version);
   if (run.since !== undefined) {
     const where = selected.def.serverFilter ? '' : ' (filtered here: the API cannot)';
     log.info(`stream ${selected.def.name}: records updated since ${run.since}${where}`);
@@ -86,9 +92,10 @@ async function finish(run: StreamRun): Promise<void> {
     const next = laterOf(run.since, reached);
     if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
   }
-  if (run.version !== undefined) {
-    await writer.activateVersion(name, run.version);
-    state.value.bookmarks[name] = { ...state.value.bookmarks[name], version: run.version };
+  for (const { ledger, version } of emittedOutputs(run)) {
+    if (version === undefined) continue;
+    await writer.activateVersion(ledger.stream, version);
+    state.value.bookmarks[ledger.stream] = { ...state.value.bookmarks[ledger.stream], version };
   }
   await writer.state(state.value, name);
   for (const output of emittedOutputs(run)) {
