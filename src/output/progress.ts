@@ -9,7 +9,8 @@
 import { systemClock, type Clock } from '../clock.js';
 import { RecentEvents } from '../recent.js';
 
-export type StreamPhase = 'waiting' | 'running' | 'synced' | 'skipped' | 'failed';
+/** `walked`: a parent read only for its children's sake (not selected): its records counted nowhere. */
+export type StreamPhase = 'waiting' | 'running' | 'synced' | 'walked' | 'skipped' | 'failed';
 
 export interface StreamProgress {
   stream: string;

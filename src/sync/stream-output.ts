@@ -61,6 +61,8 @@ export interface StreamOutput {
   announced: AnnouncedSchema;
   /** The largest page body it has had, bytes: pages of large records are fetched fewer ahead. */
   largestPage: number;
+  /** Records of a parent walked only for its children (not selected): not written, so not in its ledger. */
+  walked: number;
   /** A child's parents whose children it has read (a parent listed twice is read once). */
   parentsRead: IdSet;
   /** The table version its records carry (activate_version, a full-table stream). */
@@ -131,6 +133,7 @@ export function streamOutput(
     announced,
     largestPage: 0,
     parentsRead: new IdSet(),
+    walked: 0,
     version,
   };
 }
@@ -214,7 +217,7 @@ function reportShrink(output: StreamOutput, { from, to, error }: Shrink): void {
 
 /** Records the stream may still write under the run's record limit (undefined: no limit). */
 function roomLeft(mode: RunMode, output: StreamOutput): number | undefined {
-  return mode.recordLimit === undefined ? undefined : mode.recordLimit - output.ledger.records;
+  return mode.recordLimit === undefined ? undefined : mode.recordLimit - recordsOf(output);
 }
 
 /** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
@@ -222,7 +225,7 @@ export async function emitPage(sync: SyncContext, output: StreamOutput, page: Nu
   const { out, emitted } = takePage(sync, output, page);
   await announceDrift(sync, output, page.drifts);
   await sync.writer.lines(out);
-  output.ledger.records += emitted.length;
+  count(output, emitted.length);
   return emitted;
 }
 
@@ -244,4 +247,15 @@ export function takePage(sync: SyncContext, output: StreamOutput, page: Numbered
         `(a record without an id cannot be merged in a table): ${REPORT} with the stream name if it persists`,
     );
   return taken;
+}
+
+/** Records a stream has taken: written (its ledger's), or walked for its children. */
+export function recordsOf(output: StreamOutput): number {
+  return output.selected.walkOnly ? output.walked : output.ledger.records;
+}
+
+/** Counts records taken: in the ledger when written, apart when only walked. */
+export function count(output: StreamOutput, records: number): void {
+  if (output.selected.walkOnly) output.walked += records;
+  else output.ledger.records += records;
 }

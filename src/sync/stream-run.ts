@@ -67,6 +67,7 @@ function emittedOutputs(run: StreamRun): StreamOutput[] {
 async function open(run: StreamRun): Promise<void> {
   const { writer, state } = run.sync;
   const { selected } = run.stream;
+  if (selected.walkOnly) run.sync.progress.started(selected.def.name);
   for (const output of emittedOutputs(run)) {
     await writer.schema(output.selected);
     await writer.streamStatus(output.ledger.stream, 'STARTED', run.sync.clock.now());
@@ -98,6 +99,7 @@ async function finish(run: StreamRun): Promise<void> {
     state.value.bookmarks[ledger.stream] = { ...state.value.bookmarks[ledger.stream], version };
   }
   await writer.state(state.value, name);
+  if (run.stream.selected.walkOnly) run.sync.progress.ended(name, 'walked');
   for (const output of emittedOutputs(run)) {
     await writer.streamStatus(output.ledger.stream, 'COMPLETE', run.sync.clock.now());
     run.sync.progress.ended(output.ledger.stream, 'synced', { bookmark: bookmarkOf(state.value, output.ledger.stream) });

@@ -111,9 +111,15 @@ describe('child streams: what lives under a record (end to end)', function () {
       const perParent = (id: number) => (def.unpaged ? 1 : 1 + Math.ceil(expectedUnder(stream, id).length / def.pageSize!));
       const requests = parents[stream].reduce((sum, id) => sum + perParent(id), 0);
       expect(stats[stream]?.requests, `${stream} requests`).to.equal(requests);
-      // The parents are walked, not written.
+      // The parents are walked, not written: the summary says so, and counts none of their records.
       expect(run.messages.some((m) => m.stream === PARENT[stream])).to.equal(false);
+      const summary = run.stderrLines.find((l) => l.startsWith(`INFO ${PARENT[stream]} `));
+      expect(summary, `${PARENT[stream]} in the summary`).to.match(new RegExp(`^INFO ${PARENT[stream]}\\s+walked\\s+0\\s`));
     }
+    const total = run.stderrLines.find((l) => /^INFO total\s/.test(l))!;
+    expect(Number(/^INFO total\s+(\d+)/.exec(total)![1]), 'total records: those written').to.equal(
+      run.messages.filter((m) => m.type === 'RECORD').length,
+    );
     expect(
       parents.product_serials.some((id) => productSerials(SEED, id).length > 100),
       'a product with serials on two pages',

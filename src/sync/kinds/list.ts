@@ -6,7 +6,7 @@
 import type { Params } from '../../api/http.js';
 import { log, metric } from '../../output/log.js';
 import { limitReached } from '../../command/run-mode.js';
-import { noteNewest, askedPageSize, readPages, emitPage, type StreamRun } from '../stream-output.js';
+import { recordsOf, noteNewest, askedPageSize, readPages, emitPage, type StreamRun } from '../stream-output.js';
 import { emitDetails } from './named-list.js';
 import { syncChildren } from './child.js';
 
@@ -41,7 +41,7 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
     const emitted = stream.details ? await emitDetails(run, page, stream.details) : await emitPage(sync, stream, page);
     await syncChildren(run, page, emitted);
     // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
-    if (limitReached(sync.mode, stream.ledger.records)) return undefined;
+    if (limitReached(sync.mode, recordsOf(stream))) return undefined;
   }
   return announced;
 }
