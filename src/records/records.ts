@@ -93,6 +93,11 @@ export function recordShaper(
  * JSON text; undefined when one is missing or not a number or a string.
  */
 export function keyOf(record: Record<string, unknown>, keyProperties: readonly string[] = ['id']): RecordKey | undefined {
+  if (keyProperties.length === 1) {
+    // Every record of most streams: no array made.
+    const value = record[keyProperties[0]!];
+    return typeof value === 'number' || typeof value === 'string' ? value : undefined;
+  }
   const values: RecordKey[] = [];
   for (const name of keyProperties) {
     const value = record[name];
