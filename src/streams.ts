@@ -3,19 +3,25 @@
  * adding a row here and a schema file in schemas/. The facts behind each row are in docs/api.md.
  */
 
-/** Every stream's primary key: every record of the API has an integer `id` (docs/api.md). */
+/** A stream's primary key where its row names none: every record of the API's lists has an integer `id` (docs/api.md). */
 export const KEY_PROPERTIES: readonly string[] = ['id'];
+
+/** The primary key of a stream's records: `id`, or the row's own (asset_patches, whose members have no id). */
+export function keyPropertiesOf(def: StreamDef): readonly string[] {
+  return def.keyProperties ?? KEY_PROPERTIES;
+}
 
 export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL';
 
 /**
- * How a stream is replicated, the one place it is decided: a child follows its parent (INCREMENTAL); else
+ * How a stream is replicated, the one place it is decided: a child follows its parent (INCREMENTAL), or is
+ * read whole under every parent (FULL_TABLE, `everyParent`); else
  * the method asked, where the stream can do it; else INCREMENTAL where its records carry a replication key,
  * FULL_TABLE where they carry none. Undefined: INCREMENTAL was asked of a stream without a replication key
  * (the caller decides: the Singer catalog refuses it, an Airbyte read falls back to a full refresh).
  */
 export function replicationOf(def: StreamDef, asked?: ReplicationMethod): ReplicationMethod | undefined {
-  if (def.kind.type === 'child') return 'INCREMENTAL';
+  if (def.kind.type === 'child') return def.kind.everyParent ? 'FULL_TABLE' : 'INCREMENTAL';
   const method = asked ?? (def.replicationKey ? 'INCREMENTAL' : 'FULL_TABLE');
   return method === 'INCREMENTAL' && !def.replicationKey ? undefined : method;
 }
@@ -26,10 +32,35 @@ export function replicationOf(def: StreamDef, asked?: ReplicationMethod): Replic
  * - `named-list`: pages of [id, name] pairs (`pairs`) that only name the records, each read from its own
  *   endpoint (`detail.path`, `{id}` in it) under `detail.recordKey`; a record whose detail is refused is
  *   emitted as the list gave it (users);
- * - `child`: a list under each record of the `parent` stream that the run emits, `{id}` in its path being
- *   the parent's id (ticket_comments).
+ * - `child`: a list under each record of the `parent` stream, `{id}` in its path being the parent's id: under
+ *   each parent record the run emits (ticket_comments, whose parent's updated_at moves with its comments),
+ *   or under every parent record, each sync (`everyParent`: nothing says the parent changes with the child).
  */
-export type StreamKind = { readonly type: 'list' } | NamedList | { readonly type: 'child'; readonly parent: string };
+export type StreamKind = { readonly type: 'list' } | NamedList | ChildList;
+
+export interface ChildList {
+  readonly type: 'child';
+  readonly parent: string;
+  /** Read under every parent record, each sync, whole (FULL_TABLE): the parent is walked without a bookmark for it. */
+  readonly everyParent?: true;
+  /** The field that holds the parent's id, set on each record where the API leaves it out. */
+  readonly parentField?: string;
+}
+
+/**
+ * A body that holds several record arrays (asset_patches: installed_patches and available_patches): each
+ * array's records, in this order, with `field` set to the array's value here.
+ */
+export interface RecordArrays {
+  readonly field: string;
+  readonly arrays: Readonly<Record<string, string>>;
+}
+
+/** A key field made from others, for records without an id: their values joined by `|`, a null as ''. */
+export interface MadeKey {
+  readonly field: string;
+  readonly from: readonly string[];
+}
 
 export interface NamedList {
   readonly type: 'named-list';
@@ -74,6 +105,14 @@ export interface StreamDef {
   readonly kind: StreamKind;
   /** Whether a catalog selects the stream when it says nothing about it. */
   readonly selectedByDefault: boolean;
+  /** The primary key, where it is not `id` (keyPropertiesOf). */
+  readonly keyProperties?: readonly string[];
+  /** Several record arrays in one body, instead of `arrayKey`'s one. */
+  readonly recordArrays?: RecordArrays;
+  /** A key field made from others (in keyProperties). */
+  readonly madeKey?: MadeKey;
+  /** The endpoint documents no paging: its one answer is the whole list (one request, no page 2). */
+  readonly unpaged?: true;
 }
 
 /** Shared defaults, as in the seed's resource_defaults: every row starts from these. */
@@ -142,6 +181,52 @@ const rows: readonly (Partial<StreamDef> & Pick<StreamDef, 'name' | 'path' | 'ar
     replicationKey: undefined, // follows its parent: read for the tickets the run emits
     params: { per_page: '100' }, // documented here (default 10): fewer requests per ticket
     selectedByDefault: false,
+  },
+  // Under a record, read under every parent each sync: nothing says a parent's updated_at moves with these
+  // (docs/api.md#child-resources).
+  {
+    name: 'ticket_worksheet_results',
+    path: '/tickets/{id}/worksheet_results',
+    arrayKey: 'worksheet_results',
+    pageSize: 25,
+    kind: { type: 'child', parent: 'tickets', everyParent: true, parentField: 'ticket_id' },
+    keyProperties: ['ticket_id', 'id'],
+    replicationKey: undefined,
+    selectedByDefault: false,
+    permission: 'Tickets - View Details',
+  },
+  {
+    name: 'asset_patches',
+    path: '/customer_assets/{id}/patches',
+    arrayKey: 'installed_patches',
+    recordArrays: { field: 'patch_list', arrays: { installed_patches: 'installed', available_patches: 'available' } },
+    madeKey: { field: 'patch_key', from: ['kb', 'title'] },
+    kind: { type: 'child', parent: 'customer_assets', everyParent: true, parentField: 'asset_id' },
+    keyProperties: ['asset_id', 'patch_list', 'patch_key'],
+    unpaged: true,
+    replicationKey: undefined,
+    selectedByDefault: false,
+    permission: 'Assets - List/Search',
+  },
+  {
+    name: 'customer_phones',
+    path: '/customers/{id}/phones',
+    arrayKey: 'phones',
+    kind: { type: 'child', parent: 'customers', everyParent: true, parentField: 'customer_id' },
+    unpaged: true,
+    replicationKey: undefined,
+    selectedByDefault: false,
+    permission: 'Customers - View Detail',
+  },
+  {
+    name: 'product_serials',
+    path: '/products/{id}/product_serials',
+    arrayKey: 'product_serials',
+    pageSize: 100,
+    kind: { type: 'child', parent: 'products', everyParent: true, parentField: 'product_id' },
+    replicationKey: undefined,
+    selectedByDefault: false,
+    permission: 'Products - List/Search',
   },
   {
     name: 'users',

@@ -7,7 +7,7 @@
 import type { JsonSchema, SelectedStream } from '../protocol/catalog.js';
 import { UsageError } from '../errors.js';
 import type { ProtocolName } from '../protocol/messages.js';
-import { KEY_PROPERTIES } from '../streams.js';
+import { keyPropertiesOf, type StreamDef } from '../streams.js';
 import { Mapper, mapsWanted, shadowedMaps, type MapSettings } from './mapper.js';
 import { log } from '../output/log.js';
 import type { StreamMap } from './stream-map.js';
@@ -19,8 +19,8 @@ export class RunMaps {
   }
 
   /** The maps of a source stream whose records are written (a dropped stream's `remove` map left out). */
-  outputs(stream: string, schema: JsonSchema): StreamMap[] {
-    return this.mapper.mapsFor(stream, schema, [...KEY_PROPERTIES]).filter((map) => map.kind !== 'remove');
+  outputs(def: StreamDef, schema: JsonSchema): StreamMap[] {
+    return this.mapper.mapsFor(def.name, schema, [...keyPropertiesOf(def)]).filter((map) => map.kind !== 'remove');
   }
 }
 
@@ -47,7 +47,7 @@ export function runMaps(settings: MapSettings, streams: readonly SelectedStream[
   for (const selected of streams) {
     if (selected.walkOnly) continue;
     const replicationKey = selected.method === 'INCREMENTAL' ? selected.def.replicationKey : undefined;
-    for (const map of maps.outputs(selected.def.name, selected.schema)) {
+    for (const map of maps.outputs(selected.def, selected.schema)) {
       if (replicationKey === undefined || replicationKey in (map.schema.properties ?? {})) continue;
       throw new UsageError(
         `setting "stream_maps": stream map "${map.alias}" (from stream ${selected.def.name}) removes the replication key ` +

@@ -9,7 +9,8 @@
 import { systemClock, type Clock } from '../clock.js';
 import { RecentEvents } from '../recent.js';
 
-export type StreamPhase = 'waiting' | 'running' | 'synced' | 'skipped' | 'failed';
+/** `walked`: a parent read only for its children's sake (not selected): its records counted nowhere. */
+export type StreamPhase = 'waiting' | 'running' | 'synced' | 'walked' | 'skipped' | 'failed';
 
 export interface StreamProgress {
   stream: string;
@@ -34,6 +35,8 @@ export interface StreamProgress {
   reason?: string;
   /** Its properties whose values did not fit the schema, and what was done ("tags: widened to array or string"). */
   drifted: readonly string[];
+  /** A child stream: its parent, and the parent records whose children it has read so far (a request each, at least). */
+  underParent?: { parent: string; read: number };
 }
 
 /** Seconds a stream has run (until now when it has not ended; 0 when it never started). */
@@ -121,6 +124,11 @@ export class RunProgress {
     if (totals.totalEntries !== undefined) progress.totalEntries = totals.totalEntries;
   }
 
+  /** A child stream has read the children of `read` records of `parent` so far. */
+  parentsRead(stream: string, parent: string, read: number): void {
+    this.stream(stream).underParent = { parent, read };
+  }
+
   ended(stream: string, phase: Exclude<StreamPhase, 'waiting' | 'running'>, detail: { bookmark?: string; reason?: string } = {}): void {
     const progress = this.stream(stream);
     progress.phase = phase;
@@ -144,10 +152,23 @@ export class RunProgress {
       totals.requests += s.requests;
       totals.retries += s.retries;
       totals.throttled += s.throttled;
-      if (s.phase === 'waiting' || (s.phase === 'running' && s.totalPages === undefined)) totals.unknown++;
-      else if (s.phase === 'running') totals.pagesLeft += Math.max(0, s.totalPages! - s.pages);
+      const left = s.phase === 'running' ? this.pagesLeft(s) : undefined;
+      if (s.phase === 'waiting' || (s.phase === 'running' && left === undefined)) totals.unknown++;
+      else if (left !== undefined) totals.pagesLeft += left;
     }
     return totals;
+  }
+
+  /**
+   * Requests a running stream still needs, where known: its pages left; for a child, one for each record
+   * its parent announced (total_entries) whose children it has not read yet.
+   */
+  private pagesLeft(s: StreamProgress): number | undefined {
+    if (s.underParent) {
+      const announced = this.byStream.get(s.underParent.parent)?.totalEntries;
+      return announced === undefined ? undefined : Math.max(0, announced - s.underParent.read);
+    }
+    return s.totalPages === undefined ? undefined : Math.max(0, s.totalPages - s.pages);
   }
 
   /**

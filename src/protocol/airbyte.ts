@@ -7,7 +7,7 @@ import { discover, loadSchema, type CatalogEntry, type UserCatalog } from './cat
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../records/json.js';
 import { airbyteCatalog, airbyteSpec } from './messages.js';
-import { replicationOf, streamByName } from '../streams.js';
+import { replicationOf, keyPropertiesOf, streamByName } from '../streams.js';
 import { parseState, type TapState } from './state.js';
 
 /** SPEC: the settings schema as connectionSpecification, the secret marked `airbyte_secret`. */
@@ -37,7 +37,7 @@ export function catalogMessage(): string {
       supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
       source_defined_cursor: incremental,
       ...(incremental ? { default_cursor_field: [def.replicationKey] } : {}),
-      source_defined_primary_key: [['id']],
+      source_defined_primary_key: keyPropertiesOf(def).map((name) => [name]),
     };
   });
   return airbyteCatalog(streams);

@@ -8,7 +8,7 @@ import { DRIFTED, DRIFTED_SCHEMA } from '../records/conform.js';
 import { UsageError } from '../errors.js';
 import { isPlainObject as isObject } from '../records/json.js';
 import { SCHEMAS_DIR } from '../paths.js';
-import { KEY_PROPERTIES, parentOf, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from '../streams.js';
+import { keyPropertiesOf, parentOf, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from '../streams.js';
 
 export type { ReplicationMethod } from '../streams.js';
 
@@ -84,7 +84,7 @@ function discoverStream(def: StreamDef): CatalogStream {
   const streamMeta: Record<string, unknown> = {
     inclusion: 'available',
     'selected-by-default': def.selectedByDefault,
-    'table-key-properties': KEY_PROPERTIES,
+    'table-key-properties': keyPropertiesOf(def),
   };
   if (def.replicationKey) {
     streamMeta['valid-replication-keys'] = [def.replicationKey];
@@ -104,7 +104,7 @@ function discoverStream(def: StreamDef): CatalogStream {
     tap_stream_id: def.name,
     stream: def.name,
     schema,
-    key_properties: [...KEY_PROPERTIES],
+    key_properties: [...keyPropertiesOf(def)],
     replication_method: method,
     metadata: [{ breadcrumb: [], metadata: streamMeta }, ...fieldMeta],
   };
@@ -223,7 +223,7 @@ function isSelected(meta: Record<string, unknown>, entrySelected: unknown): bool
 
 /** Fields always emitted: the key, the replication key, and DRIFTED (a value moved there must not be lost). */
 function automaticFields(def: StreamDef): string[] {
-  return [...KEY_PROPERTIES, ...(def.replicationKey ? [def.replicationKey] : []), DRIFTED];
+  return [...keyPropertiesOf(def), ...(def.replicationKey ? [def.replicationKey] : []), DRIFTED];
 }
 
 function pick<T>(object: Record<string, T>, keys: string[]): Record<string, T> {

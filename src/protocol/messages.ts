@@ -9,7 +9,7 @@ import type { JsonSchema, SelectedStream } from './catalog.js';
 import type { FailureType } from '../errors.js';
 import type { Level } from '../output/log.js';
 import type { TapState } from './state.js';
-import { KEY_PROPERTIES } from '../streams.js';
+import { keyPropertiesOf } from '../streams.js';
 
 export type ProtocolName = 'singer' | 'airbyte';
 
@@ -61,7 +61,7 @@ export const SINGER: Protocol = {
   /** SCHEMA: the catalog's schema, the primary key and, for an incremental stream, its replication key. */
   schema({ def, schema, method }, view) {
     const message: Record<string, unknown> = { type: 'SCHEMA', stream: view?.stream ?? def.name, schema: view?.schema ?? schema };
-    const keys = view ? view.keyProperties : KEY_PROPERTIES;
+    const keys = view ? view.keyProperties : keyPropertiesOf(def);
     if (keys !== null) message.key_properties = keys;
     if (method === 'INCREMENTAL' && def.replicationKey) message.bookmark_properties = [def.replicationKey];
     return line(message);

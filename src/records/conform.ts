@@ -74,11 +74,10 @@ export interface Conformer {
   conform(record: Record<string, unknown>, id: number | string): Drift[] | undefined;
 }
 
-/** The key property (the stream table's primary key): never widened nor moved. */
-const KEY = KEY_PROPERTIES[0];
-
 /** How a stream's records are made to conform. */
 export interface ConformOptions {
+  /** The key properties (the stream table's primary key): never widened nor moved. Default: id. */
+  keyProperties?: readonly string[];
   /** False (Airbyte, whose catalog cannot change during a read): every value that cannot be coerced is moved. */
   widenInPlace?: boolean;
 }
@@ -89,7 +88,8 @@ export interface ConformOptions {
  * What the walk keeps is checked again, and the check also reads what the walk does not (a catalog's own
  * keywords: enum, pattern...): a property that still fails is moved.
  */
-export function conformer(schema: JsonSchema, { widenInPlace = true }: ConformOptions = {}): Conformer {
+export function conformer(schema: JsonSchema, { widenInPlace = true, keyProperties = KEY_PROPERTIES }: ConformOptions = {}): Conformer {
+  const keys = new Set(keyProperties);
   const check = recordCheck(schema);
   const properties = Object.entries(schema.properties ?? {}).filter(([name]) => name !== DRIFTED);
   const declaresDrifted = schema.properties?.[DRIFTED] !== undefined;
@@ -119,7 +119,7 @@ export function conformer(schema: JsonSchema, { widenInPlace = true }: ConformOp
           record[name] = value;
           drifts.push(...found);
         } else {
-          if (name === KEY) return undefined;
+          if (keys.has(name)) return undefined;
           drifts.push(move(record, name, property, served, id));
         }
       }
@@ -135,7 +135,7 @@ export function conformer(schema: JsonSchema, { widenInPlace = true }: ConformOp
           drifts.push(...found);
           continue;
         }
-        if (name === KEY) return undefined;
+        if (keys.has(name)) return undefined;
         drifts.push(move(record, name, property, served, id));
       }
       return drifts;

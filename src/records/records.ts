@@ -7,7 +7,8 @@ import type { JsonSchema } from '../protocol/catalog.js';
 import { conformer, type ConformOptions, type Drift } from './conform.js';
 import { isPlainObject } from './json.js';
 
-export type ApiRecord = Record<string, unknown> & { id: number | string };
+/** A record's key: its id, or (a key of several properties) their values as JSON text. */
+export type RecordKey = number | string;
 
 /** The record of an element: the element, or the object under `wrapperKey` when it has no id of its own. */
 export function unwrap(element: unknown, wrapperKey: string | undefined): Record<string, unknown> | undefined {
@@ -18,7 +19,8 @@ export function unwrap(element: unknown, wrapperKey: string | undefined): Record
 }
 
 export interface Shaped {
-  record: ApiRecord;
+  record: Record<string, unknown>;
+  key: RecordKey;
   /** The record is the element itself, unchanged: the element's JSON text is the record's. */
   asIs: boolean;
   /** What did not conform to the schema, coerced or to be admitted by a widened schema (conform.ts). */
@@ -26,7 +28,7 @@ export interface Shaped {
 }
 
 export interface RecordShaper {
-  /** The record of an element, or undefined when the element is not a record with an id. */
+  /** The record of an element, or undefined when the element is not a record with its key (an id). */
   shape(element: unknown): Shaped | undefined;
 }
 
@@ -61,8 +63,8 @@ export function recordShaper(
     shape(element) {
       const unwrapped = unwrap(element, wrapperKey);
       if (!unwrapped) return undefined;
-      const id = unwrapped.id;
-      if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+      const id = keyOf(unwrapped, conformOptions.keyProperties);
+      if (id === undefined) return undefined;
       let record = unwrapped;
       let asIs = record === element;
       if (keep) {
@@ -81,7 +83,26 @@ export function recordShaper(
         record[name] = new Date(ms).toISOString();
         asIs = false;
       }
-      return { record: record as ApiRecord, asIs, drifts };
+      return { record, key: id, asIs, drifts };
     },
   };
+}
+
+/**
+ * A record's key: its id (a number or a string), or, for a key of several properties, their values as
+ * JSON text; undefined when one is missing or not a number or a string.
+ */
+export function keyOf(record: Record<string, unknown>, keyProperties: readonly string[] = ['id']): RecordKey | undefined {
+  if (keyProperties.length === 1) {
+    // Every record of most streams: no array made.
+    const value = record[keyProperties[0]!];
+    return typeof value === 'number' || typeof value === 'string' ? value : undefined;
+  }
+  const values: RecordKey[] = [];
+  for (const name of keyProperties) {
+    const value = record[name];
+    if (typeof value !== 'number' && typeof value !== 'string') return undefined;
+    values.push(value);
+  }
+  return values.length === 1 ? values[0] : JSON.stringify(values);
 }

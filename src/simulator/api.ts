@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { NOT_AUTHORIZED, NO_PERMISSION, classify, presentedKeys } from './auth.js';
 import type { PageCache } from './cache.js';
 import { endpoint, endpointAt } from './endpoints.js';
+import { assetPatches, CHILD_ENDPOINTS, customerPhones, productSerials, worksheetResults, type ChildStream } from './children.js';
 import { renderComments, renderListPage, renderMe } from './render.js';
 import type { Store } from './store.js';
 import type { StreamName } from './types.js';
@@ -25,6 +26,7 @@ export interface ApiReply {
 export type Route =
   | { kind: 'list'; endpoint: StreamName; stream: StreamName }
   | { kind: 'comments'; endpoint: 'ticket_comments'; ticketId: number }
+  | { kind: 'child'; endpoint: ChildStream; parentId: number }
   | { kind: 'detail'; endpoint: StreamName; stream: StreamName; id: number }
   | { kind: 'me'; endpoint: 'me' }
   | { kind: 'notfound'; endpoint: 'other' };
@@ -37,6 +39,11 @@ export function route(method: string, pathname: string): Route {
   if (p === '/me') return { kind: 'me', endpoint: 'me' };
   const m = /^\/tickets\/(\d+)\/comments$/.exec(p);
   if (m) return { kind: 'comments', endpoint: 'ticket_comments', ticketId: Number(m[1]) };
+  for (const [name, child] of Object.entries(CHILD_ENDPOINTS)) {
+    const [before, after] = child.path.split('{id}');
+    if (p.startsWith(before!) && p.endsWith(after!) && /^\d+$/.test(p.slice(before!.length, p.length - after!.length)))
+      return { kind: 'child', endpoint: name as ChildStream, parentId: Number(p.slice(before!.length, p.length - after!.length)) };
+  }
   const detail = /^(\/\w+)\/(\d+)$/.exec(p);
   const parent = detail ? endpointAt(detail[1]!) : undefined;
   if (detail && parent && endpoint(parent).detailKey) return { kind: 'detail', endpoint: parent, stream: parent, id: Number(detail[2]) };
@@ -80,6 +87,7 @@ export interface ApiConfig {
   perPage: Partial<Record<StreamName, 'ignore' | number>>;
   heavyAbove: number;
   missingEndpoints: readonly StreamName[];
+  childrenGoneEvery: number;
   appointmentsWrapped: boolean;
 }
 
@@ -99,6 +107,7 @@ export class Api {
     if (!who) return json(401, NOT_AUTHORIZED);
     if (r.kind === 'me') return { status: 200, contentType: JSON_TYPE, body: renderMe(who.key, who.kind === 'full') };
     if (r.kind === 'comments') return this.comments(r.ticketId, query);
+    if (r.kind === 'child') return this.child(r.endpoint, r.parentId, query);
     if (who.kind === 'limited' && endpoint(r.stream).permission === 'Global Admin') return json(401, NO_PERMISSION);
     if (r.kind === 'detail') return who.kind === 'limited' ? json(401, NO_PERMISSION) : this.detail(r.stream, r.id);
     return this.list(r.stream, query);
@@ -110,6 +119,23 @@ export class Api {
     const asked = toInt(query.get('per_page'));
     const perPage = asked < 1 ? COMMENTS_PER_PAGE : Math.min(MAX_PER_PAGE, asked);
     return { status: 200, contentType: JSON_TYPE, body: renderComments(this.store, ticketId, page, perPage) };
+  }
+
+  /** A list under a record (children.ts); a parent that does not exist (deleted) answers 404. */
+  private child(stream: ChildStream, parentId: number, query: URLSearchParams): ApiReply {
+    const { parent, pageSize } = CHILD_ENDPOINTS[stream];
+    const gone = this.config.childrenGoneEvery > 0 && parentId % this.config.childrenGoneEvery === 0;
+    if (gone || !this.store.has(parent as StreamName, parentId))
+      return json(404, stream === 'asset_patches' ? { error: 'Asset not found' } : { message: 'Not found' });
+    const { seed } = this.store;
+    if (stream === 'asset_patches') return json(200, assetPatches(seed, parentId));
+    if (stream === 'customer_phones') return json(200, { phones: customerPhones(seed, parentId) });
+    let all = stream === 'product_serials' ? productSerials(seed, parentId) : worksheetResults(seed, parentId);
+    const status = query.get('status');
+    if (stream === 'product_serials' && status) all = all.filter((s) => (s.status as string).toLowerCase().replace(' ', '_') === status);
+    const page = Math.max(1, toInt(query.get('page')));
+    const slice = all.slice((page - 1) * pageSize!, page * pageSize!);
+    return json(200, { [CHILD_ENDPOINTS[stream].arrayKeys[0]!]: slice });
   }
 
   /** The records a page holds: what is asked (up to 100), unless the endpoint ignores or caps per_page. */

@@ -36,6 +36,7 @@ export interface Resolved {
   perPage: Partial<Record<StreamName, 'ignore' | number>>;
   heavyAbove: number;
   missingEndpoints: StreamName[];
+  childrenGoneEvery: number;
   appointmentsWrapped: boolean;
   cacheBytes: number;
   drift: number;
@@ -132,6 +133,8 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     apiKey.length > 0 && limitedApiKey.length > 0 && apiKey !== limitedApiKey,
     'apiKey and limitedApiKey must be distinct non-empty strings',
   );
+  const childrenGoneEvery = o.childrenGoneEvery ?? 0;
+  check(nonNegInt(childrenGoneEvery), `childrenGoneEvery must be an integer >= 0, got ${childrenGoneEvery}`);
   const drift = o.drift ?? 0;
   check(typeof drift === 'number' && drift >= 0 && drift <= 1, `drift must be within 0..1, got ${drift}`);
   for (const [name, n] of Object.entries(o.recordBytes ?? {})) {
@@ -152,6 +155,7 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     perPage: { ...o.perPage },
     heavyAbove,
     missingEndpoints: [...(o.missingEndpoints ?? [])],
+    childrenGoneEvery,
     appointmentsWrapped: o.appointmentsWrapped ?? true,
     cacheBytes,
     drift,

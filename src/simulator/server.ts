@@ -40,6 +40,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     perPage: o.perPage,
     heavyAbove: o.heavyAbove,
     missingEndpoints: o.missingEndpoints,
+    childrenGoneEvery: o.childrenGoneEvery,
     appointmentsWrapped: o.appointmentsWrapped,
   });
   const stats = new Stats();

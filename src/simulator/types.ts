@@ -1,4 +1,5 @@
 /** Public types of the simulator: its options, its handle, mutations and statistics. */
+import type { ChildStream } from './children.js';
 import type { StreamName } from './endpoints.js';
 
 import type { AppliedDrift } from './drift.js';
@@ -54,6 +55,11 @@ export interface SimulatorOptions {
   heavyAbove?: number;
   /** List endpoints this account lacks (a module switched off): 404 {"message": "Not found"}. */
   missingEndpoints?: StreamName[];
+  /**
+   * A parent whose id is a multiple of this answers its child lists (children.ts) with 404, as a parent
+   * deleted after the list named it; 0 (the default): none.
+   */
+  childrenGoneEvery?: number;
   /** 5xx bodies echo the request line, query and headers (as some gateways do); default false. */
   echoRequest?: boolean;
   /** Wrap each appointment as {"appointment": {...}}; default true. */
@@ -101,7 +107,7 @@ export type Truth = Record<StreamName, TruthRow[]>;
 export type DriftTruth = Partial<Record<StreamName, (AppliedDrift & { id: number })[]>>;
 
 /** Statistics key: a stream name, 'me', 'ticket_comments' or 'other' (unknown paths). */
-export type EndpointName = StreamName | 'me' | 'ticket_comments' | 'other';
+export type EndpointName = StreamName | 'me' | 'ticket_comments' | ChildStream | 'other';
 
 export interface EndpointStats {
   requests: number;

@@ -24,7 +24,9 @@ export interface MappedOutput {
 
 /** The output streams of a stream's records, or undefined when its maps write every record as it is, under its own name. */
 export function mappedOutputs(spec: StreamSpec, settings: MapSettings): MappedOutput[] | undefined {
-  const maps = new Mapper(settings).mapsFor(spec.stream, spec.schema, [...KEY_PROPERTIES]).filter((map) => map.kind !== 'remove');
+  const maps = new Mapper(settings)
+    .mapsFor(spec.stream, spec.schema, [...(spec.keyProperties ?? KEY_PROPERTIES)])
+    .filter((map) => map.kind !== 'remove');
   if (maps.length === 1 && maps[0]!.identity && maps[0]!.alias === spec.stream) return undefined;
   return maps.map((map) => {
     const { prefix } = recordFraming(spec.protocol, map.alias, spec.version);

@@ -16,6 +16,7 @@ import { pathText, type Drift } from '../records/conform.js';
 import { recordShaper, unwrap, type RecordShaper, type Shaped } from '../records/records.js';
 import type { MapSettings } from '../maps/mapper.js';
 import { mapRecord, mappedOutputs, type MappedOutput } from './mapped-records.js';
+import type { MadeKey, RecordArrays } from '../streams.js';
 
 /** What a processor must know of a stream, sent once. */
 export interface StreamSpec {
@@ -38,6 +39,14 @@ export interface StreamSpec {
   write: boolean;
   /** Stream maps and flattening (the settings, as plain JSON: each worker builds the maps from them). */
   maps?: MapSettings;
+  /** The primary key, where it is not `id`. */
+  keyProperties?: readonly string[];
+  /** Several record arrays in one body (streams.ts RecordArrays), instead of `arrayKey`'s one. */
+  recordArrays?: RecordArrays;
+  /** A key field made from others (streams.ts MadeKey). */
+  madeKey?: MadeKey;
+  /** A child's field for its parent's id, set where a record lacks it (the job's parentId). */
+  parentField?: string;
 }
 
 export interface PageJob {
@@ -48,6 +57,8 @@ export interface PageJob {
   extractedAt: number;
   /** Records with an older replication key are not emitted. */
   sinceMs?: number;
+  /** A child page's parent id (the spec's parentField). */
+  parentId?: number | string;
 }
 
 export interface PageResult {
@@ -107,6 +118,7 @@ export class PageProcessor {
       shaper: recordShaper(spec.schema, spec.wrapperKey, spec.fields ? new Set(spec.fields) : null, {
         utc: rules.utcTimes,
         widenInPlace: rules.widenSchema,
+        keyProperties: spec.keyProperties,
       }),
       framing,
       prefixBytes: Buffer.from(framing.prefix, 'utf8'),
@@ -119,7 +131,8 @@ export class PageProcessor {
     if (!state) throw new Error(`page processor: stream ${job.key} was not configured`);
     const bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
     const { spec } = state;
-    const plainArray = spec.recordKey === undefined && spec.pairs === undefined;
+    // Records the processor adds to (a parent's id, a made key, the array they came from) are serialised.
+    const plainArray = spec.recordKey === undefined && spec.pairs === undefined && !spec.recordArrays && !spec.madeKey && !spec.parentField;
     const copyable = plainArray && spec.fields === null && bytes.indexOf(0x0a) < 0 && bytes.indexOf(0x0d) < 0 && isUtf8(bytes);
     return (copyable && this.read(state, job, bytes, true)) || this.read(state, job, bytes, false)!;
   }
@@ -141,26 +154,26 @@ export class PageProcessor {
     const result: PageResult = { ...emptyResult(job.page), ...page.meta, count: elements.length };
     const drifts = new Map<string, Drift>();
     const out = new RecordLines(state, job.extractedAt, bytes);
-    const misread = ({ asIs, record }: Shaped, { starts, ends }: Slices, position: number) =>
-      (!asIs || beyondAscii(record.id) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]))) &&
+    const misread = ({ asIs, record, key }: Shaped, { starts, ends }: Slices, position: number) =>
+      (!asIs || beyondAscii(key) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]))) &&
       !isAscii(bytes.subarray(starts[position], ends[position]));
     for (let position = 0; position < elements.length; position++) {
       let element: unknown = elements[position];
       if (spec.pairs && Array.isArray(element))
         element = { [spec.pairs[0]]: element[0] as unknown, [spec.pairs[1]]: element[1] as unknown };
+      completeRecord(element, spec, job);
       let shaped = shaper.shape(element);
       if (slices && shaped && misread(shaped, slices, position)) {
         element = JSON.parse(bytes.toString('utf8', slices.starts[position], slices.ends[position]));
         shaped = shaper.shape(element);
       }
-      const unwrapped = unwrap(element, spec.wrapperKey);
-      result.identities.push(unwrapped ? unwrapped.id : element);
+      result.identities.push(shaped ? shaped.key : (unwrap(element, spec.wrapperKey)?.id ?? element));
       if (!shaped) {
         result.withoutId++;
         continue;
       }
       const emits = this.newEnough(shaped.record, spec, job, result);
-      result.ids.push(shaped.record.id);
+      result.ids.push(shaped.key);
       result.emits.push(emits);
       if (!emits || !spec.write) continue;
       for (const drift of shaped.drifts) {
@@ -207,6 +220,7 @@ function parsePage(bytes: Buffer, spec: StreamSpec, copying: boolean): ParsedPag
     return { invalid: 'json' };
   }
   const object = isPlainObject(body) ? body : {};
+  if (spec.recordArrays) return isPlainObject(body) ? { elements: arraysOf(object, spec.recordArrays), meta: {} } : { invalid: 'no-array' };
   if (recordKey !== undefined)
     return isPlainObject(object[recordKey]) ? { elements: [object[recordKey]], meta: {} } : { invalid: 'no-array' };
   const elements = object[arrayKey];
@@ -276,6 +290,31 @@ export class RecordLines {
     if (this.serialised) this.pieces.push(Buffer.from(this.serialised, 'utf8'));
     this.serialised = '';
   }
+}
+
+/**
+ * The records of a body with several arrays, each element with the field that names its array; an array
+ * missing or null is an empty one (docs/api.md#child-resources: an asset without patch data).
+ */
+function arraysOf(body: Record<string, unknown>, { field, arrays }: RecordArrays): unknown[] {
+  return Object.entries(arrays).flatMap(([key, value]): unknown[] => {
+    const elements: unknown = body[key];
+    if (!Array.isArray(elements)) return [];
+    return elements.map((element: unknown) => (isPlainObject(element) ? { ...element, [field]: value } : element));
+  });
+}
+
+/** What the processor adds to a record before it is shaped: its parent's id where it lacks one, its made key. */
+function completeRecord(element: unknown, spec: StreamSpec, job: PageJob): void {
+  if (!isPlainObject(element)) return;
+  if (spec.parentField !== undefined && job.parentId !== undefined && element[spec.parentField] == null)
+    element[spec.parentField] = job.parentId;
+  if (spec.madeKey) element[spec.madeKey.field] = spec.madeKey.from.map((name) => stringOf(element[name])).join('|');
+}
+
+/** A key part as text: a null or a missing value as ''. */
+function stringOf(value: unknown): string {
+  return value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function emptyResult(page: number): PageResult {

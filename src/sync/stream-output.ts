@@ -65,6 +65,12 @@ export interface StreamOutput {
   announced: AnnouncedSchema;
   /** The largest page body it has had, bytes: pages of large records are fetched fewer ahead. */
   largestPage: number;
+  /** Records of a parent walked only for its children (not selected): not written, so not in its ledger. */
+  walked: number;
+  /** A child's parents whose children it has read (a parent listed twice is read once). */
+  parentsRead: IdSet;
+  /** The table version its records carry (activate_version, a full-table stream). */
+  version?: number;
 }
 
 /**
@@ -89,6 +95,8 @@ export interface StreamRun {
   newestMs?: number;
   /** A detail was refused, and said so: the stream's later refusals go by without a WARNING. */
   detailRefused?: boolean;
+  /** A selected child is read under every parent (ChildList.everyParent): every parent is listed. */
+  everyParent?: boolean;
 }
 
 export function streamOutput(
@@ -109,6 +117,10 @@ export function streamOutput(
     version,
     protocol,
     write: !selected.walkOnly,
+    keyProperties: def.keyProperties,
+    recordArrays: def.recordArrays,
+    madeKey: def.madeKey,
+    parentField: def.kind.type === 'child' ? def.kind.parentField : undefined,
     maps: maps?.settings,
   };
   const { kind } = def;
@@ -125,6 +137,9 @@ export function streamOutput(
     ledger: progress.stream(def.name),
     announced,
     largestPage: 0,
+    parentsRead: new IdSet(),
+    walked: 0,
+    version,
   };
 }
 
@@ -143,13 +158,19 @@ export function askedPageSize(settings: ResolvedSettings): number | undefined {
  * goes back to the HTTP client's retry loop: fetched again when its JSON does not parse, a failure when
  * it holds no record array. A page too heavy to answer in time makes the walk ask smaller pages.
  */
-export function readPages(output: StreamOutput, path: string, params: Params, sync: SyncContext, sinceMs?: number) {
+export function readPages(
+  output: StreamOutput,
+  path: string,
+  params: Params,
+  sync: SyncContext,
+  { sinceMs, parentId }: Pick<PageJob, 'sinceMs' | 'parentId'> = {},
+) {
   const { def } = output.selected;
   const { per_page: pageSize, ...query } = params;
   const expected = `a "${def.arrayKey}" array; check that base_url points at the API root (…/api/v1)`;
   const processPage = (page: number, body: Buffer) => {
     output.largestPage = Math.max(output.largestPage, body.byteLength);
-    return processBody(sync, { key: output.poolKey, page, body, sinceMs }, expected);
+    return processBody(sync, { key: output.poolKey, page, body, sinceMs, parentId }, expected);
   };
   const fetchPage: FetchPage<PageResult> = (page, perPage, heavy) => {
     // The target stopped reading: no more requests (the run is over).
@@ -164,6 +185,7 @@ export function readPages(output: StreamOutput, path: string, params: Params, sy
     prefetch: () => Math.min(sync.prefetch(), Math.max(1, Math.floor(PAGE_BYTES_AHEAD / Math.max(1, output.largestPage)))),
     pageSize: pageSize === undefined ? undefined : Number(pageSize),
     expectedPageSize: def.pageSize,
+    unpaged: def.unpaged,
     isHeavy: (error) => error instanceof ApiError && error.kind === 'heavy',
     onShrink: (shrink) => {
       reportShrink(output, shrink);
@@ -200,7 +222,7 @@ function reportShrink(output: StreamOutput, { from, to, error }: Shrink): void {
 
 /** Records the stream may still write under the run's record limit (undefined: no limit). */
 function roomLeft(mode: RunMode, output: StreamOutput): number | undefined {
-  return mode.recordLimit === undefined ? undefined : mode.recordLimit - output.ledger.records;
+  return mode.recordLimit === undefined ? undefined : mode.recordLimit - recordsOf(output);
 }
 
 /** Writes a page's records but those emitted before (and beyond the record limit); returns the ids written. */
@@ -208,7 +230,7 @@ export async function emitPage(sync: SyncContext, output: StreamOutput, page: Nu
   const { out, emitted } = takePage(sync, output, page);
   await announceDrift(sync, output, page.drifts);
   await sync.writer.lines(out);
-  output.ledger.records += emitted.length;
+  count(output, emitted.length);
   return emitted;
 }
 
@@ -231,13 +253,13 @@ export async function writeSchemas(
 ): Promise<void> {
   const stream = schema === selected.schema ? selected : { ...selected, schema };
   if (!maps) return writer.schema(stream);
-  for (const map of maps.outputs(selected.def.name, schema))
+  for (const map of maps.outputs(selected.def, schema))
     await writer.schema(stream, { stream: map.alias, schema: map.schema, keyProperties: map.keyProperties });
 }
 
 /** ACTIVATE_VERSION for a stream, or for each of its output streams with stream maps. */
 export async function activateVersions(sync: SyncContext, selected: SelectedStream, version: number): Promise<void> {
-  const names = sync.maps ? sync.maps.outputs(selected.def.name, selected.schema).map((map) => map.alias) : [selected.def.name];
+  const names = sync.maps ? sync.maps.outputs(selected.def, selected.schema).map((map) => map.alias) : [selected.def.name];
   for (const name of names) await sync.writer.activateVersion(name, version);
 }
 
@@ -254,4 +276,15 @@ export function takePage(sync: SyncContext, output: StreamOutput, page: Numbered
         `(a record without an id cannot be merged in a table): ${REPORT} with the stream name if it persists`,
     );
   return taken;
+}
+
+/** Records a stream has taken: written (its ledger's), or walked for its children. */
+export function recordsOf(output: StreamOutput): number {
+  return output.selected.walkOnly ? output.walked : output.ledger.records;
+}
+
+/** Counts records taken: in the ledger when written, apart when only walked. */
+export function count(output: StreamOutput, records: number): void {
+  if (output.selected.walkOnly) output.walked += records;
+  else output.ledger.records += records;
 }

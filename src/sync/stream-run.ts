@@ -37,19 +37,25 @@ export async function syncStream(selected: SelectedStream, children: readonly Se
 
 function prepare(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): StreamRun {
   const { def } = selected;
+  const everyParent = children.some(({ def: { kind } }) => kind.type === 'child' && kind.everyParent === true);
   const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
-  const since = replicationKey ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
+  // A parent walked only for a child read under every parent emits nothing: it has no bookmark to apply.
+  const bookmarked = replicationKey && !(selected.walkOnly && everyParent);
+  const since = bookmarked ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
   const protocol = sync.writer.protocol.name;
   const activate = sync.settings.activate_version && RECORD_RULES[protocol].tableVersions;
-  const version = !replicationKey && activate && !selected.walkOnly ? sync.startedAt.getTime() : undefined;
+  const versionOf = (stream: SelectedStream) =>
+    activate && !stream.walkOnly && stream.method === 'FULL_TABLE' ? sync.startedAt.getTime() : undefined;
+  const version = versionOf(selected);
   return {
     sync,
     stream: streamOutput(selected, sync, protocol, version),
-    children: children.map((child) => streamOutput(child, sync, protocol)),
+    children: children.map((child) => streamOutput(child, sync, protocol, versionOf(child))),
     replicationKey,
     since,
     sinceMs: since === undefined ? undefined : Date.parse(since),
     version,
+    everyParent,
   };
 }
 
@@ -61,13 +67,16 @@ function emittedOutputs(run: StreamRun): StreamOutput[] {
 async function open(run: StreamRun): Promise<void> {
   const { writer, state } = run.sync;
   const { selected } = run.stream;
+  if (selected.walkOnly) run.sync.progress.started(selected.def.name);
   for (const output of emittedOutputs(run)) {
     await writeSchemas(writer, run.sync.maps, output.selected, output.announced.schema);
     await writer.streamStatus(output.ledger.stream, 'STARTED', run.sync.clock.now());
     run.sync.progress.started(output.ledger.stream, output.announced.drifted);
   }
   // At the start only on the stream's first sync: there is no table yet to empty.
-  if (run.version !== undefined && !(selected.def.name in state.value.bookmarks)) await activateVersions(run.sync, selected, run.version);
+  for (const output of emittedOutputs(run))
+    if (output.version !== undefined && !(output.ledger.stream in state.value.bookmarks))
+      await activateVersions(run.sync, output.selected, output.version);
   if (run.since !== undefined) {
     const where = selected.def.serverFilter ? '' : ' (filtered here: the API cannot)';
     log.info(`stream ${selected.def.name}: records updated since ${run.since}${where}`);
@@ -85,11 +94,14 @@ async function finish(run: StreamRun): Promise<void> {
     const next = laterOf(run.since, reached);
     if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
   }
-  if (run.version !== undefined) {
-    await activateVersions(run.sync, run.stream.selected, run.version);
-    state.value.bookmarks[name] = { ...state.value.bookmarks[name], version: run.version };
+  for (const output of emittedOutputs(run)) {
+    const { ledger, version } = output;
+    if (version === undefined) continue;
+    await activateVersions(run.sync, output.selected, version);
+    state.value.bookmarks[ledger.stream] = { ...state.value.bookmarks[ledger.stream], version };
   }
   await writer.state(state.value, name);
+  if (run.stream.selected.walkOnly) run.sync.progress.ended(name, 'walked');
   for (const output of emittedOutputs(run)) {
     await writer.streamStatus(output.ledger.stream, 'COMPLETE', run.sync.clock.now());
     run.sync.progress.ended(output.ledger.stream, 'synced', { bookmark: bookmarkOf(state.value, output.ledger.stream) });

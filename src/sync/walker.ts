@@ -56,6 +56,8 @@ export interface WalkOptions {
   onShrink?: (shrink: Shrink) => void;
   /** A walk longer than this is an API that never ends: fail instead of looping. */
   maxPages?: number;
+  /** The endpoint has no pages: its first answer is the whole list. */
+  unpaged?: boolean;
 }
 
 export interface Shrink {
@@ -85,7 +87,7 @@ export async function* walkPages<P extends PageInfo>(fetchPage: FetchPage<P>, op
     records += part.count;
     identities.push(...part.identities);
   }
-  if (records === 0) return;
+  if (records === 0 || options.unpaged) return;
   if (totalPages !== undefined) yield* walkCounted(pages, totalPages, options);
   else yield* walkUncounted(pages, identities, options);
 }

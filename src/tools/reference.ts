@@ -34,13 +34,20 @@ export function streamsTable(): string {
 }
 
 function replication(def: StreamDef): string {
-  if (def.kind.type === 'child') return `with its parent, \`${def.kind.parent}\``;
+  if (def.kind.type === 'child')
+    return def.kind.everyParent ? `full table, under every \`${def.kind.parent}\` record` : `with its parent, \`${def.kind.parent}\``;
   if (!def.replicationKey) return 'full table';
   return def.serverFilter ? `incremental, **filtered by the API** (\`${def.serverFilter}\`)` : 'incremental, filtered here';
 }
 
 function requests(def: StreamDef): string {
-  if (def.kind.type === 'child') return `1 or more per \`${def.kind.parent}\` record emitted`;
+  if (def.kind.type === 'child') {
+    const per = def.unpaged ? '1' : '1 (2 where it has any: the walk ends at an empty page; more past a full page)';
+    const parents = def.kind.everyParent
+      ? `\`${def.kind.parent}\` record, each sync, the parent walked whole`
+      : `\`${def.kind.parent}\` record emitted`;
+    return `${per} per ${parents}`;
+  }
   if (def.kind.type === 'named-list') return '2 for the list, then 1 per record';
   if (def.pageSize === undefined) return '2 for a list answered whole (the second repeats it), else 1 per page';
   return '1 per page';
@@ -55,6 +62,14 @@ function notes(def: StreamDef): string[] {
     notes.push(`the list holds \`[${def.kind.pairs.join(', ')}]\` pairs`);
     notes.push(`each record from \`${def.kind.detail.path}\`; one the API refuses is emitted as the list gives it`);
   }
+  if (def.keyProperties) notes.push(`key: ${def.keyProperties.map((name) => `\`${name}\``).join(', ')}`);
+  if (def.kind.type === 'child' && def.kind.parentField) notes.push(`\`${def.kind.parentField}\` set from the parent`);
+  if (def.recordArrays)
+    notes.push(
+      `records of ${Object.keys(def.recordArrays.arrays)
+        .map((key) => `\`${key}\``)
+        .join(' and ')}, named in \`${def.recordArrays.field}\``,
+    );
   if (!def.selectedByDefault) notes.push('**not selected by default**');
   return notes;
 }

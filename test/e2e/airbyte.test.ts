@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { default as addFormats } from 'ajv-formats';
 import { ROOT } from '../../src/paths.js';
 import { startSimulator, STREAM_NAMES, type Simulator } from '../../src/simulator/server.js';
+import { streamByName } from '../../src/streams.js';
 import { runTap, tempJson, type TapRun } from '../helpers/run-tap.js';
 
 const ajv = new Ajv2020({ strict: true });
@@ -54,7 +55,7 @@ const traces = (messages: Message[], type: string) =>
 /** The configured catalog PyAirbyte writes from our CATALOG: every stream, sync_mode incremental, cursor and key as declared. */
 function configuredCatalog(catalog: Message, only?: string[]): string {
   const streams = (catalog.catalog as { streams: Record<string, unknown>[] }).streams
-    .filter((s) => s.name !== 'ticket_comments' && (!only || only.includes(s.name as string)))
+    .filter((s) => streamByName(s.name as string)!.selectedByDefault && (!only || only.includes(s.name as string)))
     .map((stream) => ({
       stream,
       sync_mode: 'incremental',

@@ -11,7 +11,7 @@ import { STREAMS } from '../../src/streams.js';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator/server.js';
 import { idsByStream, runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
 
-/** The 27 list streams: the ones selected when no catalog is given (ticket_comments is opt-in). */
+/** The 27 list streams: the ones selected when no catalog is given (the lists under a record are opt-in). */
 const STREAM_NAMES = STREAMS.filter((s) => s.selectedByDefault).map((s) => s.name);
 
 function config(sim: Simulator, extra: Record<string, unknown> = {}): string {
@@ -145,12 +145,13 @@ describe('tap-crm end to end against the simulator', function () {
     });
   });
 
-  it('--discover prints the 27 list streams and ticket_comments without any config, equal to catalog/catalog.json', async () => {
+  it('--discover prints the 27 list streams and the 5 lists under a record without any config, equal to catalog/catalog.json', async () => {
     const run = await runTap(['--discover']);
     expect(run.code).to.equal(0);
     const catalog = JSON.parse(run.stdout) as { streams: { tap_stream_id: string }[] };
-    expect(catalog.streams.map((s) => s.tap_stream_id).sort()).to.deep.equal([...STREAM_NAMES, 'ticket_comments'].sort());
-    expect(catalog.streams).to.have.length(28);
+    const children = ['ticket_comments', 'ticket_worksheet_results', 'asset_patches', 'customer_phones', 'product_serials'];
+    expect(catalog.streams.map((s) => s.tap_stream_id).sort()).to.deep.equal([...STREAM_NAMES, ...children].sort());
+    expect(catalog.streams).to.have.length(32);
     expect(run.stdout).to.equal(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8'));
   });
 

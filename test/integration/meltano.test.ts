@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { PACKAGE, ROOT } from '../../src/paths.js';
 import { startSimulator, STREAM_NAMES, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { endpoint } from '../../src/simulator/endpoints.js';
+import { STREAMS } from '../../src/streams.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
 import {
   copyRepository,
@@ -178,7 +179,8 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
     // The project's own folder, quoted for shlex (a path with spaces stays one argument).
     expect(tap).to.include({ namespace: 'tap_crm', executable: 'tap-crm', pip_url: '"$MELTANO_PROJECT_ROOT"' });
     expect(tap.capabilities).to.deep.equal(capabilities);
-    expect(tap.select, 'every stream but ticket_comments, as the tap selects by default').to.deep.equal(['*.*', '!ticket_comments.*']);
+    const optIn = STREAMS.filter((s) => !s.selectedByDefault).map((s) => `!${s.name}.*`);
+    expect(tap.select, 'every stream the tap selects by default').to.deep.equal(['*.*', ...optIn]);
     const declared = Object.fromEntries((tap.settings ?? []).map((s) => [s.name, s]));
     expect(Object.keys(declared).sort()).to.deep.equal(Object.keys(settings.properties).sort());
     for (const [name, s] of Object.entries(settings.properties)) {
@@ -236,7 +238,7 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
       first = await meltano('run --no-install tap-crm target-jsonl');
     });
 
-    it('writes every stream but ticket_comments, each with exactly the simulator ids', () => {
+    it('writes every stream selected by default, each with exactly the simulator ids', () => {
       expect(first.code, explain(first)).to.equal(0);
       const ids = jsonlIds(output());
       expect(Object.keys(ids).sort()).to.deep.equal([...STREAM_NAMES].sort());

@@ -2,7 +2,7 @@
  * singer-check-tap (singer-tools 0.4.1): runs the tap, validates its output (SCHEMA before RECORD, every
  * RECORD valid against its SCHEMA with Draft 4 and strict RFC 3339 date-times, exit code 0), then runs it
  * again with the last STATE. Run through check_tap.py, which fixes three bugs of singer-check-tap itself
- * (see there); the checks are its own. Every stream is selected, ticket_comments included: the checker
+ * (see there); the checks are its own. Every stream is selected, ticket_comments and the other children included: the checker
  * passes no catalog, so the tap it runs is a script that adds one.
  */
 import { expect } from 'chai';
@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { discover } from '../../src/protocol/catalog.js';
 import { ROOT } from '../../src/paths.js';
 import { commentCount } from '../../src/simulator/data.js';
-import { startSimulator, STREAM_NAMES, type Simulator } from '../../src/simulator/server.js';
+import { CHILD_ENDPOINTS, childCount, type ChildStream } from '../../src/simulator/children.js';
+import { startSimulator, STREAM_NAMES, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { endpoint } from '../../src/simulator/endpoints.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
 import { explain, sh, TAP_BIN, tempDir, writeJson } from './helpers.js';
@@ -72,8 +73,18 @@ describe('singer-check-tap', function () {
       expect(second, 'two valid runs').not.to.equal(undefined);
       const truth = sim.truth();
       const comments = (tickets: { id: number }[]) => tickets.reduce((n, t) => n + commentCount(41, t.id), 0);
-      expect(first!.records).to.equal(STREAM_NAMES.reduce((n, s) => n + truth[s].length, 0) + comments(truth.tickets));
-      expect([...first!.byStream.keys()].sort()).to.deep.equal([...STREAM_NAMES, 'ticket_comments'].sort());
+      // The lists under a record (children.ts), read whole under every parent in both runs.
+      const children = Object.entries(CHILD_ENDPOINTS).map(([name, { parent }]) => ({
+        name,
+        count: truth[parent as StreamName].reduce((n, p) => n + childCount(name as ChildStream, 41, p.id), 0),
+      }));
+      const childRecords = children.reduce((n, c) => n + c.count, 0);
+      expect(first!.records).to.equal(STREAM_NAMES.reduce((n, s) => n + truth[s].length, 0) + comments(truth.tickets) + childRecords);
+      expect([...first!.byStream.keys()].sort()).to.deep.equal([...STREAM_NAMES, 'ticket_comments', ...children.map((c) => c.name)].sort());
+      for (const { name, count } of children) {
+        expect(first!.byStream.get(name), name).to.equal(count);
+        expect(second!.byStream.get(name), name).to.equal(count);
+      }
       for (const stream of STREAM_NAMES) expect(first!.byStream.get(stream), stream).to.equal(truth[stream].length);
       expect(first!.byStream.get('ticket_comments')).to.equal(comments(truth.tickets));
       // With the state: the full-table streams whole again, and of the others only the records at their bookmark.

@@ -54,10 +54,14 @@ describe('airbyte: the messages, valid against the protocol’s schema', () => {
     expect(Object.keys(connection.properties)).to.deep.equal(Object.keys(loadSchema('settings').properties!));
   });
 
-  it('CATALOG: every stream, incremental where it has a cursor, the primary key [["id"]]', () => {
+  it('CATALOG: every stream, incremental where it has a cursor, its primary key ([["id"]], or asset_patches’ three)', () => {
     const [catalog] = messages(catalogMessage());
     const streams = (catalog!.catalog as { streams: Record<string, unknown>[] }).streams;
-    expect(streams).to.have.length(28);
+    expect(streams).to.have.length(32);
+    expect(streams.find((s) => s.name === 'asset_patches')).to.deep.include({
+      supported_sync_modes: ['full_refresh'],
+      source_defined_primary_key: [['asset_id'], ['patch_list'], ['patch_key']],
+    });
     expect(streams.find((s) => s.name === 'tickets')).to.deep.include({
       supported_sync_modes: ['full_refresh', 'incremental'],
       source_defined_cursor: true,

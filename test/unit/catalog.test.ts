@@ -18,6 +18,10 @@ const STREAM_NAMES = [
   'products',
   'tickets',
   'ticket_comments',
+  'ticket_worksheet_results',
+  'asset_patches',
+  'customer_phones',
+  'product_serials',
   'users',
   'ticket_timers',
   'timelogs',
@@ -44,19 +48,24 @@ const fieldMeta = (catalog: Catalog, stream: string, field: string) =>
   catalog.streams.find((s) => s.stream === stream)!.metadata.find((m) => m.breadcrumb[1] === field)!.metadata;
 
 describe('catalog: discovery and selection', () => {
-  it('discovers the 27 list streams and ticket_comments, with key id and Singer metadata', () => {
+  it('discovers the 27 list streams and the lists under a record, with their keys and Singer metadata', () => {
     const catalog = discover();
     expect(catalog.streams.map((s) => s.tap_stream_id)).to.deep.equal(STREAM_NAMES);
     for (const s of catalog.streams) {
+      const def = STREAMS.find((d) => d.name === s.stream)!;
+      const keys = def.keyProperties ?? ['id'];
       expect(s.stream).to.equal(s.tap_stream_id);
-      expect(s.key_properties).to.deep.equal(['id']);
-      expect(s.schema.properties).to.have.property('id');
-      expect(s.schema.properties!.id!.type).to.equal('integer');
+      expect(s.key_properties).to.deep.equal(keys);
       const root = rootMeta(catalog, s.stream);
-      expect(root).to.include({ inclusion: 'available', 'selected-by-default': s.stream !== 'ticket_comments' });
-      expect(root['table-key-properties']).to.deep.equal(['id']);
-      expect(fieldMeta(catalog, s.stream, 'id').inclusion).to.equal('automatic');
+      expect(root).to.include({ inclusion: 'available', 'selected-by-default': def.kind.type !== 'child' });
+      expect(root['table-key-properties']).to.deep.equal(keys);
+      for (const key of keys) {
+        expect(s.schema.required, `${s.stream}.${key} required`).to.include(key);
+        expect(s.schema.properties![key]!.type, `${s.stream}.${key} not nullable`).to.be.oneOf(['integer', 'string']);
+        expect(fieldMeta(catalog, s.stream, key).inclusion).to.equal('automatic');
+      }
     }
+    expect(rootMeta(catalog, 'asset_patches')['table-key-properties']).to.deep.equal(['asset_id', 'patch_list', 'patch_key']);
     expect(rootMeta(catalog, 'tickets')).to.deep.include({
       'valid-replication-keys': ['updated_at'],
       'replication-method': 'INCREMENTAL',
@@ -69,14 +78,16 @@ describe('catalog: discovery and selection', () => {
     for (const s of catalog.streams) {
       if (s.stream === 'ticket_comments') continue;
       const fullTable = ['products', 'wiki_pages', 'schedules', 'product_categories', 'canned_responses', 'new_ticket_forms'];
+      // The lists under a record read under every parent, whole (docs/api.md#child-resources).
+      fullTable.push('ticket_worksheet_results', 'asset_patches', 'customer_phones', 'product_serials');
       expect(s.replication_method, s.stream).to.equal(fullTable.includes(s.stream) ? 'FULL_TABLE' : 'INCREMENTAL');
     }
   });
 
-  it('makes every property nullable except id', () => {
+  it('makes every property nullable except the key properties', () => {
     for (const s of discover().streams) {
       for (const [name, property] of Object.entries(s.schema.properties!)) {
-        if (name === 'id') continue;
+        if (s.key_properties.includes(name)) continue;
         expect(property.type, `${s.stream}.${name}`).to.be.an('array').that.includes('null');
       }
     }
@@ -84,7 +95,7 @@ describe('catalog: discovery and selection', () => {
 
   it('selects every stream selected by default without a catalog, and every field', () => {
     const selected = selectStreams(undefined);
-    expect(selected.map((s) => s.def.name)).to.deep.equal(STREAMS.filter((s) => s.name !== 'ticket_comments').map((s) => s.name));
+    expect(selected.map((s) => s.def.name)).to.deep.equal(STREAMS.filter((s) => s.kind.type !== 'child').map((s) => s.name));
     expect(selected.every((s) => s.fields === null)).to.equal(true);
   });
 

@@ -97,6 +97,47 @@ describe('page processor: parse, shape, filter, serialise', () => {
     expect(result.identities).to.deep.equal([9]);
   });
 
+  it('reads a body of several record arrays, each record with its array’s name, its parent’s id and its made key', () => {
+    const p = processor({
+      stream: 'asset_patches',
+      schema: loadSchema('asset_patches'),
+      arrayKey: 'installed_patches',
+      replicationKey: undefined,
+      keyProperties: ['asset_id', 'patch_list', 'patch_key'],
+      recordArrays: { field: 'patch_list', arrays: { installed_patches: 'installed', available_patches: 'available' } },
+      madeKey: { field: 'patch_key', from: ['kb', 'title'] },
+      parentField: 'asset_id',
+    });
+    const installed = { kb: 'KB1', title: 'Update', status: 'Recently Installed' };
+    const driver = { kb: null, title: 'Intel Display', status: 'Missing Patches' };
+    const result = p.process(
+      job(1, { installed_patches: [installed], available_patches: [driver], available_patches_meta: {} }, { parentId: 7 }),
+    );
+    expect(lines(result.out).map((l) => l.record)).to.deep.equal([
+      { ...installed, patch_list: 'installed', asset_id: 7, patch_key: 'KB1|Update' },
+      { ...driver, patch_list: 'available', asset_id: 7, patch_key: '|Intel Display' },
+    ]);
+    expect(result.ids).to.deep.equal(['[7,"installed","KB1|Update"]', '[7,"available","|Intel Display"]']);
+    // An asset without patch data: the arrays missing or null are empty lists, not a body without records.
+    for (const empty of [{}, { installed_patches: null, available_patches: null }]) {
+      const none = p.process(job(1, empty, { parentId: 8 }));
+      expect(none.invalid).to.equal(undefined);
+      expect(none).to.deep.include({ count: 0, ids: [] });
+    }
+  });
+
+  it('keeps a parent id the record already has, and sets it where it is missing or null', () => {
+    const p = processor({
+      stream: 'customer_phones',
+      schema: loadSchema('customer_phones'),
+      arrayKey: 'phones',
+      replicationKey: undefined,
+      parentField: 'customer_id',
+    });
+    const result = p.process(job(1, { phones: [{ id: 1, customer_id: 5 }, { id: 2 }, { id: 3, customer_id: null }] }, { parentId: 5 }));
+    expect(lines(result.out).map((l) => l.record.customer_id)).to.deep.equal([5, 5, 5]);
+  });
+
   it('writes nothing for a walk-only stream, and still reports its ids', () => {
     const walkOnly = processor({ write: false }).process(job(1, { leads: [{ id: 1 }] }));
     expect(walkOnly.ids).to.deep.equal([1]);

@@ -1,16 +1,17 @@
 import { expect } from 'chai';
 import { loadSchema } from '../../src/protocol/catalog.js';
-import { recordShaper } from '../../src/records/records.js';
+import { keyOf, recordShaper } from '../../src/records/records.js';
 
 describe('records: unwrap, normalise, select', () => {
   it('unwraps {"appointment": {...}} elements and accepts flat ones', () => {
     const shaper = recordShaper(loadSchema('appointments'), 'appointment', null);
     expect(shaper.shape({ appointment: { id: 3, summary: 'a' } })).to.deep.equal({
       record: { id: 3, summary: 'a' },
+      key: 3,
       asIs: false,
       drifts: [],
     });
-    expect(shaper.shape({ id: 4, summary: 'b' })).to.deep.equal({ record: { id: 4, summary: 'b' }, asIs: true, drifts: [] });
+    expect(shaper.shape({ id: 4, summary: 'b' })).to.deep.equal({ record: { id: 4, summary: 'b' }, key: 4, asIs: true, drifts: [] });
   });
 
   it('turns numbers and booleans in string fields into their JSON text, losslessly, and says the record changed', () => {
@@ -36,6 +37,7 @@ describe('records: unwrap, normalise, select', () => {
     const record = shaper.shape({ id: 1, payment_amount: 100, customer: { id: 2, cf_phone: 123 }, cf_extra: 7 });
     expect(record).to.deep.equal({
       record: { id: 1, payment_amount: 100, customer: { id: 2, cf_phone: 123 }, cf_extra: 7 },
+      key: 1,
       asIs: true,
       drifts: [],
     });
@@ -57,6 +59,7 @@ describe('records: unwrap, normalise, select', () => {
     const shaper = recordShaper(loadSchema('leads'), undefined, new Set(['id', 'status']));
     expect(shaper.shape({ id: 1, status: 'New', email: 'x@y', cf_extra: 1 })).to.deep.equal({
       record: { id: 1, status: 'New' },
+      key: 1,
       asIs: false,
       drifts: [],
     });
@@ -70,5 +73,18 @@ describe('records: unwrap, normalise, select', () => {
     expect(shaper.shape({ id: 'abc', name: 'x' })).to.equal(undefined);
     expect(shaper.shape({ id: { n: 1 } })).to.equal(undefined);
     expect(shaper.shape({ id: '12', name: 'x' })?.record).to.deep.equal({ id: 12, name: 'x' });
+  });
+
+  it('keys a record by its key properties: its id, or the values of several as JSON text; none without them all', () => {
+    expect(keyOf({ id: 5 })).to.equal(5);
+    expect(keyOf({ id: 'a' })).to.equal('a');
+    expect(keyOf({ asset_id: 7, patch_list: 'installed', patch_key: 'KB1|x' }, ['asset_id', 'patch_list', 'patch_key'])).to.equal(
+      '[7,"installed","KB1|x"]',
+    );
+    expect(keyOf({ asset_id: 7, patch_list: null, patch_key: 'KB1|x' }, ['asset_id', 'patch_list', 'patch_key'])).to.equal(undefined);
+    const shaper = recordShaper(loadSchema('asset_patches'), undefined, null, { keyProperties: ['asset_id', 'patch_list', 'patch_key'] });
+    expect(shaper.shape({ asset_id: 7, patch_list: 'available', patch_key: '|t', title: 't' })?.key).to.equal('[7,"available","|t"]');
+    // A key property is never widened nor moved: a record whose key does not fit is not a record.
+    expect(shaper.shape({ asset_id: { nested: 1 }, patch_list: 'available', patch_key: '|t' })).to.equal(undefined);
   });
 });

@@ -4,6 +4,7 @@
  * expects: a wrong path, array key or quirk in the tap's row fails here, and in the end-to-end tests.
  */
 import { expect } from 'chai';
+import { CHILD_ENDPOINTS } from '../../src/simulator/children.js';
 import { ENDPOINTS } from '../../src/simulator/endpoints.js';
 import { STREAMS } from '../../src/streams.js';
 
@@ -41,4 +42,17 @@ describe('stream table: the tap’s rows match the simulator’s endpoints', () 
       );
     });
   }
+
+  describe('the lists under a record', () => {
+    for (const [name, child] of Object.entries(CHILD_ENDPOINTS)) {
+      it(`${name}: parent, path, array keys, paging`, () => {
+        const row = STREAMS.find((s) => s.name === name);
+        expect(row?.kind, 'a child read under every parent').to.deep.include({ type: 'child', parent: child.parent, everyParent: true });
+        expect(row!.path).to.equal(child.path);
+        expect(row!.recordArrays ? Object.keys(row!.recordArrays.arrays) : [row!.arrayKey]).to.deep.equal(child.arrayKeys);
+        expect(row!.pageSize, 'page size (documented)').to.equal(child.pageSize);
+        expect(row!.unpaged, 'one answer, no page 2').to.equal(child.unpaged);
+      });
+    }
+  });
 });

@@ -1,19 +1,45 @@
-/** A child stream (ticket_comments): read for each parent record, after the parent's page that wrote it. */
-import { askedPageSize, readPages, emitPage, type NumberedPage, type StreamRun } from '../stream-output.js';
+/**
+ * A child stream: a list under each parent record, read after the parent's page that listed it. A child
+ * that follows its parent (ticket_comments) is read under the parents the page emitted; one read under
+ * every parent (ChildList.everyParent) under every parent the page lists. A parent gone by the time its
+ * children are asked (a 404: deleted during the run) has none: skipped with an INFO line.
+ */
+import { ApiError } from '../../api/http.js';
+import { log } from '../../output/log.js';
+import { askedPageSize, readPages, emitPage, type NumberedPage, type StreamOutput, type StreamRun } from '../stream-output.js';
 
-/** The selected children's records of the parent records just emitted: every page of each, in parent order. */
-export async function syncChildren(run: StreamRun, parentIds: readonly (number | string)[]): Promise<void> {
+type Id = number | string;
+
+/** The selected children's records under the parents of `page`: every page of each, in parent order. */
+export async function syncChildren(run: StreamRun, page: NumberedPage, emitted: readonly Id[]): Promise<void> {
   for (const child of run.children) {
-    const { def } = child.selected;
-    const params = { per_page: askedPageSize(run.sync.settings), ...def.params };
-    const perParent = await Promise.all(
-      parentIds.map(async (id) => {
-        const pages: NumberedPage[] = [];
-        for await (const page of readPages(child, def.path.replace('{id}', encodeURIComponent(String(id))), params, run.sync))
-          pages.push(page);
-        return pages;
-      }),
-    );
-    for (const pages of perParent) for (const page of pages) await emitPage(run.sync, child, page);
+    const { kind } = child.selected.def;
+    const listed = kind.type === 'child' && kind.everyParent ? page.ids : emitted;
+    const parents = listed.filter((id) => !child.parentsRead.has(id));
+    for (const id of parents) child.parentsRead.add(id);
+    if (kind.type === 'child') run.sync.progress.parentsRead(child.ledger.stream, kind.parent, child.parentsRead.size);
+    const perParent = await Promise.all(parents.map((id) => childPages(run, child, id)));
+    for (const pages of perParent) for (const childPage of pages) await emitPage(run.sync, child, childPage);
   }
+}
+
+/** Every page of `child` under parent `id`; none when the parent is gone (404). */
+async function childPages(run: StreamRun, child: StreamOutput, id: Id): Promise<NumberedPage[]> {
+  const { def } = child.selected;
+  const params = { per_page: askedPageSize(run.sync.settings), ...def.params };
+  const path = def.path.replace('{id}', encodeURIComponent(String(id)));
+  const pages: NumberedPage[] = [];
+  try {
+    for await (const page of readPages(child, path, params, run.sync, { parentId: id })) pages.push(page);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.kind === 'not_found')) throw error;
+    const parent = kindParent(child);
+    log.info(`stream ${def.name}: ${parent} ${String(id)} is gone (GET ${path}: 404); its ${def.name} skipped`);
+    return [];
+  }
+  return pages;
+}
+
+function kindParent({ selected: { def } }: StreamOutput): string {
+  return def.kind.type === 'child' ? def.kind.parent : def.name;
 }

@@ -6,7 +6,7 @@
 import type { Params } from '../../api/http.js';
 import { log, metric } from '../../output/log.js';
 import { limitReached } from '../../command/run-mode.js';
-import { noteNewest, askedPageSize, readPages, emitPage, type StreamRun } from '../stream-output.js';
+import { recordsOf, noteNewest, askedPageSize, readPages, emitPage, type StreamRun } from '../stream-output.js';
 import { emitDetails } from './named-list.js';
 import { syncChildren } from './child.js';
 
@@ -35,19 +35,20 @@ export async function walk(run: StreamRun): Promise<void> {
 async function walkOnce(run: StreamRun): Promise<number | undefined> {
   const { sync, stream } = run;
   let announced: number | undefined;
-  for await (const page of readPages(stream, stream.selected.def.path, listParams(run), sync, run.sinceMs)) {
+  for await (const page of readPages(stream, stream.selected.def.path, listParams(run), sync, { sinceMs: run.sinceMs })) {
     if (page.number === 1) announced = page.totalEntries;
     noteNewest(run, page.newestMs);
     const emitted = stream.details ? await emitDetails(run, page, stream.details) : await emitPage(sync, stream, page);
-    await syncChildren(run, emitted);
+    await syncChildren(run, page, emitted);
     // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
-    if (limitReached(sync.mode, stream.ledger.records)) return undefined;
+    if (limitReached(sync.mode, recordsOf(stream))) return undefined;
   }
   return announced;
 }
 
 function listParams(run: StreamRun): Params {
   const { def } = run.stream.selected;
-  const filter = def.serverFilter && run.since ? { [def.serverFilter]: run.since } : {};
+  // A child read under every parent needs every parent listed, not only those updated since the bookmark.
+  const filter = def.serverFilter && run.since && !run.everyParent ? { [def.serverFilter]: run.since } : {};
   return { per_page: askedPageSize(run.sync.settings), ...def.params, ...filter };
 }

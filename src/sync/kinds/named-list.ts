@@ -11,6 +11,7 @@ import {
   type NumberedPage,
   type StreamOutput,
   type StreamRun,
+  count,
 } from '../stream-output.js';
 
 /**
@@ -36,7 +37,7 @@ export async function emitDetails(
     await sync.writer.lines(detail.out);
     if (detail.out.byteLength > 0) written++;
   }
-  stream.ledger.records += written;
+  count(stream, written);
   return emitted;
 }
 

@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { RunProgress } from '../../src/output/progress.js';
+import { fakeClock } from '../helpers/fake-clock.js';
+
+describe('run progress: what is left, and when it ends', () => {
+  it('counts a child read under every parent as a request for each parent record not read yet', () => {
+    const clock = fakeClock();
+    const progress = new RunProgress(['customers', 'customer_phones'], clock);
+    progress.started('customers');
+    progress.started('customer_phones');
+    // Before the parent announces its records, the child's requests are unknown.
+    expect(progress.totals()).to.deep.include({ unknown: 2, pagesLeft: 0 });
+    progress.page('customers', 1, { totalPages: 10, totalEntries: 1000 });
+    progress.parentsRead('customer_phones', 'customers', 100);
+    expect(progress.totals()).to.deep.include({ unknown: 0, pagesLeft: 9 + 900 });
+    // 909 requests left at the 120 a minute allowed (fewer than the ~180 achieved).
+    for (let i = 0; i < 180; i++) {
+      progress.requested('customer_phones', 200);
+      clock.advance(60_000 / 180);
+    }
+    expect(progress.etaSeconds(120)).to.be.closeTo((909 / 120) * 60, 0.001);
+  });
+
+  it('reads every time from its clock: a stream’s start and end, the run’s start', () => {
+    const clock = fakeClock(5_000);
+    const progress = new RunProgress(['leads'], clock);
+    expect(progress.startedMs).to.equal(5_000);
+    progress.started('leads');
+    clock.advance(2_500);
+    progress.ended('leads', 'synced');
+    expect(progress.stream('leads')).to.deep.include({ startedMs: 5_000, endedMs: 7_500 });
+  });
+});
