@@ -59,7 +59,7 @@ export function mapRecord(
     parsed ??= parseJson(json()) as PyDict;
     let mapped: PyDict | undefined;
     try {
-      mapped = map.transform(parsed, shaped.record.id);
+      mapped = map.transform(parsed, shaped.key);
     } catch (error) {
       if (!(error instanceof TapError)) throw error;
       result.failure = error.message;
