@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dumps, parseJson, PY_DUMPS } from './pyjson.js';
-import { Dec, isDict, PyDate, PyError, str, truthy, typeName, type PyValue } from './values.js';
+import { Dec, isDict, PyDate, PyError, setItem, str, truthy, typeName, type PyDict, type PyValue } from './values.js';
 
 /** A callable value: positional and keyword arguments. */
 export class PyFunction {
@@ -130,10 +130,10 @@ export const FUNCTIONS: Readonly<Record<string, Callable>> = {
   tuple: new PyFunction('tuple', ([value = []]) => toList(value)),
   set: new PyFunction('set', ([value = []]) => toList(value).filter((v, i, all) => all.findIndex((w) => w === v) === i)),
   dict: new PyFunction('dict', ([pairs = []], kwargs) => {
-    const dict: Record<string, PyValue> = { ...kwargs };
+    const dict: PyDict = { ...kwargs };
     for (const pair of isDict(pairs) ? Object.entries(pairs) : toList(pairs)) {
       if (!Array.isArray(pair) || pair.length !== 2) throw new PyError('ValueError', 'dictionary update sequence element has wrong length');
-      dict[dictKeyText(pair[0]!)] = pair[1]!;
+      setItem(dict, dictKeyText(pair[0]!), pair[1]!);
     }
     return dict;
   }),

@@ -8,7 +8,10 @@
 import { dateAttribute, dictKeyText, FUNCTIONS, method, PyFunction, PyNamespace, type Callable } from './builtins.js';
 import { binaryOp, contains, equal, order, same, setStr, unaryOp } from './operators.js';
 import { parseExpression, type Node } from './parser.js';
-import { isDict, PyDate, PyError, str, truthy, typeName, type PyDict, type PyValue } from './values.js';
+
+/** simpleeval's MAX_COMPREHENSION_LENGTH: the elements a comprehension may make. */
+const MAX_COMPREHENSION = 10_000;
+import { isDict, PyDate, PyError, str, truthy, typeName, type PyDict, type PyValue, setItem } from './values.js';
 
 setStr(str);
 
@@ -157,7 +160,7 @@ class Evaluation {
 
   private dict(entries: [Node, Node][]): PyDict {
     const dict: PyDict = {};
-    for (const [k, v] of entries) dict[dictKey(this.value(k))] = this.value(v);
+    for (const [k, v] of entries) setItem(dict, dictKey(this.value(k)), this.value(v));
     return dict;
   }
 
@@ -168,10 +171,13 @@ class Evaluation {
     try {
       const out: PyValue[] = [];
       const dict: PyDict = {};
+      let count = 0;
       for (const item of iterable) {
+        // simpleeval's MAX_COMPREHENSION_LENGTH.
+        if (++count > MAX_COMPREHENSION) throw new PyError('IterableTooLong', 'Comprehension generates too many elements');
         bindTargets(scope, node.targets, item);
         if (!node.conds.every((cond) => truthy(this.value(cond)))) continue;
-        if (node.key) dict[dictKey(this.value(node.key))] = this.value(node.elt);
+        if (node.key) setItem(dict, dictKey(this.value(node.key)), this.value(node.elt));
         else out.push(this.value(node.elt));
       }
       return node.key ? dict : out;

@@ -7,7 +7,7 @@
  */
 import type { JsonSchema } from '../protocol/catalog.js';
 import { dumps, SIMPLEJSON } from './pyjson.js';
-import { isDict, type PyDict, type PyValue } from './values.js';
+import { isDict, type PyDict, type PyValue, setItem } from './values.js';
 
 export interface Flattening {
   maxLevel: number;
@@ -125,7 +125,7 @@ function flattenInto(out: PyDict, node: PyDict, run: FlattenRun, parents: string
       continue;
     }
     const text = shouldDump(name, value, flatSchema) || (value !== null && typeof value !== 'string' && run.objects?.has(key));
-    out[key] = text ? dumps(value, SIMPLEJSON) : value;
+    setItem(out, key, text ? dumps(value, SIMPLEJSON) : value);
   }
 }
 

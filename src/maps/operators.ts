@@ -17,8 +17,27 @@ function unsupported(op: string, a: PyValue, b: PyValue): PyError {
   return new PyError('TypeError', `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
 }
 
+/**
+ * simpleeval's bounds (MAX_STRING_LENGTH, MAX_POWER, MAX_SHIFT): an expression may not build a string or
+ * a list longer than 100,000, raise to a power over 4,000,000 or shift by more than 10,000, so that a map
+ * cannot hang the tap or fill its memory; the SDK refuses the same expressions.
+ */
+export const MAX_LENGTH = 100_000;
+const MAX_POWER = 4_000_000;
+const MAX_SHIFT = 10_000;
+
+function tooLong(): PyError {
+  return new PyError('IterableTooLong', 'Sorry, I will not evaluate something that long.');
+}
+
+function abs(value: Num): number {
+  return Math.abs(value instanceof Dec ? value.toNumber() : Number(value));
+}
+
 export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
   if (op === '+') {
+    const both = (typeof a === 'string' && typeof b === 'string') || (Array.isArray(a) && Array.isArray(b));
+    if (both && a.length + b.length > MAX_LENGTH) throw tooLong();
     if (typeof a === 'string' && typeof b === 'string') return a + b;
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
   }
@@ -30,6 +49,10 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
   const x = num(a);
   const y = num(b);
   if (x === undefined || y === undefined) throw unsupported(op, a, b);
+  if (op === '**' && (abs(x) > MAX_POWER || abs(y) > MAX_POWER))
+    throw new PyError('NumberTooHigh', `Sorry! I don't want to evaluate ${String(x)} ** ${String(y)}`);
+  if ((op === '<<' || op === '>>') && abs(y) > MAX_SHIFT)
+    throw new PyError('NumberTooHigh', `Sorry! I don't want to evaluate ${String(x)} ${op} ${String(y)}`);
   if (x instanceof Dec || y instanceof Dec) {
     if (typeof x === 'number' || typeof y === 'number') throw unsupported(op, a, b);
     return decimalOp(op, x instanceof Dec ? x : Dec.of(x), y instanceof Dec ? y : Dec.of(y), a, b);
@@ -41,6 +64,7 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
 function sequenceRepeat(seq: PyValue, times: PyValue): PyValue | undefined {
   if (typeof times !== 'bigint' && typeof times !== 'boolean') return undefined;
   const n = Math.max(0, Number(times));
+  if ((typeof seq === 'string' || Array.isArray(seq)) && n * seq.length > MAX_LENGTH) throw tooLong();
   if (typeof seq === 'string') return seq.repeat(n);
   if (Array.isArray(seq)) return Array.from({ length: n }, () => seq).flat(1);
   return undefined;

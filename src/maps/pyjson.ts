@@ -5,7 +5,7 @@
  * non-ASCII escaped as \uXXXX, Decimals as str(Decimal), NaN as null), which is the exact text of a
  * flattened property; or as the standard library's json.dumps, for json.dumps() in an expression.
  */
-import { Dec, floatRepr, isDict, PyDate, PyError, typeName, type PyDict, type PyValue } from './values.js';
+import { Dec, floatRepr, isDict, PyDate, PyError, typeName, type PyDict, type PyValue, setItem } from './values.js';
 
 /** Parses JSON text (known to be valid: a record the tap wrote) into Python values: integers as bigint, other numbers as Dec. */
 export function parseJson(text: string): PyValue {
@@ -53,7 +53,7 @@ class Reader {
       const key = this.string();
       this.space();
       this.at++; // ':'
-      dict[key] = this.value();
+      setItem(dict, key, this.value());
       this.space();
       if (this.text.charCodeAt(this.at++) === 0x7d) return dict;
     }
@@ -116,7 +116,7 @@ function fromJs(value: unknown): PyValue {
   if (typeof value === 'number') return fromNumber(value);
   if (typeof value === 'object' && value !== null) {
     const dict: PyDict = {};
-    for (const [k, v] of Object.entries(value)) dict[k] = fromJs(v);
+    for (const [k, v] of Object.entries(value)) setItem(dict, k, fromJs(v));
     return dict;
   }
   return value as PyValue;

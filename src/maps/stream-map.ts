@@ -10,7 +10,7 @@ import { TapError, UsageError } from '../errors.js';
 import { Expression } from './evaluate.js';
 import { flattenRecord, flattenSchema, type Flattening } from './flatten.js';
 import { MapSyntaxError } from './parser.js';
-import { PyError, truthy, type PyDict, type PyValue } from './values.js';
+import { PyError, truthy, type PyDict, type PyValue, setItem } from './values.js';
 
 export const NULL_STRING = '__NULL__';
 
@@ -118,7 +118,7 @@ export function customMap(
       if (filter && !truthy(evaluate(filter, '__filter__', record, id))) return undefined;
       const result: PyDict = includeByDefault ? { ...record } : pickKeys(record, keyProperties);
       for (const { key, expression } of rules) {
-        if (expression) result[key] = evaluate(expression, key, record, id);
+        if (expression) setItem(result, key, evaluate(expression, key, record, id));
         else Reflect.deleteProperty(result, key);
       }
       // The SDK writes no record for an empty one (an empty dict is false in Python).
@@ -143,7 +143,7 @@ function keyList(alias: string, value: unknown): string[] | null {
 
 function pickKeys(record: PyDict, keys: string[] | null): PyDict {
   const result: PyDict = {};
-  for (const key of keys ?? []) if (key in record) result[key] = record[key]!;
+  for (const key of keys ?? []) if (Object.hasOwn(record, key)) setItem(result, key, record[key]!);
   return result;
 }
 

@@ -102,6 +102,42 @@ describe('stream maps: expressions', () => {
     expect(failure('email.__class__')).to.match(/FeatureNotAvailable/);
     expect(failure('email.nothing()')).to.match(/AttributeError: 'str' object has no attribute 'nothing'/);
   });
+
+  it('refuses, as simpleeval does, what would hang the tap or fill its memory: huge powers, strings, lists, comprehensions', () => {
+    const failure = (text: string) => {
+      try {
+        run(text);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    expect(failure('2 ** 4000001')).to.match(/NumberTooHigh/);
+    expect(failure('4000001 ** 2')).to.match(/NumberTooHigh/);
+    expect(failure('1 << 10001')).to.match(/NumberTooHigh/);
+    expect(failure("'ab' * 50001")).to.match(/IterableTooLong/);
+    expect(failure('[1] * 100001')).to.match(/IterableTooLong/);
+    expect(failure("('a' * 60000) + ('b' * 60000)")).to.match(/IterableTooLong/);
+    expect(failure('[x for x in [0] * 100000]')).to.match(/IterableTooLong/);
+    // Up to the bounds, as in Python.
+    expect(run("'ab' * 50000").length).to.equal(100_002);
+    expect(run('2 ** 100')).to.equal('1267650600228229401496703205376');
+    expect(run('1 << 10000').length).to.be.greaterThan(3000);
+    expect(JSON.parse(run('[x for x in [0] * 10000]'))).to.have.length(10_000);
+  });
+
+  it('keeps a key named __proto__ as any other key, in records and in dicts it makes', () => {
+    const record = parseJson('{"id":1,"__proto__":{"x":1},"a":2}') as PyDict;
+    expect(Object.keys(record)).to.deep.equal(['id', '__proto__', 'a']);
+    expect(
+      dumps(
+        new Expression("record['__proto__']").evaluate((name) => (name === 'record' ? record : null)),
+        RECORD_JSON,
+      ),
+    ).to.equal('{"x":1}');
+    expect(run("dict([('__proto__', 1)])")).to.equal('{"__proto__":1}');
+    expect(run("{'__proto__': 2}")).to.equal('{"__proto__":2}');
+  });
 });
 
 describe('stream maps: values and JSON text', () => {
