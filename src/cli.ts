@@ -21,6 +21,7 @@ import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './p
 import { PACKAGE } from './paths.js';
 import { parseState } from './protocol/state.js';
 import { checkConnection, httpClient, readInput, readSettings, runTap, type RunHandle } from './command/tap.js';
+import { runMaps } from './maps/run-maps.js';
 import { allWritten, MessageWriter } from './protocol/writer.js';
 
 interface Args {
@@ -123,6 +124,8 @@ async function airbyte(command: string, args: Args): Promise<number> {
 async function checkFailure(config: string[] | undefined): Promise<string | undefined> {
   try {
     const { settings } = readSettings(config);
+    // Refused in a read, so refused here too: the platform's check is where a wrong config should show.
+    runMaps(settings, [], 'airbyte');
     const client = httpClient(settings, undefined, run.clock);
     try {
       await checkConnection(client, settings);

@@ -133,5 +133,11 @@ describe('stream maps and flattening end to end', function () {
     expect(refused.code).to.equal(2);
     expect(refused.stdout).to.match(/"failure_type":"config_error"/);
     expect(refused.stdout).to.match(/are Singer features/);
+    // The platform's check says so before any read.
+    const checked = await runTap(['check', '--config', tempJson('c.json', { ...base, ...MAPS })]);
+    expect(checked.code).to.equal(0);
+    const status = JSON.parse(checked.stdout.trim().split('\n').at(-1)!) as { connectionStatus: { status: string; message: string } };
+    expect(status.connectionStatus.status).to.equal('FAILED');
+    expect(status.connectionStatus.message).to.match(/are Singer features/);
   });
 });
