@@ -9,6 +9,7 @@ import { default as addFormats } from 'ajv-formats';
 import { ROOT } from '../../src/paths.js';
 import { STREAMS } from '../../src/streams.js';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator/server.js';
+import { selectOnly } from '../helpers/catalog.js';
 import { idsByStream, runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
 
 /** The 27 list streams: the ones selected when no catalog is given (the lists under a record are opt-in). */
@@ -299,13 +300,5 @@ describe('tap-crm end to end against the simulator', function () {
     expect(run.stderr).not.to.match(/\n\s+at /);
   });
 });
-
-function selectOnly(streams: string[]): unknown {
-  const catalog = JSON.parse(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8')) as {
-    streams: { stream: string; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
-  };
-  for (const s of catalog.streams) s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata.selected = streams.includes(s.stream);
-  return catalog;
-}
 
 export type { SingerMessage };

@@ -4,14 +4,12 @@
  * are not `id`); a second run merges (no row twice), and the children of deleted parents leave their tables.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from '../../src/paths.js';
 import { CHILD_ENDPOINTS, childCount as childrenOf, type ChildStream } from '../../src/simulator/children.js';
 import { startSimulator, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { keyPropertiesOf, streamByName } from '../../src/streams.js';
+import { selectOnly } from '../helpers/catalog.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, Pg, sh, TAP_BIN, tempDir, uniqueSchema, writeJson, type ShResult } from './helpers.js';
+import { binDir, explain, Pg, sh, TAP_BIN, targetPostgresConfig, tempDir, uniqueSchema, writeJson, type ShResult } from './helpers.js';
 
 const SEED = 29;
 const CHILDREN: readonly ChildStream[] = ['ticket_worksheet_results', 'asset_patches', 'customer_phones', 'product_serials'];
@@ -54,24 +52,8 @@ describe('child streams | target-postgres (MeltanoLabs, upsert): keys, merge, de
     bin = binDir({ 'tap-crm': TAP_BIN, 'target-postgres': env.targetPostgres });
     schema = uniqueSchema('children');
     writeJson(work, 'c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, activate_version: true });
-    const catalog = JSON.parse(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8')) as {
-      streams: { stream: string; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
-    };
-    for (const s of catalog.streams)
-      s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata.selected = CHILDREN.includes(s.stream as ChildStream);
-    writeJson(work, 'catalog.json', catalog);
-    const { host, port, user, password, database } = env.pg;
-    writeJson(work, 't.json', {
-      host,
-      port,
-      user,
-      password,
-      database,
-      default_target_schema: schema,
-      load_method: 'upsert',
-      activate_version: true,
-      hard_delete: true,
-    });
+    writeJson(work, 'catalog.json', selectOnly(CHILDREN));
+    writeJson(work, 't.json', targetPostgresConfig(env, schema, { activate_version: true, hard_delete: true }));
     first = await pipe(false);
   });
 
@@ -92,12 +74,7 @@ describe('child streams | target-postgres (MeltanoLabs, upsert): keys, merge, de
   });
 
   it('keys asset_patches on asset_id, patch_list and patch_key (its members have no id)', async () => {
-    const pk = await pg.rows<{ column_name: string }>(
-      `select kcu.column_name from information_schema.table_constraints tc
-       join information_schema.key_column_usage kcu using (constraint_schema, constraint_name)
-       where tc.constraint_schema = '${schema}' and tc.table_name = 'asset_patches' and tc.constraint_type = 'PRIMARY KEY'
-       order by kcu.ordinal_position`,
-    );
+    const pk = (await pg.primaryKeys(schema)).filter((r) => r.table_name === 'asset_patches');
     expect(pk.map((r) => r.column_name)).to.deep.equal(['asset_id', 'patch_list', 'patch_key']);
   });
 

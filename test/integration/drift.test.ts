@@ -9,8 +9,9 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { selectOnly } from '../helpers/catalog.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, Pg, sh, TAP_BIN, tempDir, uniqueSchema, writeJson } from './helpers.js';
+import { binDir, explain, Pg, sh, TAP_BIN, targetPostgresConfig, tempDir, uniqueSchema, writeJson } from './helpers.js';
 
 const STREAMS = ['customers', 'tickets', 'invoices', 'payments', 'contacts', 'items', 'estimates'];
 
@@ -24,7 +25,7 @@ const TARGETS: Target[] = [
   {
     name: 'MeltanoLabs target-postgres',
     bin: (env) => env.targetPostgres,
-    config: (env, schema) => ({ ...pgOf(env), database: env.pg.database, default_target_schema: schema, load_method: 'upsert' }),
+    config: (env, schema) => targetPostgresConfig(env, schema),
   },
   {
     name: 'pipelinewise-target-postgres',
@@ -36,14 +37,6 @@ const TARGETS: Target[] = [
 function pgOf(env: IntegrationEnv): Record<string, unknown> {
   const { host, port, user, password } = env.pg;
   return { host, port, user, password };
-}
-
-function catalog(): Record<string, unknown> {
-  const discovered = JSON.parse(readFileSync(join(import.meta.dirname, '../../catalog/catalog.json'), 'utf8')) as {
-    streams: { stream: string; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
-  };
-  for (const s of discovered.streams) s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata.selected = STREAMS.includes(s.stream);
-  return discovered;
 }
 
 /** JSON with the keys of every object sorted (jsonb keeps its own order). */
@@ -87,7 +80,7 @@ for (const target of TARGETS) {
       work = tempDir('drift');
       schema = uniqueSchema('drift');
       writeJson(work, 'c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000 });
-      writeJson(work, 'catalog.json', catalog());
+      writeJson(work, 'catalog.json', selectOnly(STREAMS));
       writeJson(work, 't.json', target.config(env, schema));
     });
     after(async () => {

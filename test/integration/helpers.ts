@@ -217,9 +217,25 @@ export class Pg {
     return rows.map((r) => r.t);
   }
 
+  /** The primary-key columns of the tables of `schema`, by table, in key order. */
+  async primaryKeys(schema: string): Promise<{ table_name: string; column_name: string }[]> {
+    return this.rows(
+      `select tc.table_name, kcu.column_name from information_schema.table_constraints tc
+       join information_schema.key_column_usage kcu using (constraint_schema, constraint_name)
+       where tc.constraint_schema = '${schema}' and tc.constraint_type = 'PRIMARY KEY'
+       order by tc.table_name, kcu.ordinal_position`,
+    );
+  }
+
   async dropSchema(schema: string): Promise<void> {
     await this.exec(`drop schema if exists "${schema}" cascade`);
   }
+}
+
+/** MeltanoLabs target-postgres's config: the private cluster, tables in `schema`, loaded by upsert (and `extra`). */
+export function targetPostgresConfig(env: IntegrationEnv, schema: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { host, port, user, password, database } = env.pg;
+  return { host, port, user, password, database, default_target_schema: schema, load_method: 'upsert', ...extra };
 }
 
 /** A schema name of its own for each suite and process, so that runs never see each other's tables. */

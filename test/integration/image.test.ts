@@ -23,7 +23,7 @@ import { PACKAGE, ROOT } from '../../src/paths.js';
 import { startSimulator, STREAM_NAMES, type Simulator } from '../../src/simulator/server.js';
 import { STREAMS } from '../../src/streams.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, Pg, sh, TAP_BIN, tempDir, truthIds, uniqueSchema, writeJson } from './helpers.js';
+import { binDir, explain, Pg, sh, TAP_BIN, targetPostgresConfig, tempDir, truthIds, uniqueSchema, writeJson } from './helpers.js';
 
 const ENV_FILE = join(ROOT, 'test', 'integration', '.env.integration.image');
 const DEFAULT_STREAMS = STREAMS.filter((s) => s.selectedByDefault).map((s) => s.name);
@@ -213,8 +213,7 @@ describe('the container image (Dockerfile), as the Airbyte platform and its tool
     const pg = new Pg(env);
     const schema = uniqueSchema('image');
     const bin = binDir({ 'target-postgres': env.targetPostgres });
-    const { host, port, user, password, database } = env.pg;
-    writeJson(work, 't.json', { host, port, user, password, database, default_target_schema: schema, load_method: 'upsert' });
+    writeJson(work, 't.json', targetPostgresConfig(env, schema));
     const tap = `docker run --rm -i -v "$PWD:/data:ro" '${img.image}' --config /data/config.json`;
     try {
       const first = await sh(`${tap} | target-postgres --config t.json > state-out.jsonl\ntail -n 1 state-out.jsonl > state.json`, {

@@ -67,11 +67,7 @@ describe('tap-crm | pipelinewise-target-postgres', function () {
     expect(first.code, explain(first)).to.equal(0);
     expect(await pg.tables(schema)).to.deep.equal([...STREAM_NAMES].sort());
     for (const stream of STREAM_NAMES) expect(await pg.ids(schema, stream), stream).to.deep.equal(truthIds(sim, stream));
-    const keys = await pg.rows<{ table_name: string; column_name: string }>(
-      `select tc.table_name, kcu.column_name from information_schema.table_constraints tc
-       join information_schema.key_column_usage kcu using (constraint_schema, constraint_name)
-       where tc.constraint_schema = '${schema}' and tc.constraint_type = 'PRIMARY KEY' order by 1`,
-    );
+    const keys = await pg.primaryKeys(schema);
     expect(keys).to.deep.equal([...STREAM_NAMES].sort().map((t) => ({ table_name: t, column_name: 'id' })));
   });
 

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { discover } from '../../src/protocol/catalog.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
-import { binDir, explain, Pg, sh, TAP_BIN, tempDir, uniqueSchema, writeJson } from './helpers.js';
+import { binDir, explain, Pg, sh, TAP_BIN, targetPostgresConfig, tempDir, uniqueSchema, writeJson } from './helpers.js';
 
 type Message = Record<string, unknown> & { type: string; stream?: string };
 
@@ -216,11 +216,10 @@ describe('stream maps and flattening: tap-crm inline equals tap-crm | meltano-ma
       });
 
       it('loads into target-postgres, both outputs', async () => {
-        const { host, port, user, password, database } = env.pg;
         for (const file of ['inline.jsonl', 'piped.jsonl']) {
           const schema = uniqueSchema('maps');
           schemasToDrop.push(schema);
-          writeJson(work, 't.json', { host, port, user, password, database, default_target_schema: schema, load_method: 'upsert' });
+          writeJson(work, 't.json', targetPostgresConfig(env, schema));
           const bin = binDir({ 'target-postgres': env.targetPostgres });
           const load = await sh(`target-postgres --config t.json < ${file} > state-out.jsonl`, { cwd: work, path: [bin] });
           expect(load.code, explain(load)).to.equal(0);

@@ -22,6 +22,7 @@ import {
   explain,
   meltanoLabsColumn,
   Pg,
+  targetPostgresConfig,
   sh,
   streamSchema,
   TAP_BIN,
@@ -88,18 +89,7 @@ describe('tap-crm | target-postgres (MeltanoLabs, upsert), piped as the README s
     schema = uniqueSchema('pipe');
     // activate_version on both sides, so that deletions of the full-table stream (products) propagate.
     writeJson(work, 'c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, activate_version: true });
-    const { host, port, user, password, database } = env.pg;
-    writeJson(work, 't.json', {
-      host,
-      port,
-      user,
-      password,
-      database,
-      default_target_schema: schema,
-      load_method: 'upsert',
-      activate_version: true,
-      hard_delete: true,
-    });
+    writeJson(work, 't.json', targetPostgresConfig(env, schema, { activate_version: true, hard_delete: true }));
     first = await pipe(FIRST_RUN);
     firstTruth = sim.truth();
   });

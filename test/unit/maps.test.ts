@@ -25,6 +25,16 @@ function run(text: string, names: Record<string, PyValue> = {}): string {
   return dumps(value, RECORD_JSON);
 }
 
+/** The message of the error an expression gives over RECORD, or 'no error'. */
+function failure(text: string): string {
+  try {
+    run(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'no error';
+}
+
 describe('stream maps: expressions', () => {
   it('parses the SDK examples and rejects what is not an expression, with the column', () => {
     for (const text of [
@@ -84,14 +94,6 @@ describe('stream maps: expressions', () => {
   });
 
   it('fails as Python fails: unknown names and functions, wrong types, a Decimal times a float', () => {
-    const failure = (text: string) => {
-      try {
-        run(text);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return 'no error';
-    };
     expect(failure('len(email)')).to.match(/FunctionNotDefined: Function 'len' not defined/);
     expect(failure('nope')).to.match(/'nope' is not defined/);
     expect(failure("int('x')")).to.match(/ValueError: invalid literal for int\(\) with base 10: 'x'/);
@@ -104,14 +106,6 @@ describe('stream maps: expressions', () => {
   });
 
   it('refuses, as simpleeval does, what would hang the tap or fill its memory: huge powers, strings, lists, comprehensions', () => {
-    const failure = (text: string) => {
-      try {
-        run(text);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return 'no error';
-    };
     expect(failure('2 ** 4000001')).to.match(/NumberTooHigh/);
     expect(failure('4000001 ** 2')).to.match(/NumberTooHigh/);
     expect(failure('1 << 10001')).to.match(/NumberTooHigh/);
