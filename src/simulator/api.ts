@@ -31,6 +31,11 @@ export type Route =
   | { kind: 'me'; endpoint: 'me' }
   | { kind: 'notfound'; endpoint: 'other' };
 
+/** The lists under a record (children.ts), each path with its `{id}` as a pattern. */
+const CHILD_ROUTES = Object.entries(CHILD_ENDPOINTS).map(
+  ([name, { path }]) => [name as ChildStream, new RegExp(`^${path.replace('{id}', '(\\d+)')}$`)] as const,
+);
+
 export function route(method: string, pathname: string): Route {
   const notFound: Route = { kind: 'notfound', endpoint: 'other' };
   if (method !== 'GET' && method !== 'HEAD') return notFound;
@@ -39,10 +44,9 @@ export function route(method: string, pathname: string): Route {
   if (p === '/me') return { kind: 'me', endpoint: 'me' };
   const m = /^\/tickets\/(\d+)\/comments$/.exec(p);
   if (m) return { kind: 'comments', endpoint: 'ticket_comments', ticketId: Number(m[1]) };
-  for (const [name, child] of Object.entries(CHILD_ENDPOINTS)) {
-    const [before, after] = child.path.split('{id}');
-    if (p.startsWith(before!) && p.endsWith(after!) && /^\d+$/.test(p.slice(before!.length, p.length - after!.length)))
-      return { kind: 'child', endpoint: name as ChildStream, parentId: Number(p.slice(before!.length, p.length - after!.length)) };
+  for (const [endpoint, pattern] of CHILD_ROUTES) {
+    const child = pattern.exec(p);
+    if (child) return { kind: 'child', endpoint, parentId: Number(child[1]) };
   }
   const detail = /^(\/\w+)\/(\d+)$/.exec(p);
   const parent = detail ? endpointAt(detail[1]!) : undefined;

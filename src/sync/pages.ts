@@ -306,7 +306,8 @@ function arraysOf(body: Record<string, unknown>, { field, arrays }: RecordArrays
 
 /** What the processor adds to a record before it is shaped: its parent's id where it lacks one, its made key. */
 function completeRecord(element: unknown, spec: StreamSpec, job: PageJob): void {
-  if (!isPlainObject(element)) return;
+  // Every record of every stream passes here: the spec's checks first, the element's only for a child or a made key.
+  if ((spec.parentField === undefined && !spec.madeKey) || !isPlainObject(element)) return;
   if (spec.parentField !== undefined && job.parentId !== undefined && element[spec.parentField] == null)
     element[spec.parentField] = job.parentId;
   if (spec.madeKey) element[spec.madeKey.field] = spec.madeKey.from.map((name) => stringOf(element[name])).join('|');

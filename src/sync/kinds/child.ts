@@ -6,6 +6,7 @@
  */
 import { ApiError } from '../../api/http.js';
 import { log } from '../../output/log.js';
+import { parentOf } from '../../streams.js';
 import { askedPageSize, readPages, emitPage, type NumberedPage, type StreamOutput, type StreamRun } from '../stream-output.js';
 
 type Id = number | string;
@@ -13,11 +14,11 @@ type Id = number | string;
 /** The selected children's records under the parents of `page`: every page of each, in parent order. */
 export async function syncChildren(run: StreamRun, page: NumberedPage, emitted: readonly Id[]): Promise<void> {
   for (const child of run.children) {
-    const { kind } = child.selected.def;
-    const listed = kind.type === 'child' && kind.everyParent ? page.ids : emitted;
+    const { def } = child.selected;
+    const listed = def.kind.type === 'child' && def.kind.everyParent ? page.ids : emitted;
     const parents = listed.filter((id) => !child.parentsRead.has(id));
     for (const id of parents) child.parentsRead.add(id);
-    if (kind.type === 'child') run.sync.progress.parentsRead(child.ledger.stream, kind.parent, child.parentsRead.size);
+    run.sync.progress.parentsRead(child.ledger.stream, parentOf(def)!, child.parentsRead.size);
     const perParent = await Promise.all(parents.map((id) => childPages(run, child, id)));
     for (const pages of perParent) for (const childPage of pages) await emitPage(run.sync, child, childPage);
   }
@@ -33,13 +34,8 @@ async function childPages(run: StreamRun, child: StreamOutput, id: Id): Promise<
     for await (const page of readPages(child, path, params, run.sync, { parentId: id })) pages.push(page);
   } catch (error) {
     if (!(error instanceof ApiError && error.kind === 'not_found')) throw error;
-    const parent = kindParent(child);
-    log.info(`stream ${def.name}: ${parent} ${String(id)} is gone (GET ${path}: 404); its ${def.name} skipped`);
+    log.info(`stream ${def.name}: ${parentOf(def)!} ${String(id)} is gone (GET ${path}: 404); its ${def.name} skipped`);
     return [];
   }
   return pages;
-}
-
-function kindParent({ selected: { def } }: StreamOutput): string {
-  return def.kind.type === 'child' ? def.kind.parent : def.name;
 }
