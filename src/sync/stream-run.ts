@@ -39,9 +39,9 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
   const { def } = selected;
   const everyParent = children.some(({ def: { kind } }) => kind.type === 'child' && kind.everyParent === true);
   const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
-  // A parent walked only for a child read under every parent emits nothing: it has no bookmark to apply.
-  const bookmarked = replicationKey && !(selected.walkOnly && everyParent);
-  const since = bookmarked ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
+  // With a child read under every parent, `since` still decides what the parent emits (and so which
+  // parents a following child like ticket_comments is read under); the walk lists every parent (listParams).
+  const since = replicationKey ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
   const protocol = sync.writer.protocol.name;
   const activate = sync.settings.activate_version && RECORD_RULES[protocol].tableVersions;
   const versionOf = (stream: SelectedStream) =>
@@ -78,7 +78,11 @@ async function open(run: StreamRun): Promise<void> {
     if (output.version !== undefined && !(output.ledger.stream in state.value.bookmarks))
       await activateVersions(run.sync, output.selected, output.version);
   if (run.since !== undefined) {
-    const where = selected.def.serverFilter ? '' : ' (filtered here: the API cannot)';
+    const where = !selected.def.serverFilter
+      ? ' (filtered here: the API cannot)'
+      : run.everyParent
+        ? ' (filtered here: a child stream needs every record listed)'
+        : '';
     log.info(`stream ${selected.def.name}: records updated since ${run.since}${where}`);
   }
 }

@@ -4,13 +4,11 @@
  * that are gone by the time their children are asked, and the requests the README's streams table states.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from '../../src/paths.js';
 import { assetPatches, customerPhones, productSerials, worksheetResults, type ChildStream } from '../../src/simulator/children.js';
 import type { JsonObject } from '../../src/simulator/record-context.js';
 import { startSimulator, type Simulator, type StreamName } from '../../src/simulator/server.js';
 import { keyPropertiesOf, streamByName } from '../../src/streams.js';
+import { discoveredCatalog, selectOnly } from '../helpers/catalog.js';
 import { runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
 
 const SEED = 23;
@@ -52,11 +50,7 @@ function written(run: TapRun, stream: string): JsonObject[] {
 }
 
 function catalogOf(selected: readonly string[]): string {
-  const c = JSON.parse(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8')) as {
-    streams: { stream: string; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
-  };
-  for (const s of c.streams) s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata.selected = selected.includes(s.stream);
-  return tempJson('catalog.json', c);
+  return tempJson('catalog.json', selectOnly(selected));
 }
 
 function lastState(run: TapRun): unknown {
@@ -80,9 +74,7 @@ describe('child streams: what lives under a record (end to end)', function () {
   });
 
   it('are not selected by default', async () => {
-    const discovered = JSON.parse(readFileSync(join(ROOT, 'catalog', 'catalog.json'), 'utf8')) as {
-      streams: { stream: string; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
-    };
+    const discovered = discoveredCatalog();
     for (const stream of CHILDREN) {
       const entry = discovered.streams.find((s) => s.stream === stream)!;
       expect(entry.metadata[0]!.metadata['selected-by-default'], stream).to.equal(false);
@@ -147,6 +139,32 @@ describe('child streams: what lives under a record (end to end)', function () {
       expect(versions, `${stream}: ACTIVATE_VERSION at the end only (not the first sync)`).to.have.length(1);
     }
     expect(sim.stats().endpoints.tickets?.params).not.to.include('since_updated_at');
+  });
+
+  it('beside ticket_comments, which follows the tickets emitted (start_date applies), reads worksheet results under every ticket', async () => {
+    const tickets = sim.truth().tickets;
+    const times = tickets.map((t) => Date.parse(t.updated_at!)).sort((x, y) => x - y);
+    const startDate = new Date(times[Math.floor(times.length / 2)]!).toISOString();
+    const dated = tempJson('config.json', {
+      api_key: sim.apiKey,
+      base_url: sim.baseUrl,
+      requests_per_minute: 100_000,
+      start_date: startDate,
+    });
+    const run = await runTap(['--config', dated, '--catalog', catalogOf(['ticket_comments', 'ticket_worksheet_results'])]);
+    expect(run.code, run.stderr).to.equal(0);
+    const recent = new Set(tickets.filter((t) => Date.parse(t.updated_at!) >= Date.parse(startDate)).map((t) => t.id));
+    const commented = new Set(written(run, 'ticket_comments').map((c) => c.ticket_id as number));
+    expect(commented.size).to.be.greaterThan(0);
+    expect(
+      [...commented].every((id) => recent.has(id)),
+      'comments only of tickets updated since start_date',
+    ).to.equal(true);
+    const expected = byKey(
+      'ticket_worksheet_results',
+      parents.ticket_worksheet_results.flatMap((id) => expectedUnder('ticket_worksheet_results', id)),
+    );
+    expect(byKey('ticket_worksheet_results', written(run, 'ticket_worksheet_results'))).to.deep.equal(expected);
   });
 
   it('skips the children of a parent gone by the time they are asked (404), with an INFO line, and reads the others', async () => {
