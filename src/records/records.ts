@@ -4,7 +4,7 @@
  * docs/api.md#record-shapes.
  */
 import type { JsonSchema } from '../protocol/catalog.js';
-import { conformer, type ConformOptions, type Drift } from './conform.js';
+import { conformer, type ConformOptions, type Conformer, type Drift } from './conform.js';
 import { isPlainObject } from './json.js';
 
 /** A record's key: its id, or (a key of several properties) their values as JSON text. */
@@ -51,41 +51,60 @@ export function recordShaper(
   fields: ReadonlySet<string> | null,
   { utc = false, ...conformOptions }: ShapeOptions = {},
 ): RecordShaper {
-  const check = conformer(schema, conformOptions);
   const dateTimeProps = utc
     ? Object.entries(schema.properties ?? {})
         .filter(([name, property]) => property.format === 'date-time' && (!fields || fields.has(name)))
         .map(([name]) => name)
     : [];
-  const keep = fields ? [...fields] : null;
+  return new StreamShaper(
+    conformer(schema, conformOptions),
+    wrapperKey,
+    fields ? [...fields] : null,
+    dateTimeProps,
+    conformOptions.keyProperties,
+  );
+}
 
-  return {
-    shape(element) {
-      const unwrapped = unwrap(element, wrapperKey);
-      if (!unwrapped) return undefined;
-      const id = keyOf(unwrapped, conformOptions.keyProperties);
-      if (id === undefined) return undefined;
-      let record = unwrapped;
-      let asIs = record === element;
-      if (keep) {
-        record = {};
-        for (const name of keep) if (name in unwrapped) record[name] = unwrapped[name];
-        asIs = false;
-      }
-      const drifts = check.conform(record, id);
-      if (!drifts) return undefined;
-      if (drifts.some((d) => d.action !== 'widened')) asIs = false;
-      for (const name of dateTimeProps) {
-        const value = record[name];
-        if (typeof value !== 'string' || value.endsWith('Z')) continue;
-        const ms = Date.parse(value);
-        if (Number.isNaN(ms)) continue;
-        record[name] = new Date(ms).toISOString();
-        asIs = false;
-      }
-      return { record, key: id, asIs, drifts };
-    },
-  };
+/**
+ * A stream's shaper. One class for every stream, not a closure for each: the page processor calls `shape`
+ * for every record of every stream, and V8 optimises a call site for the one function it has seen there.
+ */
+class StreamShaper implements RecordShaper {
+  constructor(
+    private readonly check: Conformer,
+    private readonly wrapperKey: string | undefined,
+    /** The selected fields, or null for every field. */
+    private readonly keep: string[] | null,
+    /** Date-times written in UTC. */
+    private readonly dateTimeProps: string[],
+    private readonly keyProperties: readonly string[] | undefined,
+  ) {}
+
+  shape(element: unknown): Shaped | undefined {
+    const unwrapped = unwrap(element, this.wrapperKey);
+    if (!unwrapped) return undefined;
+    const id = keyOf(unwrapped, this.keyProperties);
+    if (id === undefined) return undefined;
+    let record = unwrapped;
+    let asIs = record === element;
+    if (this.keep) {
+      record = {};
+      for (const name of this.keep) if (name in unwrapped) record[name] = unwrapped[name];
+      asIs = false;
+    }
+    const drifts = this.check.conform(record, id);
+    if (!drifts) return undefined;
+    if (drifts.some((d) => d.action !== 'widened')) asIs = false;
+    for (const name of this.dateTimeProps) {
+      const value = record[name];
+      if (typeof value !== 'string' || value.endsWith('Z')) continue;
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) continue;
+      record[name] = new Date(ms).toISOString();
+      asIs = false;
+    }
+    return { record, key: id, asIs, drifts };
+  }
 }
 
 /**

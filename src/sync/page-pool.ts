@@ -28,10 +28,11 @@ export class PagePool {
   private nextKey = 0;
   private nextJob = 0;
   /**
-   * This thread's full collections (see gc.ts), every 8 MiB of page bodies through it: they lower the
-   * memory benchmark's peak for a few percent more CPU (figures in docs/benchmarks.md).
+   * Full collections for pages processed in this thread (no workers), as a worker has them (page-worker.ts).
+   * With workers, this thread has none: its heap stays small without them, and each one cost CPU for no
+   * gain in the memory benchmark (docs/benchmarks.md).
    */
-  private readonly collect = collectorEvery(8 * 1024 * 1024);
+  private readonly collectLocal = collectorEvery(16 * 1024 * 1024);
 
   /** `size` workers; `maxPageMb`: the largest page body (max_response_mb), which a worker's heap must hold parsed. */
   constructor(size = defaultSize(), maxPageMb = DEFAULT_MAX_RESPONSE_MB) {
@@ -69,10 +70,11 @@ export class PagePool {
 
   /** Processes a page; its body's memory is handed over to the worker. */
   process(job: PageJob): Promise<PageResult> {
-    this.collect(job.body.byteLength);
     if (this.workers.length === 0) {
       try {
-        return Promise.resolve(this.local.process(job));
+        const result = this.local.process(job);
+        this.collectLocal(job.body.byteLength);
+        return Promise.resolve(result);
       } catch (error) {
         return Promise.reject(failure(error as Error));
       }

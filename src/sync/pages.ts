@@ -105,12 +105,27 @@ interface StreamState {
   prefixBytes: Buffer;
   /** The stream's output streams when maps change anything (undefined: its records are written as they are). */
   outputs?: MappedOutput[];
+  /**
+   * One record of its last page, kept for its hidden class, as PageProcessor.lastLines is: the stream's
+   * checks are optimised for the classes JSON.parse gave its records, and V8 holds those only while a record
+   * has them.
+   */
+  lastRecord?: unknown;
 }
 
 export class PageProcessor {
   private readonly streams = new Map<number, StreamState>();
+  /**
+   * The last page's RecordLines, emptied, kept only for its hidden class. A RecordLines gets its class by
+   * adding its fields one by one, and V8 holds such a chain of classes only while an object has it: the
+   * page workers' full collections between pages (gc.ts) freed it with the page, the optimised code that
+   * wrote the lines was thrown away for it, and compiled again for the next page, a dozen times a sync
+   * (docs/benchmarks.md, cpu). One empty object keeps it.
+   */
+  private lastLines?: RecordLines;
 
-  configure(key: number, spec: StreamSpec): void {
+  configure(key: number, given: StreamSpec): void {
+    const spec = everyMember(given);
     const framing = recordFraming(spec.protocol, spec.stream, spec.version);
     const rules = RECORD_RULES[spec.protocol];
     this.streams.set(key, {
@@ -149,9 +164,14 @@ export class PageProcessor {
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
     const { spec, shaper } = state;
     const page = parsePage(bytes, spec, copying);
-    if (page.invalid !== undefined) return copying ? undefined : { ...emptyResult(job.page), invalid: page.invalid };
+    const result = emptyResult(job.page);
+    if (page.invalid !== undefined) {
+      result.invalid = page.invalid;
+      return copying ? undefined : result;
+    }
     const { elements, slices } = page;
-    const result: PageResult = { ...emptyResult(job.page), ...page.meta, count: elements.length };
+    result.count = elements.length;
+    readMeta(page.meta, result);
     const drifts = new Map<string, Drift>();
     const out = new RecordLines(state, job.extractedAt, bytes);
     const misread = ({ asIs, record, key }: Shaped, { starts, ends }: Slices, position: number) =>
@@ -183,13 +203,15 @@ export class PageProcessor {
       if (state.outputs) {
         const copy = slices && shaped.asIs ? ([slices.starts[position]!, slices.ends[position]!] as const) : undefined;
         const lines = mapRecord(out, state.outputs, shaped, copy, result);
-        if (lines === undefined) return { ...emptyResult(job.page), failure: result.failure };
+        if (lines === undefined) return Object.assign(emptyResult(job.page), { failure: result.failure });
         (result.lines ??= []).push(lines);
       } else if (slices && shaped.asIs) out.copy(slices.starts[position]!, slices.ends[position]!);
       else out.serialise(shaped.record, changesOf(shaped.drifts));
     }
     result.out = out.bytes();
     result.drifts = [...drifts.values()];
+    this.lastLines = out;
+    if (elements.length > 0) state.lastRecord = elements[elements.length - 1];
     return result;
   }
 
@@ -203,7 +225,10 @@ export class PageProcessor {
   }
 }
 
-type ParsedPage = { invalid: 'json' | 'no-array' } | { invalid?: undefined; elements: unknown[]; slices?: Slices; meta: PageMeta };
+/** One shape whatever the page held (see emptyResult). */
+type ParsedPage =
+  | { invalid: 'json' | 'no-array'; elements: undefined; slices: undefined; meta: undefined }
+  | { invalid: undefined; elements: unknown[]; slices: Slices | undefined; /** The body's `meta`, as it came. */ meta: unknown };
 
 /**
  * A page's body parsed: its record array, where each element's bytes are (copying only), and its meta.
@@ -217,31 +242,36 @@ function parsePage(bytes: Buffer, spec: StreamSpec, copying: boolean): ParsedPag
   try {
     body = JSON.parse(text);
   } catch {
-    return { invalid: 'json' };
+    return invalidPage('json');
   }
   const object = isPlainObject(body) ? body : {};
-  if (spec.recordArrays) return isPlainObject(body) ? { elements: arraysOf(object, spec.recordArrays), meta: {} } : { invalid: 'no-array' };
+  if (spec.recordArrays)
+    return isPlainObject(body) ? parsedPage(arraysOf(object, spec.recordArrays), undefined, undefined) : invalidPage('no-array');
   if (recordKey !== undefined)
-    return isPlainObject(object[recordKey]) ? { elements: [object[recordKey]], meta: {} } : { invalid: 'no-array' };
+    return isPlainObject(object[recordKey]) ? parsedPage([object[recordKey]], undefined, undefined) : invalidPage('no-array');
   const elements = object[arrayKey];
-  if (!Array.isArray(elements)) return { invalid: 'no-array' };
-  if (!copying) return { elements, meta: pageMeta(object.meta) };
+  if (!Array.isArray(elements)) return invalidPage('no-array');
+  if (!copying) return parsedPage(elements, undefined, object.meta);
   const slices = arraySlices(text, arrayKey);
-  if (slices?.starts.length !== elements.length) return { invalid: 'no-array' };
-  return { elements, slices, meta: pageMeta(object.meta) };
+  if (slices?.starts.length !== elements.length) return invalidPage('no-array');
+  return parsedPage(elements, slices, object.meta);
 }
 
-type PageMeta = Pick<PageResult, 'totalPages' | 'totalEntries' | 'perPage'>;
+function parsedPage(elements: unknown[], slices: Slices | undefined, meta: unknown): ParsedPage {
+  return { invalid: undefined, elements, slices, meta };
+}
 
-function pageMeta(meta: unknown): PageMeta {
-  const found: PageMeta = {};
-  if (isPlainObject(meta)) {
-    const { total_pages: pages, total_entries: entries, per_page: perPage } = meta;
-    if (isCount(pages)) found.totalPages = pages;
-    if (isCount(entries)) found.totalEntries = entries;
-    if (isCount(perPage) && perPage > 0) found.perPage = perPage;
-  }
-  return found;
+function invalidPage(invalid: 'json' | 'no-array'): ParsedPage {
+  return { invalid, elements: undefined, slices: undefined, meta: undefined };
+}
+
+/** The page counts of a body's `meta` that are counts, into the page's result. */
+function readMeta(meta: unknown, result: PageResult): void {
+  if (!isPlainObject(meta)) return;
+  const { total_pages: pages, total_entries: entries, per_page: perPage } = meta;
+  if (isCount(pages)) result.totalPages = pages;
+  if (isCount(entries)) result.totalEntries = entries;
+  if (isCount(perPage) && perPage > 0) result.perPage = perPage;
 }
 
 /** A page's RECORD lines, built from copied record bytes and serialised records in page order. */
@@ -254,7 +284,7 @@ export class RecordLines {
   constructor(
     private readonly state: StreamState,
     private readonly extractedAt: number,
-    private readonly page: Buffer,
+    private page: Buffer,
   ) {
     this.suffix = state.framing.suffix(extractedAt);
     this.suffixBytes = Buffer.from(this.suffix, 'utf8');
@@ -281,9 +311,13 @@ export class RecordLines {
     this.serialised += this.state.framing.prefix + JSON.stringify(record) + suffix;
   }
 
+  /** The page's RECORD lines; the lines are then done with, and hold the page's bytes no longer. */
   bytes(): Uint8Array {
     this.flushSerialised();
-    return this.pieces.length > 0 ? Buffer.concat(this.pieces) : EMPTY;
+    const lines = this.pieces.length > 0 ? Buffer.concat(this.pieces) : EMPTY;
+    this.pieces.length = 0;
+    this.page = NO_PAGE;
+    return lines;
   }
 
   private flushSerialised(): void {
@@ -318,8 +352,52 @@ function stringOf(value: unknown): string {
   return value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * A page's result with every member present, in one order, as the page's spec (everyMember) and parsed
+ * page are: objects of one hidden class each, so that `read`, which every record passes through, is
+ * optimised once for all streams instead of again for each new shape (docs/benchmarks.md, cpu).
+ */
 function emptyResult(page: number): PageResult {
-  return { page, count: 0, identities: [], ids: [], emits: [], out: EMPTY, withoutId: 0, drifts: [] };
+  return {
+    page,
+    invalid: undefined,
+    count: 0,
+    identities: [],
+    totalPages: undefined,
+    totalEntries: undefined,
+    perPage: undefined,
+    ids: [],
+    emits: [],
+    out: EMPTY,
+    newestMs: undefined,
+    withoutId: 0,
+    drifts: [],
+    lines: undefined,
+    failure: undefined,
+  };
+}
+
+/** A stream's spec with every member present, in one order (see emptyResult). */
+function everyMember(spec: StreamSpec): StreamSpec {
+  const every: { [K in keyof Required<StreamSpec>]: StreamSpec[K] } = {
+    stream: spec.stream,
+    schema: spec.schema,
+    arrayKey: spec.arrayKey,
+    recordKey: spec.recordKey,
+    pairs: spec.pairs,
+    wrapperKey: spec.wrapperKey,
+    fields: spec.fields,
+    replicationKey: spec.replicationKey,
+    version: spec.version,
+    protocol: spec.protocol,
+    write: spec.write,
+    maps: spec.maps,
+    keyProperties: spec.keyProperties,
+    recordArrays: spec.recordArrays,
+    madeKey: spec.madeKey,
+    parentField: spec.parentField,
+  };
+  return every;
 }
 
 /** The properties a record carries as null because their values moved (conform.ts), as Airbyte's meta.changes. */
@@ -400,6 +478,8 @@ export function ownsItsMemory(bytes: Uint8Array): boolean {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A page of no bytes, a Buffer as pages are (the same field type: see PageProcessor.lastLines). */
+const NO_PAGE = Buffer.alloc(0);
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;

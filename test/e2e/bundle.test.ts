@@ -52,7 +52,7 @@ describe('the bundle of the Python package (npm run bundle)', function () {
     expect(readFileSync(join(dir, 'cli.js'), 'utf8').split('\n', 1)[0]).to.equal(
       readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').split('\n', 1)[0],
     );
-    expect(flags).to.deep.equal(['--max-semi-space-size=2', '--max-old-space-size=128']);
+    expect(flags).to.deep.equal(['--max-semi-space-size=2', '--max-old-space-size=128', '--initial-old-space-size=24']);
     expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).to.include({
       name: PACKAGE.name,
       version: PACKAGE.version,
