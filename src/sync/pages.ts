@@ -110,7 +110,7 @@ interface StreamState {
    * checks are optimised for the classes JSON.parse gave its records, and V8 holds those only while a record
    * has them.
    */
-  lastRecord?: unknown;
+  lastRecord: unknown;
 }
 
 export class PageProcessor {
@@ -138,10 +138,21 @@ export class PageProcessor {
       framing,
       prefixBytes: Buffer.from(framing.prefix, 'utf8'),
       outputs: spec.maps ? mappedOutputs(spec, spec.maps) : undefined,
+      lastRecord: undefined,
     });
   }
 
-  process(job: PageJob): PageResult {
+  process(given: PageJob): PageResult {
+    // The job as one object literal: a worker's job comes as the message deserialised, whose hidden class
+    // depends on its members and is not kept between pages (see everyMember).
+    const job: PageJob = {
+      key: given.key,
+      page: given.page,
+      body: given.body,
+      extractedAt: given.extractedAt,
+      sinceMs: given.sinceMs,
+      parentId: given.parentId,
+    };
     const state = this.streams.get(job.key);
     if (!state) throw new Error(`page processor: stream ${job.key} was not configured`);
     const bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
