@@ -37,6 +37,21 @@ const job = (page: number, value: unknown, extra = {}) => ({
 });
 
 describe('page processor: parse, shape, filter, serialise', () => {
+  it('answers every page with a result of one shape, the same members in the same order, whatever the page held (read() is then optimised once for every stream: docs/benchmarks.md, cpu)', () => {
+    const p = processor();
+    const results = [
+      p.process(
+        job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }], meta: { total_pages: 3, total_entries: 7, per_page: 1 } }),
+      ),
+      p.process(job(2, { leads: [{ id: 2 }] })),
+      p.process(job(3, { leads: 'none' })),
+      p.process(job(4, 'not json')),
+      processor({ arrayKey: 'user', recordKey: 'user' }).process(job(1, { user: { id: 5 } }, { sinceMs: 0, parentId: 9 })),
+    ];
+    expect(results.map((r) => r.invalid)).to.deep.equal([undefined, undefined, 'no-array', 'json', undefined]);
+    for (const result of results.slice(1)) expect(Object.keys(result)).to.deep.equal(Object.keys(results[0]!));
+  });
+
   it('serialises the page’s records as RECORD lines and reports the page’s meta and ids', () => {
     const result = processor().process(
       job(1, { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2 }], meta: { total_pages: 3, total_entries: 7 } }),
