@@ -11,8 +11,6 @@
  * minimum, anyOf...) is compiled by ajv, every error reported; test/unit/record-check.test.ts holds both
  * to the same answers.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import { default as addFormats } from 'ajv-formats';
 import { fastFormats } from 'ajv-formats/dist/formats.js';
 import type { JsonSchema } from '../protocol/catalog.js';
 
@@ -28,9 +26,27 @@ export interface RecordCheck {
 /** RFC 3339 with a zone, as ajv-formats' fast mode checks it (the day of the month is not checked against the month). */
 export const DATE_TIME = (fastFormats['date-time'] as { validate: RegExp }).validate;
 
+/** The check of a schema; one that needs ajv (`needsAjv`) needs `loadAjv()` first. */
 export function recordCheck(schema: JsonSchema): RecordCheck {
   const plan = planOf(schema);
-  return plan ? plannedCheck(plan) : ajvCheck(schema);
+  if (plan) return plannedCheck(plan);
+  if (!ajvChecks) throw new Error('record check: a schema with keywords beyond the type keywords needs loadAjv() first');
+  return ajvChecks.ajvCheck(schema);
+}
+
+/** Whether a schema's check is ajv's: it has a keyword beyond the type keywords (a catalog's own: enum, pattern...). */
+export function needsAjv(schema: JsonSchema): boolean {
+  return planOf(schema) === undefined;
+}
+
+let ajvChecks: typeof import('./ajv-check.js') | undefined;
+
+/**
+ * Loads ajv for the schemas that need it. It is loaded only then: its modules took about 30 ms of each
+ * thread's start-up (page workers included), and the stream schemas never need it (docs/benchmarks.md, cpu).
+ */
+export async function loadAjv(): Promise<void> {
+  ajvChecks ??= await import('./ajv-check.js');
 }
 
 // --- the plan: a schema of type keywords only ---------------------------------------------------------
@@ -193,31 +209,4 @@ function objectBody(plan: Plan, functions: Test[]): string {
   }
   lines.push('return true;');
   return lines.join(' ');
-}
-
-// --- ajv, for any other schema ------------------------------------------------------------------------
-
-let ajv: Ajv | undefined;
-
-function ajvCheck(schema: JsonSchema): RecordCheck {
-  if (!ajv) {
-    ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, messages: false });
-    addFormats.default(ajv, { formats: ['date-time'], mode: 'fast' });
-  }
-  const validate: ValidateFunction = ajv.compile(schema);
-  return {
-    passes: (record) => validate(record),
-    failing(record, names) {
-      const failing = new Set<string>();
-      if (validate(record)) return failing;
-      for (const { instancePath } of validate.errors ?? []) {
-        const end = instancePath.indexOf('/', 1);
-        const step = instancePath.slice(1, end < 0 ? undefined : end);
-        if (step) failing.add(step.replace(/~1/g, '/').replace(/~0/g, '~'));
-      }
-      if (names === undefined) return failing;
-      const asked = new Set(names);
-      return new Set([...failing].filter((name) => asked.has(name)));
-    },
-  };
 }

@@ -12,6 +12,7 @@ import { TapError } from '../errors.js';
 import { collectorEvery } from './gc.js';
 import { DEFAULT_MAX_RESPONSE_MB } from '../api/http.js';
 import { log } from '../output/log.js';
+import { loadAjv, needsAjv } from '../records/record-check.js';
 import { ownsItsMemory, PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
 import type { WorkerReply, WorkerRequest } from './page-worker.js';
 
@@ -33,6 +34,8 @@ export class PagePool {
    * gain in the memory benchmark (docs/benchmarks.md).
    */
   private readonly collectLocal = collectorEvery(16 * 1024 * 1024);
+  /** Pages processed in this thread wait for the streams configured before them (see configure). */
+  private localReady: Promise<unknown> = Promise.resolve();
 
   /** `size` workers; `maxPageMb`: the largest page body (max_response_mb), which a worker's heap must hold parsed. */
   constructor(size = defaultSize(), maxPageMb = DEFAULT_MAX_RESPONSE_MB) {
@@ -64,20 +67,33 @@ export class PagePool {
   configure(spec: StreamSpec): number {
     const key = this.nextKey++;
     for (const worker of this.workers) worker.postMessage({ kind: 'configure', key, spec } satisfies WorkerRequest);
-    if (this.workers.length === 0) this.local.configure(key, spec);
+    if (this.workers.length === 0) {
+      // A check that needs ajv waits for it to load (record-check.ts), and the pages with it: a failure is
+      // reported by the stream's first page, which finds the stream unconfigured, as in a worker.
+      if (needsAjv(spec.schema))
+        this.localReady = this.localReady
+          .then(async () => {
+            await loadAjv();
+            this.local.configure(key, spec);
+          })
+          .catch(() => undefined);
+      else this.local.configure(key, spec);
+    }
     return key;
   }
 
   /** Processes a page; its body's memory is handed over to the worker. */
   process(job: PageJob): Promise<PageResult> {
     if (this.workers.length === 0) {
-      try {
-        const result = this.local.process(job);
-        this.collectLocal(job.body.byteLength);
-        return Promise.resolve(result);
-      } catch (error) {
-        return Promise.reject(failure(error as Error));
-      }
+      return this.localReady.then(() => {
+        try {
+          const result = this.local.process(job);
+          this.collectLocal(job.body.byteLength);
+          return result;
+        } catch (error) {
+          throw failure(error as Error);
+        }
+      });
     }
     const index = this.leastLoaded();
     if (index === undefined) return Promise.reject([...this.dead.values()][0]!);

@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { collectorEvery } from './gc.js';
 import { ownsItsMemory, PageProcessor, type PageJob, type StreamSpec } from './pages.js';
+import { loadAjv, needsAjv } from '../records/record-check.js';
 
 export type WorkerRequest = { kind: 'configure'; key: number; spec: StreamSpec } | { kind: 'process'; id: number; job: PageJob };
 export type WorkerReply = { id: number; result?: import('./pages.js').PageResult; error?: string };
@@ -13,7 +14,35 @@ export type WorkerReply = { id: number; result?: import('./pages.js').PageResult
 const collect = collectorEvery(16 * 1024 * 1024);
 
 const processor = new PageProcessor();
+/**
+ * Requests are handled as they come, in order. A stream whose check needs ajv (record-check.ts) waits for
+ * it to load, and the requests after it wait their turn.
+ */
 parentPort!.on('message', (request: WorkerRequest) => {
+  if (request.kind === 'configure' && needsAjv(request.spec.schema)) {
+    // A failure to load is the stream's to report: its first page finds it unconfigured.
+    later(async () => {
+      await loadAjv().catch(() => undefined);
+      handle(request);
+    });
+  } else if (waiting > 0) {
+    later(() => {
+      handle(request);
+    });
+  } else handle(request);
+});
+
+let queue: Promise<unknown> = Promise.resolve();
+let waiting = 0;
+
+function later(step: () => unknown): void {
+  waiting++;
+  queue = queue.then(step).finally(() => {
+    waiting--;
+  });
+}
+
+function handle(request: WorkerRequest): void {
   if (request.kind === 'configure') {
     try {
       processor.configure(request.key, request.spec);
@@ -30,4 +59,4 @@ parentPort!.on('message', (request: WorkerRequest) => {
   } catch (error) {
     parentPort!.postMessage({ id: request.id, error: (error as Error).message } satisfies WorkerReply);
   }
-});
+}

@@ -8,7 +8,9 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { default as addFormats } from 'ajv-formats';
 import { STREAMS } from '../../src/streams.js';
 import { startSimulator, type DriftTruth, type Simulator } from '../../src/simulator/server.js';
-import { runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
+import { idsByStream, runTap, tempJson, type SingerMessage, type TapRun } from '../helpers/run-tap.js';
+import { selectOnly, type DiscoveredCatalog } from '../helpers/catalog.js';
+import type { JsonSchema } from '../../src/protocol/catalog.js';
 
 const DEFAULT_STREAMS = STREAMS.filter((s) => s.selectedByDefault).map((s) => s.name);
 
@@ -140,5 +142,30 @@ describe('type drift end to end: every record conforms to its SCHEMA, nothing lo
     const streams = new Set(drifted.map((l) => /^INFO (\w+) drifted/.exec(l)![1]));
     const warned = new Set(run.stderrLines.filter((l) => l.includes(' is declared ')).map((l) => /^WARNING stream (\w+):/.exec(l)![1]));
     expect([...streams].sort()).to.deep.equal([...warned].sort());
+  });
+});
+
+describe('a catalog’s own keywords end to end: checked by ajv, loaded in the page workers when a schema needs it', function () {
+  this.timeout(120_000);
+  let sim: Simulator;
+  before(async () => (sim = await startSimulator({ records: 600, seed: 3, rpm: 0 })));
+  after(async () => sim.close());
+
+  it('moves a value outside a catalog’s enum to _drifted, and writes every record', async () => {
+    const config = tempJson('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000 });
+    const plain = await runTap(['--config', config, '--catalog', tempJson('catalog.json', selectOnly(['tickets']))]);
+    const catalog = selectOnly(['tickets']);
+    const tickets = catalog.streams.find((s) => s.stream === 'tickets') as DiscoveredCatalog['streams'][number] & { schema: JsonSchema };
+    tickets.schema.properties!.status!.enum = ['New', null];
+    const run = await runTap(['--config', config, '--catalog', tempJson('catalog.json', catalog)]);
+    expect(run.code, run.stderr.slice(-2000)).to.equal(0);
+    expect(idsByStream(run.messages).tickets!.sort()).to.deep.equal(idsByStream(plain.messages).tickets!.sort());
+    const records = run.messages.filter((m) => m.type === 'RECORD').map((m) => m.record!);
+    const moved = records.filter((r) => r.status === null && (r._drifted as Record<string, unknown> | null)?.status !== undefined);
+    expect(moved.length).to.be.greaterThan(0);
+    expect(records.filter((r) => r.status === 'New').length).to.be.greaterThan(0);
+    for (const r of records) expect([null, 'New']).to.include(r.status);
+    for (const r of moved) expect((r._drifted as Record<string, unknown>).status).to.not.equal('New');
+    expect(run.stderr).to.match(/WARNING stream tickets: property status /);
   });
 });

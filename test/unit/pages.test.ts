@@ -305,6 +305,26 @@ describe('page pool', () => {
       await pool.close();
     }
   });
+
+  it('checks a catalog’s own keywords in this thread too, ajv loaded for them before the stream’s pages', async () => {
+    const pool = new PagePool(2);
+    try {
+      const schema = loadSchema('leads');
+      const key = pool.configure({
+        stream: 'leads',
+        schema: { ...schema, properties: { ...schema.properties, id: { type: 'integer', minimum: 2 } } },
+        arrayKey: 'leads',
+        fields: null,
+        write: true,
+        protocol: 'singer',
+      });
+      const result = await pool.process({ ...job(1, { leads: [{ id: 1 }, { id: 2 }] }), key });
+      expect(result.ids).to.deep.equal([2]);
+      expect(result.withoutId).to.equal(1);
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe('page pool, compiled, with its worker threads', () => {
