@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --max-old-space-size=128 --initial-old-space-size=24
 // The heap flags keep the resident size flat and small: the tap's live data is small (the pages in
 // flight), and without a bound V8 lets the garbage of parsing and serialising pile up on a long sync.
-// The initial old space lets each heap reach 24 MB before its first full collections: below it, the main
-// thread ran about fifty a sync, for the page results waiting their turn (docs/benchmarks.md, cpu).
+// The initial old space lets each heap reach 24 MB before its first full collection: below it, V8 collected
+// the main thread's heap fully about fifty times a sync, each time it had grown a few MB (--trace-gc;
+// docs/benchmarks.md, cpu).
 /**
  * The command line, in two protocols on one engine:
  *   Singer   tap-crm --about | --discover | --config FILE... [--catalog FILE] [--state FILE] [--test]

@@ -145,7 +145,7 @@ export class PageProcessor {
   process(given: PageJob): PageResult {
     // The job as one object literal: a worker's job comes as the message deserialised, whose hidden class
     // depends on its members and is not kept between pages (see everyMember).
-    const job: PageJob = {
+    const job: EveryMember<PageJob> = {
       key: given.key,
       page: given.page,
       body: given.body,
@@ -388,9 +388,12 @@ function emptyResult(page: number): PageResult {
   };
 }
 
+/** An object of type T written with every member, optional ones included: the compiler then names one left out. */
+type EveryMember<T> = { [K in keyof Required<T>]: T[K] };
+
 /** A stream's spec with every member present, in one order (see emptyResult). */
 function everyMember(spec: StreamSpec): StreamSpec {
-  const every: { [K in keyof Required<StreamSpec>]: StreamSpec[K] } = {
+  const every: EveryMember<StreamSpec> = {
     stream: spec.stream,
     schema: spec.schema,
     arrayKey: spec.arrayKey,
