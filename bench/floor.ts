@@ -7,7 +7,7 @@
  * usage: node dist/bench/floor.js <base_url> <api_key> <per_page or 0> <concurrency>
  */
 import { Agent, get } from 'node:http';
-import { STREAMS } from '../src/streams.js';
+import { arrayKeyOf, STREAMS } from '../src/streams.js';
 
 const [baseUrl, apiKey, perPageArg, concurrencyArg] = process.argv.slice(2) as [string, string, string, string];
 const perPage = Number(perPageArg);
@@ -60,7 +60,7 @@ type Def = (typeof STREAMS)[number];
 function fetchPage(def: Def, page: number, onPage: (items: unknown[], totalPages?: number) => void): () => Promise<void> {
   return async () => {
     const body = JSON.parse(await getBody(def.path, page, def.params)) as Record<string, unknown>;
-    const items = Array.isArray(body[def.arrayKey]) ? (body[def.arrayKey] as unknown[]) : [];
+    const items = Array.isArray(body[arrayKeyOf(def)]) ? (body[arrayKeyOf(def)] as unknown[]) : [];
     if (def.kind.type === 'named-list') {
       // A list of [id, name] pairs: each record is its detail.
       const { detail } = def.kind;
@@ -73,10 +73,10 @@ function fetchPage(def: Def, page: number, onPage: (items: unknown[], totalPages
   };
 }
 
-function fetchDetail(detail: { path: string; recordKey: string }, id: number): () => Promise<void> {
+function fetchDetail(detail: { path: string; key: string }, id: number): () => Promise<void> {
   return async () => {
     const body = JSON.parse(await getBody(detail.path.replace('{id}', String(id)), 1)) as Record<string, unknown>;
-    bytes += JSON.stringify(body[detail.recordKey]).length;
+    bytes += JSON.stringify(body[detail.key]).length;
     records += 1;
   };
 }

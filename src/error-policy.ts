@@ -6,8 +6,7 @@
  * HTTP client (http.ts) and the walker (walker.ts) decide those, and an error reaches this policy only once
  * they have given up. The facts behind each answer are in docs/api.md#authentication and #rate-limit-and-failures.
  */
-import { TapError, type FailureType } from './errors.js';
-import { ApiError } from './api/http.js';
+import { ApiError, TapError, type FailureType } from './errors.js';
 import { PACKAGE } from './paths.js';
 
 /**
@@ -16,7 +15,14 @@ import { PACKAGE } from './paths.js';
  */
 export type Place =
   | { at: 'connection'; authMethod: string }
-  | { at: 'stream'; stream: string; path: string; permission?: string; pagesWritten: number }
+  | {
+      at: 'stream';
+      stream: string;
+      path: string;
+      permission?: string;
+      pagesWritten: number;
+      /** A child's parent stream. */ parent?: string;
+    }
   | { at: 'detail'; stream: string; fallback: string };
 
 export type Decision = 'fail-run' | 'skip-stream' | 'fail-stream' | 'tolerate';
@@ -48,7 +54,22 @@ export function judge(error: unknown, place: Place): Verdict | undefined {
     const message = `stream ${place.stream}: ${error.message}; such records are written as the list gives them (${place.fallback}). Grant the token the permission to read them, or deselect the stream.`;
     return { decision: 'tolerate', failureType: 'config_error', message, reason: error.message };
   }
-  return stream(error, place.at === 'stream' ? place : undefined);
+  const verdict = stream(error, place.at === 'stream' ? place : undefined);
+  return place.at === 'stream' && place.parent !== undefined
+    ? { ...verdict, message: `${verdict.message.replace(/\.$/, '')}. ${childAdvice(place)}.` }
+    : verdict;
+}
+
+/**
+ * A child's error ends the child alone: the line says so, and names what the child reads and needs, so that
+ * a person can tell its endpoint and permission from its parent's.
+ */
+function childAdvice({ stream, path, permission, parent }: Extract<Place, { at: 'stream' }>): string {
+  const needs = permission ? `, which needs the permission ${permission}` : '';
+  return (
+    `${stream} is read under each ${parent} record (GET ${path}${needs}); ${parent} and the other streams go on, and ` +
+    `${stream} keeps its bookmark, so that its records come with the next run`
+  );
 }
 
 function connection(error: ApiError, authMethod: string): Verdict {

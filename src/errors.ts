@@ -23,3 +23,26 @@ export class UsageError extends TapError {
     this.name = 'UsageError';
   }
 }
+
+/** What a failed request means to the caller (api/http.ts makes these; error-policy.ts judges them). */
+export type ApiErrorKind =
+  | 'unauthorized' // 401: bad token, or a permission the token lacks
+  | 'not_found' // 404
+  | 'client' // other 4xx: a request the API refuses
+  | 'unreadable' // a 2xx whose body the caller's check refused for good
+  | 'heavy' // 504, no answer in time or one over max_response_mb, reported at once because the caller asked (a page too heavy)
+  | 'too_large' // an answer over max_response_mb where the caller cannot ask a smaller page
+  | 'exhausted'; // retriable failures until the retries ran out
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    message: string,
+    readonly status?: number,
+    /** The `error`/`message` text of a JSON error body, redacted and shortened; never raw HTML. */
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

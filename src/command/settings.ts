@@ -27,6 +27,7 @@ export type ResolvedSettings = Settings &
       | 'user_agent'
       | 'log_level'
       | 'activate_version'
+      | 'sweep_interval_days'
       | 'progress'
     >
   >;

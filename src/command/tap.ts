@@ -11,14 +11,14 @@ import { addSecret, levelFromSettings, log, logs, setMetrics } from '../output/l
 import { RunProgress } from '../output/progress.js';
 import { startDisplay, summaryTable } from '../output/progress-display.js';
 import { PagePool } from '../sync/page-pool.js';
-import { syncMode, TEST_MODE } from './run-mode.js';
+import { syncMode, TEST_MODE } from '../sync/run-mode.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
 import { EMPTY_STATE, stateKeeper, type TapState } from '../protocol/state.js';
 import { runSync } from '../sync/sync.js';
 import type { MessageWriter } from '../protocol/writer.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import { runMaps, type RunMaps } from '../maps/run-maps.js';
-import { writeSchemas } from '../sync/stream-output.js';
+import { writeSchemas } from '../sync/emit.js';
 
 export interface TapInput {
   settings: ResolvedSettings;
@@ -115,7 +115,8 @@ export async function runTap(
     const startedAt = new Date(clock.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
     if (pool) {
       const keeper = stateKeeper(state);
-      if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value);
+      const written = streams.filter((s) => !s.walkOnly).map((s) => s.def.name);
+      if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value, written);
       const stopDisplay = showProgress(settings)
         ? startDisplay({ progress, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
         : undefined;

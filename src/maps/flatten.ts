@@ -5,7 +5,7 @@
  * properties becomes a string holding the value's JSON text, written as simplejson writes it (pyjson.ts:
  * no spaces, non-ASCII as \uXXXX, numbers as sent).
  */
-import type { JsonSchema } from '../protocol/catalog.js';
+import type { JsonSchema } from '../records/json.js';
 import { dumps, SIMPLEJSON } from './pyjson.js';
 import { isDict, type PyDict, type PyValue, setItem } from './values.js';
 

@@ -5,7 +5,7 @@
  * to drop the stream, `__else__: null` to drop every stream not named), then one per `__source__` map
  * that reads it. Stream names may be fnmatch patterns ("*", "customer?").
  */
-import type { JsonSchema } from '../protocol/catalog.js';
+import type { JsonSchema } from '../records/json.js';
 import { UsageError } from '../errors.js';
 import { Expression } from './evaluate.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_SEPARATOR, type Flattening } from './flatten.js';

@@ -5,7 +5,7 @@
  * stream's map: __filter__, __key_properties__, __else__ and its properties (added, replaced or removed),
  * with the SDK's type inference for computed properties.
  */
-import type { JsonSchema } from '../protocol/catalog.js';
+import type { JsonSchema } from '../records/json.js';
 import { TapError, UsageError } from '../errors.js';
 import { Expression } from './evaluate.js';
 import { flattenRecord, flattenSchema, type Flattening } from './flatten.js';

@@ -7,7 +7,8 @@ import { discover, loadSchema, type CatalogEntry, type UserCatalog } from './cat
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../records/json.js';
 import { airbyteCatalog, airbyteSpec } from './messages.js';
-import { replicationOf, keyPropertiesOf, streamByName } from '../streams.js';
+import { keyPropertiesOf, streamByName } from '../streams.js';
+import { airbyteIncremental, replicationOf } from '../graph.js';
 import { parseState, type TapState } from './state.js';
 
 /** SPEC: the settings schema as connectionSpecification, the secret marked `airbyte_secret`. */
@@ -24,13 +25,14 @@ export function specMessage(): string {
 }
 
 /**
- * CATALOG: every stream with its schema; incremental where the Singer side is (a replication key, or a
- * parent to follow), with its cursor defined by the source; the primary key id.
+ * CATALOG: every stream with its schema; incremental where its records carry a cursor (graph.ts
+ * airbyteIncremental: a child's too, with a state of its own), the cursor defined by the source; the
+ * primary key.
  */
 export function catalogMessage(): string {
   const streams = discover().streams.map((entry) => {
     const def = streamByName(entry.stream)!;
-    const incremental = def.replicationKey !== undefined;
+    const incremental = airbyteIncremental(def);
     return {
       name: entry.stream,
       json_schema: entry.schema,
@@ -66,8 +68,9 @@ export function parseConfiguredCatalog(value: unknown, file: string): UserCatalo
         `stream "${name}" cannot be read incrementally on ${JSON.stringify(cursor)}; its cursor is ${def.replicationKey ?? 'none'}`,
       );
     }
-    // PyAirbyte asks `incremental` of every stream: a stream without a cursor reads as a full refresh.
-    const method = replicationOf(def, configured.sync_mode === 'incremental' ? 'INCREMENTAL' : 'FULL_TABLE') ?? 'FULL_TABLE';
+    // PyAirbyte asks `incremental` of every stream: a stream the catalog offers full_refresh only reads as one.
+    const incremental = configured.sync_mode === 'incremental' && airbyteIncremental(def);
+    const method = replicationOf(def, incremental ? 'INCREMENTAL' : 'FULL_TABLE') ?? 'FULL_TABLE';
     const metadata = { selected: true, 'replication-method': method };
     return { tap_stream_id: name, schema, metadata: [{ breadcrumb: [], metadata }] };
   });

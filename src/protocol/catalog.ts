@@ -6,19 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRIFTED, DRIFTED_SCHEMA } from '../records/conform.js';
 import { UsageError } from '../errors.js';
-import { isPlainObject as isObject } from '../records/json.js';
+import { isPlainObject as isObject, type JsonSchema } from '../records/json.js';
 import { SCHEMAS_DIR } from '../paths.js';
-import { keyPropertiesOf, parentOf, replicationOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from '../streams.js';
+import { keyPropertiesOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from '../streams.js';
+import { childKind, parentOf, replicationOf } from '../graph.js';
 
 export type { ReplicationMethod } from '../streams.js';
 
-export type JsonSchema = {
-  type?: string | string[];
-  format?: string;
-  properties?: Record<string, JsonSchema>;
-  items?: JsonSchema;
-  [keyword: string]: unknown;
-};
+export type { JsonSchema } from '../records/json.js';
 
 export interface MetadataEntry {
   breadcrumb: string[];
@@ -65,8 +60,8 @@ export function loadSchema(name: string): JsonSchema {
 
 /**
  * The catalog that `--discover` prints. Streams with `updated_at` are INCREMENTAL by default (a catalog
- * may choose FULL_TABLE); products, which carry no timestamp, are forced to FULL_TABLE; ticket_comments
- * follows its parent and is not selected by default.
+ * may choose FULL_TABLE); streams without a timestamp are forced to FULL_TABLE, but for the lists under a
+ * record, INCREMENTAL by default (graph.ts), which are not selected by default.
  */
 export function discover(): Catalog {
   return { streams: STREAMS.map(discoverStream) };
@@ -90,6 +85,9 @@ function discoverStream(def: StreamDef): CatalogStream {
     streamMeta['valid-replication-keys'] = [def.replicationKey];
     streamMeta['replication-method'] = method;
     streamMeta['replication-key'] = def.replicationKey;
+  } else if (childKind(def)) {
+    // INCREMENTAL: under the parents that changed (and swept on a schedule); FULL_TABLE: whole, each run.
+    streamMeta['replication-method'] = method;
   } else {
     streamMeta['forced-replication-method'] = method;
   }
@@ -207,7 +205,7 @@ function replicationMethod(def: StreamDef, root: Record<string, unknown>, entry:
   if (method === undefined) {
     throw new UsageError(`catalog: stream "${def.name}" has no replication key (its records carry no timestamp): use FULL_TABLE.`);
   }
-  if (method === 'INCREMENTAL' && def.kind.type !== 'child' && key != null && key !== def.replicationKey) {
+  if (method === 'INCREMENTAL' && !childKind(def) && key != null && key !== def.replicationKey) {
     throw new UsageError(`catalog: stream "${def.name}" cannot replicate on ${JSON.stringify(key)}. ${fix}`);
   }
   return method;

@@ -48,8 +48,11 @@ export interface SchemaView {
 export interface Protocol {
   readonly name: ProtocolName;
   schema(selected: SelectedStream, view?: SchemaView): string | undefined;
-  /** The state after `stream` finished, or (no stream) the state of the whole run. */
-  state(value: TapState, stream?: string): string;
+  /**
+   * The state after `streams` finished, or at the end of the run (`streams`: those the run writes). Singer
+   * writes the whole value; Airbyte one message a stream named, never one of a stream it does not write.
+   */
+  state(value: TapState, streams: readonly string[]): string;
   activateVersion(stream: string, version: number): string | undefined;
   streamStatus(stream: string, status: StreamStatus, emittedAtMs: number): string | undefined;
   /** A log line carried on stdout (Airbyte); Singer logs go to stderr. */
@@ -79,8 +82,7 @@ export const SINGER: Protocol = {
 export const AIRBYTE: Protocol = {
   name: 'airbyte',
   schema: () => undefined,
-  state(value, stream) {
-    const streams = stream === undefined ? Object.keys(value.bookmarks) : [stream];
+  state(value, streams) {
     return streams.map((name) => line(airbyteState(name, value.bookmarks[name] ?? {}))).join('');
   },
   activateVersion: () => undefined,

@@ -66,9 +66,9 @@ export class MessageWriter {
     return this.failure;
   }
 
-  /** The state after `stream` finished, or of the whole run. */
-  state(value: TapState, stream?: string): Promise<void> {
-    return this.write(this.protocol.state(value, stream));
+  /** The state after `streams` finished, or at the end of the run (`streams`: those the run writes). */
+  state(value: TapState, streams: readonly string[]): Promise<void> {
+    return this.write(this.protocol.state(value, streams));
   }
 
   /**
@@ -76,8 +76,8 @@ export class MessageWriter {
    * that pages still in flight cannot follow it (a run stopped by a signal ends with the STATE that
    * covers all it wrote).
    */
-  finalState(value: TapState): Promise<void> {
-    const last = this.write(this.protocol.state(value));
+  finalState(value: TapState, streams: readonly string[]): Promise<void> {
+    const last = this.write(this.protocol.state(value, streams));
     this.sealed = true;
     return last;
   }

@@ -5,7 +5,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { default as addFormats } from 'ajv-formats';
-import type { JsonSchema } from '../protocol/catalog.js';
+import type { JsonSchema } from './json.js';
 import type { RecordCheck } from './record-check.js';
 
 let ajv: Ajv | undefined;

@@ -15,8 +15,7 @@
  * Each change is reported as a Drift, which names the property, the declared type, the type seen and the
  * record. The key property is never widened nor moved: a record whose id does not conform is not a record.
  */
-import type { JsonSchema } from '../protocol/catalog.js';
-import { isPlainObject } from './json.js';
+import { isPlainObject, type JsonSchema } from './json.js';
 import { DATE_TIME, recordCheck } from './record-check.js';
 import { KEY_PROPERTIES } from '../streams.js';
 

@@ -5,7 +5,7 @@
  * RECORD conforms to the last SCHEMA of its stream. Each property's drift is said once a run, in a
  * WARNING that names the stream, the property, the declared type, the type seen and a record id.
  */
-import type { JsonSchema } from '../protocol/catalog.js';
+import type { JsonSchema } from './json.js';
 import { DRIFTED, pathText, schemaAt, typeText, widen, widens, type Drift } from './conform.js';
 import { log } from '../output/log.js';
 

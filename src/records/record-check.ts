@@ -12,7 +12,7 @@
  * to the same answers.
  */
 import { fastFormats } from 'ajv-formats/dist/formats.js';
-import type { JsonSchema } from '../protocol/catalog.js';
+import type { JsonSchema } from './json.js';
 
 export interface RecordCheck {
   passes(record: Record<string, unknown>): boolean;

@@ -3,9 +3,8 @@
  * catalog deselects, and make the rest conform to the schema (conform.ts). The shapes are those of
  * docs/api.md#record-shapes.
  */
-import type { JsonSchema } from '../protocol/catalog.js';
 import { conformer, type ConformOptions, type Conformer, type Drift } from './conform.js';
-import { isPlainObject } from './json.js';
+import { isPlainObject, type JsonSchema } from './json.js';
 
 /** A record's key: its id, or (a key of several properties) their values as JSON text. */
 export type RecordKey = number | string;

@@ -15,6 +15,13 @@ const GATEWAY_TIME_OUT = Buffer.from(
   '<html><head><title>504 Gateway Time-out</title></head><body><h1>504 Gateway Time-out</h1>\n<hr><center>nginx</center></body></html>\n',
 );
 const MAX_PER_PAGE = 100;
+/** Error bodies of the statuses a child endpoint may be given (childStatus), as Rails words them. */
+const STATUS_TEXT: Record<number, string> = {
+  403: 'Forbidden',
+  406: 'Not Acceptable',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 const COMMENTS_PER_PAGE = 10;
 
 export interface ApiReply {
@@ -92,6 +99,7 @@ export interface ApiConfig {
   heavyAbove: number;
   missingEndpoints: readonly StreamName[];
   childrenGoneEvery: number;
+  childStatus: Partial<Record<ChildStream | 'ticket_comments', number>>;
   appointmentsWrapped: boolean;
 }
 
@@ -118,6 +126,8 @@ export class Api {
   }
 
   private comments(ticketId: number, query: URLSearchParams): ApiReply {
+    const refused = this.config.childStatus.ticket_comments;
+    if (refused !== undefined) return json(refused, refused === 401 ? NO_PERMISSION : { error: STATUS_TEXT[refused] ?? 'Error' });
     if (!this.store.has('tickets', ticketId)) return json(404, { message: 'Not found' });
     const page = Math.max(1, toInt(query.get('page')));
     const asked = toInt(query.get('per_page'));
@@ -125,16 +135,22 @@ export class Api {
     return { status: 200, contentType: JSON_TYPE, body: renderComments(this.store, ticketId, page, perPage) };
   }
 
-  /** A list under a record (children.ts); a parent that does not exist (deleted) answers 404. */
+  /**
+   * A list under a record (children.ts); a parent that does not exist (deleted) answers 404; a child endpoint
+   * given a status (childStatus) answers it, as one the token may not read or one that is broken.
+   */
   private child(stream: ChildStream, parentId: number, query: URLSearchParams): ApiReply {
     const { parent, pageSize } = CHILD_ENDPOINTS[stream];
+    const refused = this.config.childStatus[stream];
+    if (refused !== undefined) return json(refused, refused === 401 ? NO_PERMISSION : { error: STATUS_TEXT[refused] ?? 'Error' });
     const gone = this.config.childrenGoneEvery > 0 && parentId % this.config.childrenGoneEvery === 0;
     if (gone || !this.store.has(parent as StreamName, parentId))
       return json(404, stream === 'asset_patches' ? { error: 'Asset not found' } : { message: 'Not found' });
     const { seed } = this.store;
-    if (stream === 'asset_patches') return json(200, assetPatches(seed, parentId));
-    if (stream === 'customer_phones') return json(200, { phones: customerPhones(seed, parentId) });
-    let all = stream === 'product_serials' ? productSerials(seed, parentId) : worksheetResults(seed, parentId);
+    const added = this.store.childrenAdded(stream, parentId);
+    if (stream === 'asset_patches') return json(200, assetPatches(seed, parentId, added));
+    if (stream === 'customer_phones') return json(200, { phones: customerPhones(seed, parentId, added) });
+    let all = stream === 'product_serials' ? productSerials(seed, parentId, added) : worksheetResults(seed, parentId, added);
     const status = query.get('status');
     if (stream === 'product_serials' && status) all = all.filter((s) => (s.status as string).toLowerCase().replace(' ', '_') === status);
     const page = Math.max(1, toInt(query.get('page')));

@@ -17,8 +17,19 @@ function techUser(g: Gen): JsonObject {
   return { id: n, email: `tech${n}@example.com`, full_name: g.pick(W.TECHS) };
 }
 
-/** The comments of a ticket (the first `limit` of them), oldest first; ids are ticketId * 16 + index. */
-export function ticketComments(seed: number, ticketId: number, ticketCreatedMs: number, offsetMinutes: number, limit = 16): JsonObject[] {
+/**
+ * The comments of a ticket (the first `limit` of them), oldest first; ids are ticketId * 16 + index. A ticket
+ * updated since the start has a comment more for each update (`added`: when each was made, which is the
+ * ticket's updated_at then: a comment moves its ticket's updated_at), ids 1,000,000,000 + ticketId * 64 + k.
+ */
+export function ticketComments(
+  seed: number,
+  ticketId: number,
+  ticketCreatedMs: number,
+  offsetMinutes: number,
+  limit = 16,
+  added: readonly number[] = [],
+): JsonObject[] {
   const count = Math.min(limit, commentCount(seed, ticketId));
   const out: JsonObject[] = [];
   let at = ticketCreatedMs;
@@ -41,6 +52,22 @@ export function ticketComments(seed: number, ticketId: number, ticketCreatedMs: 
       user: byTech ? techUser(g) : {},
     });
   }
+  added.forEach((atMs, k) => {
+    const stamp = formatTime(atMs);
+    out.push({
+      id: 1_000_000_000 + ticketId * 64 + k,
+      created_at: stamp,
+      updated_at: stamp,
+      ticket_id: ticketId,
+      subject: 'Update',
+      body: `Update ${k + 1}`,
+      tech: 'Customer-Reply',
+      hidden: false,
+      user_id: null,
+      is_rich_text: false,
+      user: {},
+    });
+  });
   return out;
 }
 

@@ -37,14 +37,25 @@ function stamp(g: Gen): string {
   return formatTime(EPOCH_MS - g.between(1, 700) * DAY + g.int(DAY));
 }
 
-/** 0 to 3 worksheet results a ticket (none on half of them); ids are global (ticketId * 4 + index). */
-export function worksheetResults(seed: number, ticketId: number): JsonObject[] {
-  const count = Math.max(0, (mix(seed, streamHash('ticket_worksheet_results'), ticketId) % 7) - 3);
-  return Array.from({ length: count }, (_, i) => {
+/**
+ * Id of a record added under a parent after the start (Simulator.addChildren), the `added`-th: apart from
+ * the generated ones, which stay below it.
+ */
+function addedId(parentId: number, added: number): number {
+  return 1_000_000_000 + parentId * 64 + added;
+}
+
+/**
+ * 0 to 3 worksheet results a ticket (none on half of them); ids are global (ticketId * 4 + index); `added`
+ * more where records were added under the ticket since (Simulator.addChildren).
+ */
+export function worksheetResults(seed: number, ticketId: number, added = 0): JsonObject[] {
+  const base = Math.max(0, (mix(seed, streamHash('ticket_worksheet_results'), ticketId) % 7) - 3);
+  return Array.from({ length: base + added }, (_, i) => {
     const g = gen('ticket_worksheet_results', seed, ticketId, i + 1);
     const fields = g.between(1, 4);
     return {
-      id: ticketId * 4 + i,
+      id: i < base ? ticketId * 4 + i : addedId(ticketId, i - base),
       worksheet_template_id: g.between(1, 9),
       name: g.pick(['New PC Setup', 'Server Check', 'Onboarding', 'Vérification réseau']),
       public: g.chance(0.5),
@@ -65,13 +76,14 @@ export function worksheetResults(seed: number, ticketId: number): JsonObject[] {
  * An asset's patch answer: `{installed_patches, available_patches, available_patches_meta}`. One asset in
  * ten has no patch data (the keys missing, null, or empty lists, in turn). A driver update has no kb.
  */
-export function assetPatches(seed: number, assetId: number): JsonObject {
+export function assetPatches(seed: number, assetId: number, added = 0): JsonObject {
   const variant = mix(seed, streamHash('asset_patches'), assetId) % 30;
-  if (variant === 0) return {};
-  if (variant === 1) return { installed_patches: null, available_patches: null, available_patches_meta: null };
+  if (added === 0 && variant === 0) return {};
+  if (added === 0 && variant === 1) return { installed_patches: null, available_patches: null, available_patches_meta: null };
   const g = gen('asset_patches', seed, assetId);
-  const installed = variant === 2 ? 0 : g.between(0, 5);
-  const available = variant === 2 ? 0 : g.between(0, 4);
+  // Variants 0 to 2 have no patch data of their own (only what was added since).
+  const installed = variant <= 2 ? 0 : g.between(0, 5);
+  const available = variant <= 2 ? 0 : g.between(0, 4);
   const member = (list: 'installed' | 'available', i: number): JsonObject => {
     const driver = g.chance(0.2);
     const base = {
@@ -88,21 +100,25 @@ export function assetPatches(seed: number, assetId: number): JsonObject {
     if (status === 'Rejected Patches') return { ...base, status, rejected_at: stamp(g) };
     return { ...base, status, evaluated_at: stamp(g) };
   };
+  const installedPatches = Array.from({ length: installed }, (_, i) => member('installed', i));
+  const availablePatches = Array.from({ length: available }, (_, i) => member('available', i));
+  // Added later: made after the others, so that those stay as they were.
+  for (let i = 0; i < added; i++) installedPatches.push({ ...member('installed', installed + i), kb: `KB9${assetId}${i}` });
   return {
-    installed_patches: Array.from({ length: installed }, (_, i) => member('installed', i)),
-    available_patches: Array.from({ length: available }, (_, i) => member('available', i)),
+    installed_patches: installedPatches,
+    available_patches: availablePatches,
     available_patches_meta: { page: 1, per_page: 50, total_pages: 1, total_entries: available },
   };
 }
 
-/** 0 to 3 phones a customer; ids are global (customerId * 4 + index); the record names its customer. */
-export function customerPhones(seed: number, customerId: number): JsonObject[] {
-  const count = mix(seed, streamHash('customer_phones'), customerId) % 4;
-  return Array.from({ length: count }, (_, i) => {
+/** 0 to 3 phones a customer; ids are global (customerId * 4 + index); the record names its customer; `added` more. */
+export function customerPhones(seed: number, customerId: number, added = 0): JsonObject[] {
+  const base = mix(seed, streamHash('customer_phones'), customerId) % 4;
+  return Array.from({ length: base + added }, (_, i) => {
     const g = gen('customer_phones', seed, customerId, i + 1);
     const at = stamp(g);
     return {
-      id: customerId * 4 + i,
+      id: i < base ? customerId * 4 + i : addedId(customerId, i - base),
       label: g.chance(0.2) ? null : g.pick(['Mobile', 'Office', 'Home', 'Fax']),
       number: g.phone().replace(/\D/g, ''),
       extension: g.chance(0.8) ? null : g.digits(3),
@@ -113,16 +129,16 @@ export function customerPhones(seed: number, customerId: number): JsonObject[] {
   });
 }
 
-/** Serials of a product: none for most, a few for some, 150 (two pages of 100) for one product in twenty. */
-export function productSerials(seed: number, productId: number): JsonObject[] {
+/** Serials of a product: none for most, a few for some, 150 (two pages of 100) for one product in twenty; `added` more. */
+export function productSerials(seed: number, productId: number, added = 0): JsonObject[] {
   const roll = mix(seed, streamHash('product_serials'), productId) % 20;
-  const count = roll === 0 ? 150 : roll < 8 ? roll : 0;
-  return Array.from({ length: count }, (_, i) => {
+  const base = roll === 0 ? 150 : roll < 8 ? roll : 0;
+  return Array.from({ length: base + added }, (_, i) => {
     const g = gen('product_serials', seed, productId, i + 1);
     const at = stamp(g);
     const sold = g.chance(0.4);
     return {
-      id: productId * 256 + i,
+      id: i < base ? productId * 256 + i : addedId(productId, i - base),
       serial_number: `SN-${productId}-${g.digits(6)}`,
       status: sold ? 'Sold' : 'In Stock',
       product_location_quantity_id: g.between(1, 40),
@@ -137,13 +153,21 @@ export function productSerials(seed: number, productId: number): JsonObject[] {
 }
 
 /** How many records a child stream holds under one parent (as the tap writes them: one per list member). */
-export function childCount(stream: ChildStream, seed: number, parentId: number): number {
+export function childCount(stream: ChildStream, seed: number, parentId: number, added = 0): number {
   if (stream === 'asset_patches') {
-    const answer = assetPatches(seed, parentId);
+    const answer = assetPatches(seed, parentId, added);
     const length = (value: unknown) => (Array.isArray(value) ? value.length : 0);
     return length(answer.installed_patches) + length(answer.available_patches);
   }
-  if (stream === 'customer_phones') return customerPhones(seed, parentId).length;
-  if (stream === 'product_serials') return productSerials(seed, parentId).length;
-  return worksheetResults(seed, parentId).length;
+  return childRecords(stream, seed, parentId, added).length;
+}
+
+/** The records of a paged or plain child list under one parent, as the API lists them (asset_patches: its answer's lists). */
+export function childRecords(stream: ChildStream, seed: number, parentId: number, added = 0): JsonObject[] {
+  if (stream === 'customer_phones') return customerPhones(seed, parentId, added);
+  if (stream === 'product_serials') return productSerials(seed, parentId, added);
+  if (stream === 'ticket_worksheet_results') return worksheetResults(seed, parentId, added);
+  const answer = assetPatches(seed, parentId, added);
+  const list = (value: unknown) => (Array.isArray(value) ? (value as JsonObject[]) : []);
+  return [...list(answer.installed_patches), ...list(answer.available_patches)];
 }

@@ -1,5 +1,6 @@
 /** Defaults and validation of the simulator's options, shared by startSimulator, configure() and the CLI. */
 import { ENDPOINTS } from './endpoints.js';
+import { CHILD_ENDPOINTS, type ChildStream } from './children.js';
 import {
   FAULT_KINDS,
   STREAM_NAMES,
@@ -37,6 +38,7 @@ export interface Resolved {
   heavyAbove: number;
   missingEndpoints: StreamName[];
   childrenGoneEvery: number;
+  childStatus: Partial<Record<ChildStream | 'ticket_comments', number>>;
   appointmentsWrapped: boolean;
   cacheBytes: number;
   drift: number;
@@ -135,6 +137,10 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
   );
   const childrenGoneEvery = o.childrenGoneEvery ?? 0;
   check(nonNegInt(childrenGoneEvery), `childrenGoneEvery must be an integer >= 0, got ${childrenGoneEvery}`);
+  for (const [name, status] of Object.entries(o.childStatus ?? {})) {
+    check(name === 'ticket_comments' || name in CHILD_ENDPOINTS, `childStatus: unknown child stream ${name}`);
+    check(Number.isInteger(status) && status >= 400 && status <= 599, `childStatus.${name} must be an HTTP error status`);
+  }
   const drift = o.drift ?? 0;
   check(typeof drift === 'number' && drift >= 0 && drift <= 1, `drift must be within 0..1, got ${drift}`);
   for (const [name, n] of Object.entries(o.recordBytes ?? {})) {
@@ -156,6 +162,7 @@ export function resolveOptions(o: SimulatorOptions = {}): Resolved {
     heavyAbove,
     missingEndpoints: [...(o.missingEndpoints ?? [])],
     childrenGoneEvery,
+    childStatus: { ...o.childStatus },
     appointmentsWrapped: o.appointmentsWrapped ?? true,
     cacheBytes,
     drift,

@@ -39,7 +39,7 @@ export function renderListPage(store: Store, r: PageRequest): Buffer {
 
 export function renderComments(store: Store, ticketId: number, page: number, perPage: number): Buffer {
   const created = store.created('tickets', ticketId);
-  const all = ticketComments(store.seed, ticketId, created.ms, created.offsetMinutes);
+  const all = ticketComments(store.seed, ticketId, created.ms, created.offsetMinutes, 16, store.commentsAdded(ticketId));
   const slice = all.slice((page - 1) * perPage, page * perPage);
   return Buffer.from(JSON.stringify({ comments: slice, meta: { total_pages: Math.ceil(all.length / perPage), page, per_page: perPage } }));
 }

@@ -7,14 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { handleAdmin, checkMutation, type AdminTarget } from './admin.js';
 import { API_PREFIX, Api, route, type ApiReply } from './api.js';
 import { PageCache } from './cache.js';
-import { splitCounts } from './data.js';
+import { splitCounts, ticketComments } from './data.js';
+import { CHILD_ENDPOINTS, childRecords, type ChildStream } from './children.js';
 import { MAINTENANCE_PAGE, errorPage, isHttpFault, sendTruncated } from './faults.js';
 import { applyRuntime, resolveOptions } from './options.js';
 import { mix, mulberry32 } from './prng.js';
 import { SlidingWindow } from './ratelimit.js';
 import { Stats } from './stats.js';
 import { Store } from './store.js';
-import type { FaultKind, Mutation, MutationResult, RuntimeOptions, Simulator, SimulatorOptions } from './types.js';
+import type { FaultKind, Mutation, MutationResult, RuntimeOptions, Simulator, SimulatorOptions, StreamName } from './types.js';
 
 export type * from './types.js';
 export { STREAM_NAMES, FAULT_KINDS } from './types.js';
@@ -41,6 +42,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     heavyAbove: o.heavyAbove,
     missingEndpoints: o.missingEndpoints,
     childrenGoneEvery: o.childrenGoneEvery,
+    childStatus: o.childStatus,
     appointmentsWrapped: o.appointmentsWrapped,
   });
   const stats = new Stats();
@@ -158,6 +160,16 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     apiKey: o.apiKey,
     limitedApiKey: o.limitedApiKey,
     ...target,
+    addChildren: (stream: ChildStream, parentIds: readonly number[]) => {
+      store.addChildren(stream, parentIds);
+    },
+    children: (stream: ChildStream | 'ticket_comments', parentId: number) => {
+      const parent = stream === 'ticket_comments' ? 'tickets' : (CHILD_ENDPOINTS[stream].parent as StreamName);
+      if (!store.has(parent, parentId)) return [];
+      if (stream !== 'ticket_comments') return childRecords(stream, store.seed, parentId, store.childrenAdded(stream, parentId));
+      const created = store.created('tickets', parentId);
+      return ticketComments(store.seed, parentId, created.ms, created.offsetMinutes, 16, store.commentsAdded(parentId));
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

@@ -4,6 +4,7 @@
  */
 import { baseTimes, initialIds, isDisabledCustomer, isResolvedAlert, recordFor, type JsonObject } from './data.js';
 import { driftOf, type AppliedDrift } from './drift.js';
+import type { ChildStream } from './children.js';
 import { endpoint } from './endpoints.js';
 import { Gen, formatTime } from './gen.js';
 import { mix } from './prng.js';
@@ -83,6 +84,10 @@ export interface RecordShape {
 export class Store {
   private readonly streams = new Map<StreamName, StreamState>();
   private readonly filters = new Map<string, Int32Array>();
+  /** Comments added to a ticket by its updates (their times), by ticket id: a comment moves its ticket's updated_at. */
+  private readonly addedComments = new Map<number, number[]>();
+  /** Records added under a parent since the start (addChildren), by `<child stream>|<parent id>`. */
+  private readonly addedChildren = new Map<string, number>();
   private lastStampMs = 0;
 
   constructor(
@@ -212,6 +217,24 @@ export class Store {
     return out;
   }
 
+  /** The times of the comments a ticket's updates added. */
+  commentsAdded(ticketId: number): readonly number[] {
+    return this.addedComments.get(ticketId) ?? [];
+  }
+
+  /** How many records were added under a parent since the start (addChildren). */
+  childrenAdded(stream: ChildStream, parentId: number): number {
+    return this.addedChildren.get(`${stream}|${parentId}`) ?? 0;
+  }
+
+  /** A record added under each parent named (live ones), its parent left as it was: nothing moves the parent's updated_at. */
+  addChildren(stream: ChildStream, parentIds: readonly number[]): void {
+    for (const id of parentIds) {
+      const key = `${stream}|${id}`;
+      this.addedChildren.set(key, (this.addedChildren.get(key) ?? 0) + 1);
+    }
+  }
+
   /** A fresh timestamp, at least 1 ms after the previous one handed out. */
   private stamp(): number {
     this.lastStampMs = Math.max(Date.now(), this.lastStampMs + 1);
@@ -226,6 +249,7 @@ export class Store {
     const deleted = this.pick(s, m.delete, g);
     if (deleted.length > 0) s.ids.removeAll(new Set(deleted));
     for (const id of deleted) {
+      if (m.stream === 'tickets') this.addedComments.delete(id);
       s.revisions.delete(id);
       s.updatedMs.delete(id);
       s.createdMs.delete(id);
@@ -234,6 +258,8 @@ export class Store {
     for (const id of updated) {
       s.revisions.set(id, (s.revisions.get(id) ?? 0) + 1);
       if (endpoint(m.stream).timestamps) s.updatedMs.set(id, now as number);
+      // An update of a ticket is a comment added to it.
+      if (m.stream === 'tickets') this.addedComments.set(id, [...(this.addedComments.get(id) ?? []), now as number]);
     }
     const inserted: number[] = [];
     for (let i = 0; i < Math.max(0, Math.floor(m.insert ?? 0)); i++) {

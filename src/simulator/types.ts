@@ -1,5 +1,6 @@
 /** Public types of the simulator: its options, its handle, mutations and statistics. */
 import type { ChildStream } from './children.js';
+import type { JsonObject } from './record-context.js';
 import type { StreamName } from './endpoints.js';
 
 import type { AppliedDrift } from './drift.js';
@@ -60,6 +61,11 @@ export interface SimulatorOptions {
    * deleted after the list named it; 0 (the default): none.
    */
   childrenGoneEvery?: number;
+  /**
+   * Child endpoints (children.ts, and ticket_comments) that answer every request with this HTTP status (406,
+   * 403, 500...): a list under a record that the token may not read, or that is broken. Default: none.
+   */
+  childStatus?: Partial<Record<ChildStream | 'ticket_comments', number>>;
   /** 5xx bodies echo the request line, query and headers (as some gateways do); default false. */
   echoRequest?: boolean;
   /** Wrap each appointment as {"appointment": {...}}; default true. */
@@ -155,6 +161,10 @@ export interface Simulator {
   stats(): SimulatorStats;
   resetStats(): void;
   mutate(m: Mutation): MutationResult;
+  /** A record added under each parent named, the parent left as it was (nothing moves its updated_at). */
+  addChildren(stream: ChildStream, parentIds: readonly number[]): void;
+  /** What the API lists under a parent now: a child list's records (asset_patches: both lists), or a ticket's comments. */
+  children(stream: ChildStream | 'ticket_comments', parentId: number): JsonObject[];
   configure(o: RuntimeOptions): void;
   /** Closes the server, kept-alive sockets included, and cancels held responses. */
   close(): Promise<void>;

@@ -4,7 +4,7 @@
  * a copy with __source__) writes the record's own bytes under the other stream's name; a map that changes
  * the record reads its JSON as the Meltano SDK does (numbers as they were written: pyjson.ts) and writes
  * the result. A stream whose maps change nothing at all has no outputs here: its records keep the
- * ordinary path (pages.ts), at no cost.
+ * ordinary path (page-processor.ts), at no cost.
  */
 import { TapError } from '../errors.js';
 import { Mapper, type MapSettings } from '../maps/mapper.js';
@@ -14,7 +14,8 @@ import type { PyDict } from '../maps/values.js';
 import { recordFraming } from '../protocol/messages.js';
 import type { Shaped } from '../records/records.js';
 import { KEY_PROPERTIES } from '../streams.js';
-import type { PageResult, RecordLines, StreamSpec } from './pages.js';
+import type { PageResult, StreamSpec } from './page-spec.js';
+import type { RecordLines } from './record-lines.js';
 
 export interface MappedOutput {
   map: StreamMap;

@@ -13,7 +13,8 @@ import { collectorEvery } from './gc.js';
 import { DEFAULT_MAX_RESPONSE_MB } from '../api/http.js';
 import { log } from '../output/log.js';
 import { loadAjv, needsAjv } from '../records/record-check.js';
-import { ownsItsMemory, PageProcessor, type PageJob, type PageResult, type StreamSpec } from './pages.js';
+import { PageProcessor } from './page-processor.js';
+import { ownsItsMemory, type PageJob, type PageResult, type StreamSpec } from './page-spec.js';
 import type { WorkerReply, WorkerRequest } from './page-worker.js';
 
 export class PagePool {

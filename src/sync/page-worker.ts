@@ -1,11 +1,12 @@
-/** A worker thread that processes pages (see pages.ts) for the main thread's PagePool. */
+/** A worker thread that processes pages (see page-processor.ts) for the main thread's PagePool. */
 import { parentPort } from 'node:worker_threads';
 import { collectorEvery } from './gc.js';
-import { ownsItsMemory, PageProcessor, type PageJob, type StreamSpec } from './pages.js';
+import { PageProcessor } from './page-processor.js';
+import { ownsItsMemory, type PageJob, type PageResult, type StreamSpec } from './page-spec.js';
 import { loadAjv, needsAjv } from '../records/record-check.js';
 
 export type WorkerRequest = { kind: 'configure'; key: number; spec: StreamSpec } | { kind: 'process'; id: number; job: PageJob };
-export type WorkerReply = { id: number; result?: import('./pages.js').PageResult; error?: string };
+export type WorkerReply = { id: number; result?: PageResult; error?: string };
 
 /**
  * A full collection after every 16 MiB of pages keeps the resident size flat, for a few percent more

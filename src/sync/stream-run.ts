@@ -1,71 +1,94 @@
 /**
- * One stream's run, in named phases (as the Meltano SDK's Stream.sync reads):
- *   open    the SCHEMA of the stream and of its selected children; ACTIVATE_VERSION before a full-table
- *           stream's first sync
- *   walk    every page, records emitted in page order and the children's records after each page; walked
- *           once more when the API announced more records than the walk saw
- *   finish  the bookmark moves (never past the sync's start), ACTIVATE_VERSION ends a full-table stream, and
- *           a STATE message says so
- * and `settle`, the one place that decides what an error means: the stream skipped, failed, or the run over.
+ * One run of a stream and of the children its walk drives, in named phases (as the Meltano SDK's
+ * Stream.sync reads):
+ *   prepare  what each reads this run (plan.ts), and its output
+ *   open     the SCHEMA of the stream and of its selected children; ACTIVATE_VERSION before a versioned
+ *            table's first sync
+ *   walk     every page, records emitted in page order and the children's records after each page (walk.ts)
+ *   finish   each bookmark moves (never past the sync's start), ACTIVATE_VERSION ends a whole read, and a
+ *            STATE message says so, stream by stream
+ * and `settle` (settle.ts), which decides what an error means: the stream skipped, failed, or the run over.
+ * A child's error ends the child alone, inside the walk; the parent and its other children finish.
  *
  * A bookmark moves only once its stream's walk has finished: the API lists records in an undocumented
  * order (docs/api.md#ordering-and-moving-data), so a bookmark taken mid-walk could skip records on pages
  * not read yet.
  */
 import type { SelectedStream } from '../protocol/catalog.js';
-import { judge } from '../error-policy.js';
+import { childKind, parentKeyOf } from '../graph.js';
 import { log, metric } from '../output/log.js';
 import { streamSeconds } from '../output/progress.js';
 import { bookmarkOf, laterOf, setBookmark } from '../protocol/state.js';
 import { RECORD_RULES } from '../protocol/messages.js';
-import { activateVersions, streamOutput, writeSchemas, type SyncContext, type StreamOutput, type StreamRun } from './stream-output.js';
-import { walk } from './kinds/list.js';
+import { IdSet } from '../records/idset.js';
+import { activateVersions, writeSchemas } from './emit.js';
+import { streamOutput, streamSpec, type ChildRun, type StreamOutput, type StreamRun, type SyncContext } from './context.js';
+import { planChild, planRoot, planWalk, type ChildPlan, type PlanInput } from './plan.js';
+import { rootKindOf } from './kinds/registry.js';
+import { settleRun } from './settle.js';
+import { walk } from './walk.js';
 
 /** Runs a stream and its selected children, each accounted for in its ledger (sync.progress). */
 export async function syncStream(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): Promise<void> {
   const run = prepare(selected, children, sync);
   try {
     await open(run);
-    await walk(run);
+    if (run.walks) await walk(run);
     await finish(run);
   } catch (error) {
-    settle(run, error);
+    settleRun(run, error);
   } finally {
     report(run);
   }
 }
 
 function prepare(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): StreamRun {
-  const { def } = selected;
-  const everyParent = children.some(({ def: { kind } }) => kind.type === 'child' && kind.everyParent === true);
-  const replicationKey = selected.method === 'INCREMENTAL' ? def.replicationKey : undefined;
-  // With a child read under every parent, `since` still decides what the parent emits (and so which
-  // parents a following child like ticket_comments is read under); the walk lists every parent (listParams).
-  const since = replicationKey ? laterOf(bookmarkOf(sync.state.value, def.name), sync.settings.start_date) : undefined;
   const protocol = sync.writer.protocol.name;
-  const activate = sync.settings.activate_version && RECORD_RULES[protocol].tableVersions;
-  const versionOf = (stream: SelectedStream) =>
-    activate && !stream.walkOnly && stream.method === 'FULL_TABLE' ? sync.startedAt.getTime() : undefined;
-  const version = versionOf(selected);
+  const input: PlanInput = {
+    state: sync.state.value,
+    startDate: sync.settings.start_date,
+    sweepIntervalDays: sync.settings.sweep_interval_days,
+    startedAt: sync.startedAt,
+    versions: sync.settings.activate_version && RECORD_RULES[protocol].tableVersions,
+  };
+  const root = planRoot(selected, input);
+  const plans = children.map((child) => planChild(child, input));
+  const walkPlan = planWalk(selected, root, plans);
+  const spec = streamSpec(selected, protocol, root.version, walkPlan.stamps, sync.maps);
+  const childRun = (child: SelectedStream, plan: ChildPlan): ChildRun => ({
+    output: streamOutput(child, sync, streamSpec(child, protocol, plan.version, false, sync.maps)),
+    reads: plan.reads,
+    sweep: plan.sweep,
+    since: plan.since,
+    sinceMs: plan.since === undefined ? undefined : Date.parse(plan.since),
+    activates: plan.activates,
+    parentsRead: new IdSet(),
+  });
   return {
     sync,
-    stream: streamOutput(selected, sync, protocol, version),
-    children: children.map((child) => streamOutput(child, sync, protocol, versionOf(child))),
-    replicationKey,
-    since,
-    sinceMs: since === undefined ? undefined : Date.parse(since),
-    version,
-    everyParent,
+    stream: streamOutput(selected, sync, spec, rootKindOf(selected.def).extraSpecs(selected.def, spec)),
+    children: children.map((child, i) => childRun(child, plans[i]!)),
+    replicationKey: root.replicationKey,
+    since: root.since,
+    sinceMs: root.since === undefined ? undefined : Date.parse(root.since),
+    walks: walkPlan.walks,
+    walkSince: walkPlan.walkSince,
   };
 }
 
 /** The outputs whose records the run writes: a parent walked only for its children writes none. */
 function emittedOutputs(run: StreamRun): StreamOutput[] {
-  return run.stream.selected.walkOnly ? run.children : [run.stream, ...run.children];
+  const children = run.children.map((child) => child.output);
+  return run.stream.selected.walkOnly ? children : [run.stream, ...children];
+}
+
+/** A new table's version, before its first records: only on the stream's first sync (there is no table yet to empty). */
+function firstVersion(run: StreamRun, output: StreamOutput): boolean {
+  return output.version !== undefined && !(output.ledger.stream in run.sync.state.value.bookmarks);
 }
 
 async function open(run: StreamRun): Promise<void> {
-  const { writer, state } = run.sync;
+  const { writer } = run.sync;
   const { selected } = run.stream;
   if (selected.walkOnly) run.sync.progress.started(selected.def.name);
   for (const output of emittedOutputs(run)) {
@@ -73,79 +96,90 @@ async function open(run: StreamRun): Promise<void> {
     await writer.streamStatus(output.ledger.stream, 'STARTED', run.sync.clock.now());
     run.sync.progress.started(output.ledger.stream, output.announced.drifted);
   }
-  // At the start only on the stream's first sync: there is no table yet to empty.
-  for (const output of emittedOutputs(run))
-    if (output.version !== undefined && !(output.ledger.stream in state.value.bookmarks))
-      await activateVersions(run.sync, output.selected, output.version);
+  if (!selected.walkOnly && firstVersion(run, run.stream)) await activateVersions(run.sync, selected, run.stream.version!);
+  for (const child of run.children)
+    if (child.activates && firstVersion(run, child.output)) await activateVersions(run.sync, child.output.selected, child.output.version!);
+  sayWhatIsRead(run);
+}
+
+/** One INFO line for each member whose read is not every record: what it reads this run, and why. */
+function sayWhatIsRead(run: StreamRun): void {
+  const { def } = run.stream.selected;
   if (run.since !== undefined) {
-    const where = !selected.def.serverFilter
+    const where = !def.serverFilter
       ? ' (filtered here: the API cannot)'
-      : run.everyParent
-        ? ' (filtered here: a child stream needs every record listed)'
+      : run.walkSince !== run.since
+        ? ` (filtered here: ${run.walkSince === undefined ? 'a child needs every record listed' : `a child needs those since ${run.walkSince}`})`
         : '';
-    log.info(`stream ${selected.def.name}: records updated since ${run.since}${where}`);
+    log.info(`stream ${def.name}: records updated since ${run.since}${where}`);
+  }
+  for (const child of run.children) {
+    const name = child.output.ledger.stream;
+    const parent = childKind(child.output.selected.def)!.parent;
+    const days = run.sync.settings.sweep_interval_days;
+    if (child.sweep) log.info(`stream ${name}: a sweep, under every ${parent} record (one is due every ${days} day(s))`);
+    else if (child.reads === 'changed' && child.since !== undefined)
+      log.info(`stream ${name}: under the ${parent} records updated since ${child.since}`);
+    else if (child.reads === 'none')
+      log.info(`stream ${name}: nothing to read until its next sweep (${parent} records do not say when they changed)`);
   }
 }
 
 async function finish(run: StreamRun): Promise<void> {
-  const { mode, writer, state, startedAt } = run.sync;
+  const { mode, state } = run.sync;
   if (!mode.checkpoints) return;
   const { name } = run.stream.selected.def;
-  // A parent walked only for its children emitted nothing: its bookmark must not move.
-  if (run.replicationKey && !run.stream.selected.walkOnly) {
-    // Never past the sync's start: records changed during the walk are read again next time.
-    const reached = run.newestMs === undefined ? undefined : new Date(Math.min(run.newestMs, startedAt.getTime())).toISOString();
-    const next = laterOf(run.since, reached);
-    if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
-  }
-  for (const output of emittedOutputs(run)) {
-    const { ledger, version } = output;
-    if (version === undefined) continue;
-    await activateVersions(run.sync, output.selected, version);
-    state.value.bookmarks[ledger.stream] = { ...state.value.bookmarks[ledger.stream], version };
-  }
-  await writer.state(state.value, name);
   if (run.stream.selected.walkOnly) run.sync.progress.ended(name, 'walked');
-  for (const output of emittedOutputs(run)) {
-    await writer.streamStatus(output.ledger.stream, 'COMPLETE', run.sync.clock.now());
-    run.sync.progress.ended(output.ledger.stream, 'synced', { bookmark: bookmarkOf(state.value, output.ledger.stream) });
+  else {
+    // Never past the sync's start: records changed during the walk are read again next time.
+    if (run.replicationKey) {
+      const next = laterOf(run.since, reached(run));
+      if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
+    }
+    if (run.stream.version !== undefined) await newVersion(run, run.stream);
+    await completed(run, run.stream);
   }
+  for (const child of run.children) if (child.ended === undefined) await finishChild(run, child);
 }
 
 /**
- * A stream's error, as the error policy judges it (error-policy.ts): the stream (and its children) is
- * skipped or fails, and the other streams go on. A closed stdout ends the run; so does an error of any
- * other kind (a bug).
+ * A child's bookmark: the newest parent updated_at the walk saw (every parent up to it has been read under),
+ * when the sweep began, and its table version. A child that read nothing keeps its own.
  */
-function settle(run: StreamRun, error: unknown): void {
-  const { def } = run.stream.selected;
-  if (run.sync.writer.failed) throw run.sync.writer.failed;
-  const place = {
-    at: 'stream',
-    stream: def.name,
-    path: def.path,
-    permission: def.permission,
-    pagesWritten: run.stream.ledger.pages,
-  } as const;
-  const verdict = judge(error, place);
-  if (!verdict) throw error;
-  const skipped = verdict.decision === 'skip-stream';
-  if (skipped) log.warning(verdict.message);
-  else log.error(verdict.message);
-  for (const output of [run.stream, ...run.children])
-    run.sync.progress.ended(output.ledger.stream, skipped ? 'skipped' : 'failed', { reason: verdict.reason });
-  void incomplete(run);
+async function finishChild(run: StreamRun, child: ChildRun): Promise<void> {
+  const { state, startedAt } = run.sync;
+  const { def } = child.output.selected;
+  if (child.reads !== 'none') {
+    const key = parentKeyOf(def);
+    const next = laterOf(child.since, reached(run));
+    if (key !== undefined && next !== undefined) setBookmark(state, def.name, key, next);
+    if (child.sweep) state.value.bookmarks[def.name] = { ...state.value.bookmarks[def.name], swept_at: startedAt.toISOString() };
+    if (child.activates) await newVersion(run, child.output);
+  }
+  await completed(run, child.output);
 }
 
-/** STREAM_STATUS INCOMPLETE for the stream and its children (Airbyte); a failed stdout is the run's own error. */
-function incomplete(run: StreamRun): Promise<void> {
-  const { writer } = run.sync;
-  return Promise.all(
-    emittedOutputs(run).map((output) => writer.streamStatus(output.ledger.stream, 'INCOMPLETE', run.sync.clock.now())),
-  ).then(
-    () => undefined,
-    () => undefined,
-  );
+/** The newest replication-key value the walk saw, never past the sync's start. */
+function reached(run: StreamRun): string | undefined {
+  const { newestMs } = run;
+  return newestMs === undefined ? undefined : new Date(Math.min(newestMs, run.sync.startedAt.getTime())).toISOString();
+}
+
+/** ACTIVATE_VERSION after a whole read, and the version in the stream's bookmark. */
+async function newVersion(run: StreamRun, output: StreamOutput): Promise<void> {
+  const { state } = run.sync;
+  const version = output.version!;
+  await activateVersions(run.sync, output.selected, version);
+  state.value.bookmarks[output.ledger.stream] = { ...state.value.bookmarks[output.ledger.stream], version };
+}
+
+/** The stream's STATE (its own, in Airbyte), STREAM_STATUS COMPLETE, and its ledger ended. */
+async function completed(run: StreamRun, output: StreamOutput): Promise<void> {
+  const { writer, state, clock } = run.sync;
+  const stream = output.ledger.stream;
+  await writer.state(state.value, [stream]);
+  await writer.streamStatus(stream, 'COMPLETE', clock.now());
+  run.sync.progress.ended(stream, 'synced', { bookmark: bookmarkOf(state.value, stream) });
 }
 
 /**

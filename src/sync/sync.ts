@@ -14,13 +14,13 @@ import { TapError } from '../errors.js';
 import type { HttpClient } from '../api/http.js';
 import { PagePool } from './page-pool.js';
 import { RunProgress } from '../output/progress.js';
-import { syncMode, type RunMode } from '../command/run-mode.js';
+import { syncMode, type RunMode } from './run-mode.js';
 import type { ResolvedSettings } from '../command/settings.js';
 import type { StateKeeper } from '../protocol/state.js';
-import type { SyncContext } from './stream-output.js';
+import type { SyncContext } from './context.js';
 import type { RunMaps } from '../maps/run-maps.js';
 import { syncStream } from './stream-run.js';
-import { parentOf } from '../streams.js';
+import { childKind, parentOf } from '../graph.js';
 import type { MessageWriter } from '../protocol/writer.js';
 
 /**
@@ -84,7 +84,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
 }
 
 async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext, running: { streams: number }): Promise<void> {
-  const parents = criticalPathFirst(streams.filter((s) => s.def.kind.type !== 'child'));
+  const parents = criticalPathFirst(streams.filter((s) => !childKind(s.def)));
   const childrenOf = (parent: SelectedStream) => streams.filter((s) => parentOf(s.def) === parent.def.name);
   const run = async (parent: SelectedStream) => {
     running.streams++;
@@ -97,8 +97,12 @@ async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext
   await forEachConcurrently(parents, sync.settings.max_concurrency, run);
   // stdout closed (the target died): one clear error, not one per stream.
   if (sync.writer.failed) throw sync.writer.failed;
-  if (sync.mode.checkpoints) await sync.writer.state(sync.state.value);
   const emitted = streams.filter((s) => !s.walkOnly);
+  if (sync.mode.checkpoints)
+    await sync.writer.state(
+      sync.state.value,
+      emitted.map((s) => s.def.name),
+    );
   const failed = emitted.map((s) => sync.progress.stream(s.def.name)).filter((ledger) => ledger.phase === 'failed');
   if (failed.length > 0) {
     throw new TapError(
@@ -112,7 +116,8 @@ async function syncStreams(streams: readonly SelectedStream[], sync: SyncContext
 
 /** Chains first (they cannot fetch ahead), then the others in the stream table's order. */
 function criticalPathFirst(parents: SelectedStream[]): SelectedStream[] {
-  return [...parents.filter((s) => s.def.chain), ...parents.filter((s) => !s.def.chain)];
+  const chained = (s: SelectedStream) => s.def.paging.type === 'chained';
+  return [...parents.filter(chained), ...parents.filter((s) => !chained(s))];
 }
 
 /** Calls `fn` on each item, at most `limit` calls in flight, in item order; the first error rejects. */

@@ -5,27 +5,30 @@
  * README; a test fails when the README is stale.
  */
 import { loadSchema } from '../protocol/catalog.js';
-import { STREAMS, type StreamDef } from '../streams.js';
+import { arrayKeyOf, pageSizeOf, STREAMS, type StreamDef } from '../streams.js';
+import { kindOf } from '../sync/kinds/registry.js';
 
 export { settingsTable } from '../command/about.js';
 
 /**
  * One Markdown row per stream: endpoint, array key, the API's page size, replication, fields, permission,
- * requests a sync makes, notes.
+ * requests a sync makes, notes. What depends on the stream's kind comes from the kind (kinds/registry.ts).
  */
 export function streamsTable(): string {
   const rows = STREAMS.map((def) => {
     const fields = Object.keys(loadSchema(def.name).properties ?? {}).length;
+    const kind = kindOf(def).docs(def);
+    const size = pageSizeOf(def);
     const cells = [
       `\`${def.name}\``,
       `\`${def.path}\``,
-      `\`${def.arrayKey}\``,
-      def.pageSize === undefined ? 'no `page` documented' : String(def.pageSize),
-      replication(def),
+      `\`${arrayKeyOf(def)}\``,
+      size === undefined ? 'no `page` documented' : String(size),
+      kind.replication ?? replication(def),
       String(fields),
       def.permission ?? '',
-      requests(def),
-      notes(def).join('; '),
+      kind.requests,
+      [...bodyNotes(def), ...keyNote(def), ...kind.notes, ...(def.selectedByDefault ? [] : ['**not selected by default**'])].join('; '),
     ];
     return `| ${cells.join(' | ')} |`;
   });
@@ -34,44 +37,28 @@ export function streamsTable(): string {
 }
 
 function replication(def: StreamDef): string {
-  if (def.kind.type === 'child')
-    return def.kind.everyParent ? `full table, under every \`${def.kind.parent}\` record` : `with its parent, \`${def.kind.parent}\``;
   if (!def.replicationKey) return 'full table';
   return def.serverFilter ? `incremental, **filtered by the API** (\`${def.serverFilter}\`)` : 'incremental, filtered here';
 }
 
-function requests(def: StreamDef): string {
-  if (def.kind.type === 'child') {
-    const per = def.unpaged ? '1' : '1 (2 where it has any: the walk ends at an empty page; more past a full page)';
-    const parents = def.kind.everyParent
-      ? `\`${def.kind.parent}\` record, each sync, the parent walked whole`
-      : `\`${def.kind.parent}\` record emitted`;
-    return `${per} per ${parents}`;
-  }
-  if (def.kind.type === 'named-list') return '2 for the list, then 1 per record';
-  if (def.pageSize === undefined) return '2 for a list answered whole (the second repeats it), else 1 per page';
-  return '1 per page';
-}
-
-function notes(def: StreamDef): string[] {
+function bodyNotes(def: StreamDef): string[] {
   const notes: string[] = [];
   if (def.params?.include_disabled) notes.push('disabled customers included (`include_disabled=true`)');
   if (def.params?.status) notes.push(`every alert, resolved ones included (\`status=${def.params.status}\`)`);
-  if (def.wrapperKey) notes.push(`wrapped (\`{"${def.wrapperKey}": {...}}\`) and flat elements both accepted`);
-  if (def.kind.type === 'named-list') {
-    notes.push(`the list holds \`[${def.kind.pairs.join(', ')}]\` pairs`);
-    notes.push(`each record from \`${def.kind.detail.path}\`; one the API refuses is emitted as the list gives it`);
-  }
-  if (def.keyProperties) notes.push(`key: ${def.keyProperties.map((name) => `\`${name}\``).join(', ')}`);
-  if (def.kind.type === 'child' && def.kind.parentField) notes.push(`\`${def.kind.parentField}\` set from the parent`);
-  if (def.recordArrays)
+  const { body } = def;
+  if (body.type === 'array' && body.wrapper) notes.push(`wrapped (\`{"${body.wrapper}": {...}}\`) and flat elements both accepted`);
+  if (body.type === 'pairs') notes.push(`the list holds \`[${body.fields.join(', ')}]\` pairs`);
+  if (body.type === 'lists')
     notes.push(
-      `records of ${Object.keys(def.recordArrays.arrays)
+      `records of ${Object.keys(body.lists)
         .map((key) => `\`${key}\``)
-        .join(' and ')}, named in \`${def.recordArrays.field}\``,
+        .join(' and ')}, named in \`${body.listField}\``,
     );
-  if (!def.selectedByDefault) notes.push('**not selected by default**');
   return notes;
+}
+
+function keyNote(def: StreamDef): string[] {
+  return def.keyProperties ? [`key: ${def.keyProperties.map((name) => `\`${name}\``).join(', ')}`] : [];
 }
 
 /**

@@ -12,7 +12,7 @@ import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage 
 import { loadSchema, selectStreams } from '../../src/protocol/catalog.js';
 import { UsageError } from '../../src/errors.js';
 import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError } from '../../src/protocol/messages.js';
-import { PageProcessor } from '../../src/sync/pages.js';
+import { PageProcessor } from '../../src/sync/page-processor.js';
 import { ROOT } from '../../src/paths.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -87,8 +87,8 @@ describe('airbyte: the messages, valid against the protocol’s schema', () => {
         AIRBYTE.streamStatus('tickets', 'INCOMPLETE', 1_700_000_000_000)! +
         AIRBYTE.log('WARNING', 'a warning')! +
         AIRBYTE.log('CRITICAL', 'the end')! +
-        AIRBYTE.state(state, 'tickets') +
-        AIRBYTE.state(state),
+        AIRBYTE.state(state, ['tickets']) +
+        AIRBYTE.state(state, ['tickets', 'products']),
     );
     expect(all.map((m) => m.type)).to.deep.equal([
       'CONNECTION_STATUS',
@@ -118,7 +118,8 @@ describe('airbyte: the messages, valid against the protocol’s schema', () => {
     processor.configure(0, {
       stream: 'leads',
       schema: loadSchema('leads'),
-      arrayKey: 'leads',
+      body: { type: 'array', key: 'leads' },
+      stamps: false,
       fields: null,
       write: true,
       protocol: 'airbyte',

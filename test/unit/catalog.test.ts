@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { discover, parseCatalog, selectStreams, type Catalog } from '../../src/protocol/catalog.js';
 import { STREAMS } from '../../src/streams.js';
+import { childKind } from '../../src/graph.js';
 
 const STREAM_NAMES = [
   'appointment_types',
@@ -57,7 +58,7 @@ describe('catalog: discovery and selection', () => {
       expect(s.stream).to.equal(s.tap_stream_id);
       expect(s.key_properties).to.deep.equal(keys);
       const root = rootMeta(catalog, s.stream);
-      expect(root).to.include({ inclusion: 'available', 'selected-by-default': def.kind.type !== 'child' });
+      expect(root).to.include({ inclusion: 'available', 'selected-by-default': !childKind(def) });
       expect(root['table-key-properties']).to.deep.equal(keys);
       for (const key of keys) {
         expect(s.schema.required, `${s.stream}.${key} required`).to.include(key);
@@ -76,11 +77,14 @@ describe('catalog: discovery and selection', () => {
     expect(rootMeta(catalog, 'products')['valid-replication-keys']).to.equal(undefined);
     expect(rootMeta(catalog, 'ticket_comments')).to.include({ 'selected-by-default': false, 'parent-tap-stream-id': 'tickets' });
     for (const s of catalog.streams) {
-      if (s.stream === 'ticket_comments') continue;
       const fullTable = ['products', 'wiki_pages', 'schedules', 'product_categories', 'canned_responses', 'new_ticket_forms'];
-      // The lists under a record read under every parent, whole (docs/api.md#child-resources).
-      fullTable.push('ticket_worksheet_results', 'asset_patches', 'customer_phones', 'product_serials');
       expect(s.replication_method, s.stream).to.equal(fullTable.includes(s.stream) ? 'FULL_TABLE' : 'INCREMENTAL');
+    }
+    // The lists under a record: INCREMENTAL by default (under the parents that changed, swept where they must
+    // be), FULL_TABLE where a catalog asks; none forced, whether its records carry a timestamp or not.
+    for (const child of ['ticket_comments', 'ticket_worksheet_results', 'asset_patches', 'customer_phones', 'product_serials']) {
+      expect(rootMeta(catalog, child), child).to.include({ 'replication-method': 'INCREMENTAL' });
+      expect(rootMeta(catalog, child), child).not.to.have.property('forced-replication-method');
     }
   });
 
@@ -95,7 +99,7 @@ describe('catalog: discovery and selection', () => {
 
   it('selects every stream selected by default without a catalog, and every field', () => {
     const selected = selectStreams(undefined);
-    expect(selected.map((s) => s.def.name)).to.deep.equal(STREAMS.filter((s) => s.kind.type !== 'child').map((s) => s.name));
+    expect(selected.map((s) => s.def.name)).to.deep.equal(STREAMS.filter((s) => !childKind(s)).map((s) => s.name));
     expect(selected.every((s) => s.fields === null)).to.equal(true);
   });
 

@@ -26,7 +26,7 @@ function loads(entry: string): string[] {
 describe('layers', () => {
   it('a page worker loads the page processor and the record framing, not the catalog, the HTTP client, the log or the settings', () => {
     const modules = loads('src/sync/page-worker.ts');
-    expect(modules).to.include.members(['sync/pages.ts', 'protocol/messages.ts', 'records/record-check.ts']);
+    expect(modules).to.include.members(['sync/page-processor.ts', 'protocol/messages.ts', 'records/record-check.ts']);
     const heavy = ['protocol/catalog.ts', 'paths.ts', 'api/http.ts', 'output/log.ts', 'command/settings.ts', 'sync/sync.ts'];
     for (const module of heavy) expect(modules).not.to.include(module);
   });

@@ -9,7 +9,7 @@ import { TapError } from '../../src/errors.js';
 import { ApiError, type BodyCheck, type HttpClient, type Params, type RequestContext } from '../../src/api/http.js';
 import { setSink } from '../../src/output/log.js';
 import { PagePool } from '../../src/sync/page-pool.js';
-import { syncMode, TEST_MODE, type RunMode } from '../../src/command/run-mode.js';
+import { syncMode, TEST_MODE, type RunMode } from '../../src/sync/run-mode.js';
 import { resolveSettings } from '../../src/command/settings.js';
 import { stateKeeper, type TapState } from '../../src/protocol/state.js';
 import { runSync } from '../../src/sync/sync.js';
@@ -176,7 +176,7 @@ describe('sync: the phases of a stream run', () => {
     expect(run.state.bookmarks).to.deep.equal({});
   });
 
-  it('walks a deselected parent for its selected children without emitting it or moving its bookmark', async () => {
+  it('walks a deselected parent for its selected children without emitting it or moving its bookmark; the child keeps its own', async () => {
     const pages = {
       '/tickets': [{ tickets: [lead(10, '2024-01-01T00:00:00Z'), lead(11, '2024-01-02T00:00:00Z')] }],
       '/tickets/10/comments': [{ comments: [{ id: 100 }] }],
@@ -191,7 +191,10 @@ describe('sync: the phases of a stream run', () => {
       'STATE',
       'STATE',
     ]);
-    expect(run.state.bookmarks).to.deep.equal({});
+    // The child's bookmark: its parent's updated_at reached, named as such; the parent has none.
+    expect(run.state.bookmarks).to.deep.equal({
+      ticket_comments: { replication_key: 'tickets.updated_at', replication_key_value: '2024-01-02T00:00:00.000Z' },
+    });
   });
 });
 

@@ -44,7 +44,7 @@ describe('writer: Singer messages on stdout', () => {
       ),
     );
     await writer.activateVersion('leads', 7);
-    await writer.state({ bookmarks: {} });
+    await writer.state({ bookmarks: {} }, []);
     const lines = chunks
       .join('')
       .trimEnd()
@@ -75,7 +75,7 @@ describe('writer: Singer messages on stdout', () => {
     // The last STATE behind a full pipe: the write is accepted (no drain owed), the bytes still queued.
     const sink = slowSink(1024);
     const writer = new MessageWriter(sink.stream);
-    const written = writer.state({ bookmarks: {} });
+    const written = writer.state({ bookmarks: {} }, []);
     await written;
     expect(sink.stream.writableLength, 'queued').to.be.greaterThan(0);
     let flushed = false;
@@ -97,11 +97,11 @@ describe('writer: Singer messages on stdout', () => {
     });
     stream.on('error', () => undefined);
     const writer = new MessageWriter(stream);
-    await writer.state({ bookmarks: {} }).catch(() => undefined);
+    await writer.state({ bookmarks: {} }, []).catch(() => undefined);
     await new Promise((r) => setImmediate(r));
     let error: Error | undefined;
     try {
-      await writer.state({ bookmarks: {} });
+      await writer.state({ bookmarks: {} }, []);
     } catch (e) {
       error = e as Error;
     }

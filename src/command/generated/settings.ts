@@ -49,6 +49,10 @@ export interface Settings {
    */
   activate_version?: boolean;
   /**
+   * Days between sweeps of the lists under a record that nothing says move their parent (ticket_worksheet_results, asset_patches, customer_phones, product_serials): a sweep reads them under every parent record, a request or more each; between sweeps they are read under the parent records that changed since the last run only. 0 sweeps every run. ticket_comments needs no sweep (a comment moves its ticket's updated_at).
+   */
+  sweep_interval_days?: number;
+  /**
    * Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).
    */
   log_level?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";

@@ -1,54 +1,18 @@
-/**
- * The walk of a list endpoint (and of a named list's pairs): its pages in order, each page's records
- * written (a named list's read from their details first), then the children of the page's records; walked
- * once more when the API announced more records than the walk saw.
- */
-import type { Params } from '../../api/http.js';
-import { log, metric } from '../../output/log.js';
-import { limitReached } from '../../command/run-mode.js';
-import { recordsOf, noteNewest, askedPageSize, readPages, emitPage, type StreamRun } from '../stream-output.js';
-import { emitDetails } from './named-list.js';
-import { syncChildren } from './child.js';
+/** A list endpoint: pages of records, each page's records written as they come (most streams). */
+import { pageSizeOf } from '../../streams.js';
+import { emitPage } from '../emit.js';
+import type { RootKind } from './registry.js';
 
-/**
- * Records deleted during a walk shift later ones onto pages already read. Where the API reports
- * total_entries, fewer ids than it announced means some were passed over: walk once more (ids already
- * emitted are not emitted again).
- */
-export async function walk(run: StreamRun): Promise<void> {
-  const { stream } = run;
-  const name = stream.ledger.stream;
-  const announced = await walkOnce(run);
-  if (announced === undefined || stream.seen.size >= announced) return;
-  log.warning(`stream ${name}: the API announced ${announced} records but the walk saw ${stream.seen.size}; walking once more`);
-  metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 1 } });
-  await walkOnce(run);
-  if (stream.seen.size >= announced) return;
-  metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 2 } });
-  log.warning(
-    `stream ${name}: still ${announced - stream.seen.size} fewer records than announced after a second walk ` +
-      '(records deleted during the sync are not listed any more; the rest will come with the next run)',
-  );
-}
-
-/** One walk of the stream's pages; returns the total_entries that its first page announced, if any. */
-async function walkOnce(run: StreamRun): Promise<number | undefined> {
-  const { sync, stream } = run;
-  let announced: number | undefined;
-  for await (const page of readPages(stream, stream.selected.def.path, listParams(run), sync, { sinceMs: run.sinceMs })) {
-    if (page.number === 1) announced = page.totalEntries;
-    noteNewest(run, page.newestMs);
-    const emitted = stream.details ? await emitDetails(run, page, stream.details) : await emitPage(sync, stream, page);
-    await syncChildren(run, page, emitted);
-    // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
-    if (limitReached(sync.mode, recordsOf(stream))) return undefined;
-  }
-  return announced;
-}
-
-function listParams(run: StreamRun): Params {
-  const { def } = run.stream.selected;
-  // A child read under every parent needs every parent listed, not only those updated since the bookmark.
-  const filter = def.serverFilter && run.since && !run.everyParent ? { [def.serverFilter]: run.since } : {};
-  return { per_page: askedPageSize(run.sync.settings), ...def.params, ...filter };
-}
+export const LIST: RootKind = {
+  role: 'root',
+  extraSpecs: () => ({}),
+  writePage: (run, page) => emitPage(run.sync, run.stream, page),
+  docs: (def) => ({
+    // Without a documented page, a list answered whole is known whole when page 2 repeats it (walker.ts).
+    requests:
+      def.paging.type !== 'single' && pageSizeOf(def) === undefined
+        ? '2 for a list answered whole (the second repeats it), else 1 per page'
+        : '1 per page',
+    notes: [],
+  }),
+};

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { loadSchema } from '../../src/protocol/catalog.js';
 import { IdSet } from '../../src/records/idset.js';
-import { firstSeen, PageProcessor, type StreamSpec } from '../../src/sync/pages.js';
+import { PageProcessor } from '../../src/sync/page-processor.js';
+import type { StreamSpec } from '../../src/sync/page-spec.js';
+import { firstSeen } from '../../src/sync/first-seen.js';
 import { PagePool } from '../../src/sync/page-pool.js';
 
 const body = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -19,11 +21,12 @@ function processor(spec: Partial<StreamSpec> = {}) {
   p.configure(0, {
     stream: 'leads',
     schema: loadSchema('leads'),
-    arrayKey: 'leads',
+    body: { type: 'array', key: 'leads' },
     fields: null,
     write: true,
     replicationKey: 'updated_at',
     protocol: 'singer',
+    stamps: false,
     ...spec,
   });
   return p;
@@ -46,7 +49,7 @@ describe('page processor: parse, shape, filter, serialise', () => {
       p.process(job(2, { leads: [{ id: 2 }] })),
       p.process(job(3, { leads: 'none' })),
       p.process(job(4, 'not json')),
-      processor({ arrayKey: 'user', recordKey: 'user' }).process(job(1, { user: { id: 5 } }, { sinceMs: 0, parentId: 9 })),
+      processor({ body: { type: 'object', key: 'user' } }).process(job(1, { user: { id: 5 } }, { sinceMs: 0, parentId: 9 })),
     ];
     expect(results.map((r) => r.invalid)).to.deep.equal([undefined, undefined, 'no-array', 'json', undefined]);
     for (const result of results.slice(1)) expect(Object.keys(result)).to.deep.equal(Object.keys(results[0]!));
@@ -98,8 +101,8 @@ describe('page processor: parse, shape, filter, serialise', () => {
     p.configure(5, {
       stream: 'appointments',
       schema: loadSchema('appointments'),
-      arrayKey: 'appointments',
-      wrapperKey: 'appointment',
+      body: { type: 'array', key: 'appointments', wrapper: 'appointment' },
+      stamps: false,
       fields: ['id', 'summary'],
       version: 42,
       write: true,
@@ -116,11 +119,14 @@ describe('page processor: parse, shape, filter, serialise', () => {
     const p = processor({
       stream: 'asset_patches',
       schema: loadSchema('asset_patches'),
-      arrayKey: 'installed_patches',
+      body: {
+        type: 'lists',
+        lists: { installed_patches: 'installed', available_patches: 'available' },
+        listField: 'patch_list',
+        madeKey: { field: 'patch_key', from: ['kb', 'title'] },
+      },
       replicationKey: undefined,
       keyProperties: ['asset_id', 'patch_list', 'patch_key'],
-      recordArrays: { field: 'patch_list', arrays: { installed_patches: 'installed', available_patches: 'available' } },
-      madeKey: { field: 'patch_key', from: ['kb', 'title'] },
       parentField: 'asset_id',
     });
     const installed = { kb: 'KB1', title: 'Update', status: 'Recently Installed' };
@@ -145,7 +151,7 @@ describe('page processor: parse, shape, filter, serialise', () => {
     const p = processor({
       stream: 'customer_phones',
       schema: loadSchema('customer_phones'),
-      arrayKey: 'phones',
+      body: { type: 'array', key: 'phones' },
       replicationKey: undefined,
       parentField: 'customer_id',
     });
@@ -176,7 +182,15 @@ describe('page processor: parse, shape, filter, serialise', () => {
 
   it('serialises the records it reshapes, between copied ones, in page order', () => {
     const p = new PageProcessor();
-    p.configure(0, { stream: 'items', schema: loadSchema('items'), arrayKey: 'items', fields: null, write: true, protocol: 'singer' });
+    p.configure(0, {
+      stream: 'items',
+      schema: loadSchema('items'),
+      body: { type: 'array', key: 'items' },
+      fields: null,
+      write: true,
+      protocol: 'singer',
+      stamps: false,
+    });
     const text = '{"items":[{"id":1,"ticketnum":"7","cf_weight":1.50},{"id":2,"ticketnum":8,"cf_weight":1.50},{"id":3,"cf_weight":2.0}]}';
     const out = Buffer.from(p.process(job(1, text)).out)
       .toString('utf8')
@@ -194,7 +208,15 @@ describe('page processor: parse, shape, filter, serialise', () => {
     // A catalog may declare text ids; the API's are integers.
     const schema = loadSchema('items');
     schema.properties!.id = { type: ['integer', 'string'] };
-    p.configure(0, { stream: 'items', schema, arrayKey: 'items', fields: null, write: true, protocol: 'singer' });
+    p.configure(0, {
+      stream: 'items',
+      schema,
+      body: { type: 'array', key: 'items' },
+      fields: null,
+      write: true,
+      protocol: 'singer',
+      stamps: false,
+    });
     const text = '{"items":[{"id":"ñ-1","name":"Zoë"},{"id":2,"ticketnum":8,"name":"Zoë 😀"}]}';
     const result = p.process(job(1, text));
     expect(result.ids).to.deep.equal(['ñ-1', 2]);
@@ -294,7 +316,8 @@ describe('page pool', () => {
       const key = pool.configure({
         stream: 'leads',
         schema: loadSchema('leads'),
-        arrayKey: 'leads',
+        body: { type: 'array', key: 'leads' },
+        stamps: false,
         fields: null,
         write: true,
         protocol: 'singer',
@@ -313,7 +336,8 @@ describe('page pool', () => {
       const key = pool.configure({
         stream: 'leads',
         schema: { ...schema, properties: { ...schema.properties, id: { type: 'integer', minimum: 2 } } },
-        arrayKey: 'leads',
+        body: { type: 'array', key: 'leads' },
+        stamps: false,
         fields: null,
         write: true,
         protocol: 'singer',
@@ -338,7 +362,8 @@ describe('page pool, compiled, with its worker threads', () => {
       const key = pool.configure({
         stream: 'leads',
         schema: loadSchema('leads'),
-        arrayKey: 'leads',
+        body: { type: 'array', key: 'leads' },
+        stamps: false,
         fields: null,
         write: true,
         protocol: 'singer',
