@@ -54,10 +54,11 @@ export function replicationOf(def: StreamDef, asked?: ReplicationMethod): Replic
 /**
  * The Airbyte sync modes a stream can honour: incremental needs a cursor in its records (its own updated_at:
  * a destination's dedup ranks rows by it) and a state of its own, which children keep too; a child without a
- * timestamp of its own (worksheet results, patches) is offered full_refresh only, read whole.
+ * timestamp of its own (worksheet results, patches) is offered full_refresh only, read whole, and so is one
+ * whose parent cannot say what changed (product_serials: between sweeps it would miss a new product's).
  */
 export function airbyteIncremental(def: StreamDef): boolean {
-  return def.replicationKey !== undefined;
+  return def.replicationKey !== undefined && (childKind(def) === undefined || followsChanges(def));
 }
 
 /** The replication key a child's bookmark holds: its parent's, named as `<parent>.<key>` (tickets.updated_at). */

@@ -3,42 +3,13 @@
  * every stdout line checked against the protocol's JSON Schema.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { default as addFormats } from 'ajv-formats';
-import { ROOT } from '../../src/paths.js';
 import { startSimulator, STREAM_NAMES, type Simulator } from '../../src/simulator/server.js';
 import { streamByName } from '../../src/streams.js';
-import { runTap, tempJson, type TapRun } from '../helpers/run-tap.js';
+import { tempJson } from '../helpers/run-tap.js';
+import { airbyte, ofType as of, recordsOf as records, type AirbyteMessage as Message } from '../helpers/airbyte.js';
 
-const ajv = new Ajv2020({ strict: true });
-addFormats.default(ajv);
-const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'test', 'airbyte', 'protocol.schema.json'), 'utf8')) as object);
-
-type Message = Record<string, unknown> & { type: string };
-interface Airbyte {
-  run: TapRun;
-  messages: Message[];
-}
-
-async function airbyte(args: string[]): Promise<Airbyte> {
-  const run = await runTap(args);
-  const messages = run.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const message = JSON.parse(line) as Message;
-      expect(validate(message), `${line.slice(0, 300)}\n${ajv.errorsText(validate.errors)}`).to.equal(true);
-      return message;
-    });
-  return { run, messages };
-}
-
-const of = (messages: Message[], type: string) => messages.filter((m) => m.type === type);
-const records = (messages: Message[]) =>
-  of(messages, 'RECORD').map((m) => m.record as { stream: string; data: Record<string, unknown>; emitted_at: number });
 const idsOf = (messages: Message[], stream: string) =>
   [
     ...new Set(

@@ -159,6 +159,15 @@ describe('page processor: parse, shape, filter, serialise', () => {
     expect(lines(result.out).map((l) => l.record.customer_id)).to.deep.equal([5, 5, 5]);
   });
 
+  it('reports each record’s timestamp where the spec asks (a parent whose children follow the changed ones), NaN where it has none', () => {
+    const page = { leads: [{ id: 1, updated_at: '2024-01-01T00:00:00Z' }, { id: 2 }, { id: 3, updated_at: '2024-02-01T00:00:00+01:00' }] };
+    const stamped = processor({ stamps: true }).process(job(1, page, { sinceMs: Date.parse('2024-01-15T00:00:00Z') }));
+    expect(stamped.ids).to.deep.equal([1, 2, 3]);
+    expect(stamped.stamps).to.deep.equal([Date.parse('2024-01-01T00:00:00Z'), NaN, Date.parse('2024-01-31T23:00:00Z')]);
+    expect(stamped.emits).to.deep.equal([false, true, true]);
+    expect(processor().process(job(1, page)).stamps).to.deep.equal([]);
+  });
+
   it('writes nothing for a walk-only stream, and still reports its ids', () => {
     const walkOnly = processor({ write: false }).process(job(1, { leads: [{ id: 1 }] }));
     expect(walkOnly.ids).to.deep.equal([1]);

@@ -14,6 +14,7 @@ import { resolveSettings } from '../../src/command/settings.js';
 import { stateKeeper, type TapState } from '../../src/protocol/state.js';
 import { runSync } from '../../src/sync/sync.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
+import { AIRBYTE, type Protocol } from '../../src/protocol/messages.js';
 
 type Body = Record<string, unknown>;
 type Served = Body | ApiError;
@@ -21,10 +22,13 @@ type Served = Body | ApiError;
 /** A client that answers GETs from a table of path → pages (page n is index n - 1) and counts them. */
 function fakeClient(pages: Record<string, Served[]>) {
   const requests: string[] = [];
+  /** The since_updated_at each list request asked, by path and page. */
+  const since: string[] = [];
   const client: Pick<HttpClient, 'get'> = {
     async get<T>(path: string, params: Params, _context: RequestContext, check: BodyCheck<T>): Promise<T> {
       const page = Number(params.page ?? 1);
       requests.push(`${path} ${page}`);
+      if (params.since_updated_at !== undefined) since.push(`${path} ${page} ${String(params.since_updated_at)}`);
       // Past the pages given: an empty page under the array key, which is the path's last segment here.
       const served = pages[path]?.[page - 1] ?? { [path.split('/').at(-1)!]: [] };
       if (served instanceof ApiError) throw served;
@@ -33,7 +37,7 @@ function fakeClient(pages: Record<string, Served[]>) {
       return checked.value;
     },
   };
-  return { client, requests };
+  return { client, requests, since };
 }
 
 /** The streams of a catalog that selects only `names` (all their fields). */
@@ -53,9 +57,9 @@ interface Run {
 async function sync(
   pages: Record<string, Served[]>,
   streams: ReturnType<typeof only>,
-  options: { state?: TapState; settings?: Body; mode?: RunMode; startedAt?: Date } = {},
-): Promise<Run & { requests: string[] }> {
-  const { client, requests } = fakeClient(pages);
+  options: { state?: TapState; settings?: Body; mode?: RunMode; startedAt?: Date; protocol?: Protocol } = {},
+): Promise<Run & { requests: string[]; since: string[] }> {
+  const { client, requests, since } = fakeClient(pages);
   let out = '';
   const stdout = new Writable({
     write: (chunk: Buffer, _e, done) => {
@@ -72,7 +76,7 @@ async function sync(
   try {
     await runSync({
       client,
-      writer: new MessageWriter(stdout),
+      writer: new MessageWriter(stdout, options.protocol),
       streams,
       settings,
       state,
@@ -90,7 +94,7 @@ async function sync(
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Body);
-  return { messages, logs, state: state.value, error, requests };
+  return { messages, logs, state: state.value, error, requests, since };
 }
 
 const kinds = (run: Run) => run.messages.map((m) => `${m.type as string}${m.stream ? ` ${m.stream as string}` : ''}`);
@@ -195,6 +199,93 @@ describe('sync: the phases of a stream run', () => {
     expect(run.state.bookmarks).to.deep.equal({
       ticket_comments: { replication_key: 'tickets.updated_at', replication_key_value: '2024-01-02T00:00:00.000Z' },
     });
+  });
+});
+
+describe('sync: a parent and the lists under its records, each settling on its own', () => {
+  const recent = new Date(Date.now() - 86_400_000).toISOString();
+  const tickets = {
+    '/tickets': [{ tickets: [lead(10, '2024-01-10T00:00:00Z'), lead(11, '2024-02-10T00:00:00Z'), lead(12, '2024-03-10T00:00:00Z')] }],
+  };
+  const comments = (id: number) => ({ [`/tickets/${id}/comments`]: [{ comments: [{ id: id * 10 }] }] });
+  const childBookmark = (value: string, extra: Body = {}) => ({
+    replication_key: 'tickets.updated_at',
+    replication_key_value: value,
+    ...extra,
+  });
+
+  it('walks the parent from the earliest bookmark of itself and its children; the parent emits only what changed since its own', async () => {
+    const state = {
+      bookmarks: {
+        tickets: { replication_key: 'updated_at', replication_key_value: '2024-03-01T00:00:00.000Z' },
+        ticket_comments: childBookmark('2024-02-01T00:00:00.000Z'),
+      },
+    };
+    const run = await sync({ ...tickets, ...comments(11), ...comments(12) }, only('tickets', 'ticket_comments'), { state });
+    expect(run.error).to.equal(undefined);
+    expect(run.since[0]).to.equal('/tickets 1 2024-02-01T00:00:00.000Z');
+    const written = (stream: string) =>
+      run.messages.filter((m) => m.type === 'RECORD' && m.stream === stream).map((m) => (m.record as Body).id);
+    expect(written('tickets')).to.deep.equal([12]);
+    expect(written('ticket_comments')).to.deep.equal([110, 120]);
+    // Under tickets 11 and 12 only (the fake pages carry no meta: each list ends at an empty page 2).
+    expect(run.requests.filter((r) => r.includes('comments') && r.endsWith(' 1'))).to.deep.equal([
+      '/tickets/11/comments 1',
+      '/tickets/12/comments 1',
+    ]);
+    expect(run.state.bookmarks.ticket_comments).to.deep.equal(childBookmark('2024-03-10T00:00:00.000Z'));
+    expect(run.state.bookmarks.tickets!.replication_key_value).to.equal('2024-03-10T00:00:00.000Z');
+  });
+
+  it('a child whose endpoint keeps failing (HTTP 500 to the end) fails alone: the parent completes and moves its bookmark, the child keeps its own', async () => {
+    const failing = new ApiError('exhausted', 'stream ticket_worksheet_results, GET /tickets/11/worksheet_results page 1: HTTP 500', 500);
+    const state = {
+      bookmarks: {
+        tickets: { replication_key: 'updated_at', replication_key_value: '2024-02-01T00:00:00.000Z' },
+        ticket_worksheet_results: childBookmark('2024-02-01T00:00:00.000Z', { swept_at: recent }),
+        ticket_comments: childBookmark('2024-02-01T00:00:00.000Z'),
+      },
+    };
+    const pages = { ...tickets, ...comments(11), ...comments(12), '/tickets/11/worksheet_results': [failing] };
+    const run = await sync(pages, only('tickets', 'ticket_comments', 'ticket_worksheet_results'), { state });
+    expect(run.error).to.be.instanceOf(TapError);
+    expect((run.error as Error).message).to.match(/^1 stream\(s\) failed: ticket_worksheet_results \(/);
+    const error = run.logs.find((l) => l.startsWith('ERROR'))!;
+    expect(error)
+      .to.include('GET /tickets/{id}/worksheet_results')
+      .and.include('Tickets - View Details')
+      .and.include('tickets and the other streams go on');
+    expect(run.messages.filter((m) => m.type === 'RECORD' && m.stream === 'tickets')).to.have.length(2);
+    expect(run.state.bookmarks.tickets!.replication_key_value).to.equal('2024-03-10T00:00:00.000Z');
+    expect(run.state.bookmarks.ticket_comments).to.deep.equal(childBookmark('2024-03-10T00:00:00.000Z'));
+    expect(run.state.bookmarks.ticket_worksheet_results).to.deep.equal(state.bookmarks.ticket_worksheet_results);
+  });
+
+  it('the parent’s error ends its children too, and no bookmark moves', async () => {
+    const pages = { '/tickets': [new ApiError('exhausted', 'stream tickets, GET /tickets page 1: HTTP 503', 503)] };
+    const run = await sync(pages, only('tickets', 'ticket_comments'));
+    expect((run.error as Error).message).to.match(/^2 stream\(s\) failed: tickets \(.*\); ticket_comments \(its parent tickets: /);
+    expect(run.state.bookmarks).to.deep.equal({});
+  });
+
+  it('Airbyte: a STATE for each stream the run writes, never one for a parent only walked', async () => {
+    const run = await sync({ ...tickets, ...comments(10), ...comments(11), ...comments(12) }, only('ticket_comments'), {
+      protocol: AIRBYTE,
+    });
+    expect(run.error).to.equal(undefined);
+    const states = run.messages
+      .filter((m) => m.type === 'STATE')
+      .map((m) => (m.state as { stream: { stream_descriptor: { name: string } } }).stream);
+    expect(states.length).to.be.greaterThan(0);
+    expect(new Set(states.map((s) => s.stream_descriptor.name))).to.deep.equal(new Set(['ticket_comments']));
+  });
+
+  it('a sweep child not due, whose parent cannot say what changed (product_serials), asks nothing and keeps its bookmark', async () => {
+    const bookmark = { swept_at: recent, version: 7 };
+    const run = await sync({}, only('product_serials'), { state: { bookmarks: { product_serials: bookmark } } });
+    expect(run.error).to.equal(undefined);
+    expect(run.requests).to.deep.equal([]);
+    expect(run.state.bookmarks.product_serials).to.deep.equal(bookmark);
   });
 });
 
