@@ -10,7 +10,7 @@
 import { Writable } from 'node:stream';
 import { selectStreams } from '../src/protocol/catalog.js';
 import { HttpClient } from '../src/api/http.js';
-import { setSink } from '../src/output/log.js';
+import { Logger } from '../src/output/log.js';
 import { resolveSettings } from '../src/command/settings.js';
 import { startSimulator, type Simulator, type SimulatorOptions, type SimulatorStats } from '../src/simulator/server.js';
 import { stateKeeper, type TapState } from '../src/protocol/state.js';
@@ -28,10 +28,16 @@ export interface Row {
 
 type Report = (row: Row) => void;
 
-/** One sync in this process: the tap told `limit` requests per `windowMs`, its output discarded; returns the last state. */
+/**
+ * One sync in this process: the tap told `limit` requests per `windowMs`, its output and its log discarded
+ * (the syncs' WARNINGs about 429s are expected here); returns the last state.
+ */
 async function syncInProcess(sim: Simulator, limit: number, windowMs: number, settings: Record<string, unknown>, state?: TapState) {
   const resolved = resolveSettings({ api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: limit, ...settings });
+  const log = new Logger();
+  log.setSink(() => undefined);
   const client = new HttpClient({
+    log,
     baseUrl: resolved.base_url,
     apiKey: resolved.api_key,
     authMethod: resolved.auth_method,
@@ -48,21 +54,18 @@ async function syncInProcess(sim: Simulator, limit: number, windowMs: number, se
     },
   });
   try {
-    await runSync({ client, writer: new MessageWriter(devNull), streams: selectStreams(undefined), settings: resolved, state: keeper });
+    await runSync({
+      client,
+      writer: new MessageWriter(devNull),
+      streams: selectStreams(undefined),
+      settings: resolved,
+      state: keeper,
+      log,
+    });
   } finally {
     client.close();
   }
   return keeper.value;
-}
-
-/** Logs off while `fn` runs (the syncs' WARNINGs about 429s are expected here). */
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  const previous = setSink(() => undefined);
-  try {
-    return await fn();
-  } finally {
-    setSink(previous);
-  }
 }
 
 /**
@@ -92,7 +95,7 @@ async function rateUsed(
   });
   const started = performance.now();
   try {
-    await quietly(() => syncInProcess(sim, o.limit, o.windowMs, { page_size: 25 }));
+    await syncInProcess(sim, o.limit, o.windowMs, { page_size: 25 });
   } finally {
     await sim.close();
   }
@@ -133,7 +136,7 @@ export async function shared(report: Report, quick: boolean): Promise<void> {
   const sim = await startSimulator({ records: quick ? 1_500 : 6_000, seed: 8, rpm: limit, windowMs, retryAfter: 'never' });
   const started = performance.now();
   try {
-    await quietly(() => Promise.all([0, 1].map(() => syncInProcess(sim, limit, windowMs, { page_size: 25 }))));
+    await Promise.all([0, 1].map(() => syncInProcess(sim, limit, windowMs, { page_size: 25 })));
   } finally {
     await sim.close();
   }
@@ -147,7 +150,7 @@ export async function oversold(report: Report, quick: boolean): Promise<void> {
   const sim = await startSimulator({ records: quick ? 600 : 2_500, seed: 9, rpm: allowed, windowMs, retryAfter: 'never' });
   const started = performance.now();
   try {
-    await quietly(() => syncInProcess(sim, allowed * 6, windowMs, { page_size: 25 }));
+    await syncInProcess(sim, allowed * 6, windowMs, { page_size: 25 });
   } finally {
     await sim.close();
   }
@@ -177,7 +180,7 @@ export async function account(report: Report, quick: boolean): Promise<void> {
   const measure = async (settings: Record<string, unknown>) => {
     const sim = await startSimulator(options);
     try {
-      const state = await quietly(() => syncInProcess(sim, 10_000_000, 60_000, settings));
+      const state = await syncInProcess(sim, 10_000_000, 60_000, settings);
       const full = sim.stats().total;
       const truth = sim.truth();
       for (const stream of Object.keys(truth) as (keyof typeof truth)[]) {
@@ -185,7 +188,7 @@ export async function account(report: Report, quick: boolean): Promise<void> {
         if (changed > 0) sim.mutate({ stream, update: changed });
       }
       sim.resetStats();
-      await quietly(() => syncInProcess(sim, 10_000_000, 60_000, settings, state));
+      await syncInProcess(sim, 10_000_000, 60_000, settings, state);
       return { full, incremental: sim.stats().total };
     } finally {
       await sim.close();

@@ -18,7 +18,7 @@ import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage 
 import { discover, parseCatalog } from './protocol/catalog.js';
 import { REPORT } from './error-policy.js';
 import { TapError, UsageError } from './errors.js';
-import { flushLog, isDebug, levelFromEnvironment, log, setSink } from './output/log.js';
+import { Logger } from './output/log.js';
 import { systemClock } from './clock.js';
 import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './protocol/messages.js';
 import { PACKAGE } from './paths.js';
@@ -82,7 +82,7 @@ function parseArgs(argv: string[]): Args {
 let airbyteWriter: MessageWriter | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  levelFromEnvironment();
+  run.log.levelFromEnvironment();
   const args = parseArgs(argv);
   const command = args._[0];
   if (command !== undefined) return airbyte(String(command), args);
@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
     await writer.text(JSON.stringify(discover(), null, 2) + '\n');
   } else {
     const files = { config: args.config, catalog: args.catalog ?? args.properties, state: args.state };
-    await runTap(readInput({ ...files, parseCatalog, parseState, protocol: 'singer' }), writer, run, args.test);
+    await runTap(readInput({ ...files, parseCatalog, parseState, protocol: 'singer' }, run.log), writer, run, args.test);
   }
   return 0;
 }
@@ -104,7 +104,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
   if (!AIRBYTE_COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"; see tap-crm --help.`);
   const writer = new MessageWriter(process.stdout, AIRBYTE);
   airbyteWriter = writer;
-  setSink((text, level) => {
+  run.log.setSink((text, level) => {
     writer.log(level, text.slice(level.length + 1).trimEnd());
   });
   if (command === 'spec') await writer.text(specMessage());
@@ -114,7 +114,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
     const files = { config: args.config, catalog: args.catalog, state: args.state };
     if (!files.catalog) throw new UsageError('read needs --catalog: a configured catalog (see tap-crm discover).');
     await runTap(
-      readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState, protocol: 'airbyte' }),
+      readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState, protocol: 'airbyte' }, run.log),
       writer,
       run,
     );
@@ -126,10 +126,10 @@ async function airbyte(command: string, args: Args): Promise<number> {
 /** Why the settings or the connection fail (the message of a FAILED status), or undefined when both are good. */
 async function checkFailure(config: string[] | undefined): Promise<string | undefined> {
   try {
-    const { settings } = readSettings(config);
+    const { settings } = readSettings(config, run.log);
     // Refused in a read, so refused here too: the platform's check is where a wrong config should show.
-    runMaps(settings, [], 'airbyte');
-    const client = httpClient(settings, undefined, run.clock);
+    runMaps(settings, [], 'airbyte', run.log);
+    const client = httpClient(settings, run.log, undefined, run.clock);
     try {
       await checkConnection(client, settings);
     } finally {
@@ -147,17 +147,23 @@ async function checkFailure(config: string[] | undefined): Promise<string | unde
  * process.exit() would cut off what is still buffered.
  */
 async function exit(code: number): Promise<never> {
-  flushLog();
+  run.log.flush();
   await Promise.all([allWritten(process.stdout), allWritten(process.stderr)]);
   process.exit(code);
 }
 
-/** The run this process makes: the signal handlers end it with the state it has reached. */
-const run: RunHandle = { clock: systemClock };
+/**
+ * The run this process makes: its clock and its log (handed down to every module that logs), and the
+ * signal handlers end it with the state it has reached.
+ */
+const run: RunHandle = { clock: systemClock, log: new Logger() };
+process.on('exit', () => {
+  run.log.flush();
+});
 
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.once(signal, () => {
-    log.warning(`interrupted by ${signal}; writing the state reached so far and stopping (run again with it to resume)`);
+    run.log.warning(`interrupted by ${signal}; writing the state reached so far and stopping (run again with it to resume)`);
     const flushed = run.finalState ? run.finalState().catch(() => undefined) : Promise.resolve();
     void flushed.then(() => exit(code));
   });
@@ -168,8 +174,8 @@ onSignal('SIGINT', 130);
 
 /** The one place a failure ends the run: what to fix, in the protocol's words, and the exit code. */
 function fail(message: string, error: TapError | Error): Promise<never> {
-  log.critical(message);
-  if (isDebug() && error.stack) log.debug(error.stack);
+  run.log.critical(message);
+  if (run.log.isDebug() && error.stack) run.log.debug(error.stack);
   const failureType = error instanceof TapError ? error.failureType : 'system_error';
   if (airbyteWriter && !airbyteWriter.failed)
     void airbyteWriter.text(airbyteTraceError(message, failureType, run.clock.now())).catch(() => undefined);

@@ -14,7 +14,7 @@ import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, type BackoffPolicy } fr
 import { systemClock, type Clock } from '../clock.js';
 import { InFlight } from './in-flight.js';
 import { RateLimiter } from './limiter.js';
-import { log, metric, redact } from '../output/log.js';
+import type { Log } from '../output/log.js';
 import { ApiError, type ApiErrorKind } from '../errors.js';
 
 export type AuthMethod = 'header' | 'bearer' | 'query';
@@ -36,6 +36,8 @@ export interface HttpClientOptions {
   observer?: RequestObserver;
   /** The largest answer read, bytes (decoded): one larger is cut off as it arrives (max_response_mb). */
   maxResponseBytes?: number;
+  /** The run's log: retries and (at DEBUG) requests are logged there, and error bodies redacted with its secrets. */
+  log: Log;
 }
 
 export interface RequestObserver {
@@ -110,6 +112,7 @@ export class HttpClient {
   private readonly inFlight: InFlight;
   /** The largest answer read (max_response_mb), bytes. */
   private readonly maxBytes: number;
+  private readonly log: Log;
   /**
    * The server's clock minus ours, from the Date header of the latest answer (whole seconds, taken before
    * the answer reached us: never more than the true difference). Undefined until a server sent one.
@@ -126,6 +129,7 @@ export class HttpClient {
     this.base = { protocol, hostname, port, agent: this.agent };
     this.basePath = base.pathname.replace(/\/$/, '');
     this.clock = options.clock ?? systemClock;
+    this.log = options.log;
     this.maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_MB * MIB;
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -168,7 +172,7 @@ export class HttpClient {
       }
       this.options.observer?.retried(context.stream);
       const delay = this.retryDelay(failure, attempt);
-      log.warning(`${where}: ${failure.reason}; retry ${attempt} of ${maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
+      this.log.warning(`${where}: ${failure.reason}; retry ${attempt} of ${maxAttempts - 1} in ${(delay / 1000).toFixed(1)} s`);
       await this.clock.sleep(delay);
     }
   }
@@ -236,7 +240,7 @@ export class HttpClient {
       const date = Date.parse(response.headers.date ?? '');
       if (!Number.isNaN(date)) this.serverClockOffsetMs = date - this.clock.now();
       if (status >= 200 && status < 300) this.inFlight.observe(this.clock.now() - started);
-      const outcome = interpret(response, this.clock.now());
+      const outcome = interpret(response, this.clock.now(), this.log.redact);
       return outcome.ok ? outcome : { ...outcome, startedAt: started };
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
@@ -254,13 +258,13 @@ export class HttpClient {
       return { ok: false, retry: true, reason, heavy: code === TIMED_OUT };
     } finally {
       const ms = this.clock.now() - started;
-      metric({
+      this.log.metric({
         type: 'timer',
         metric: 'http_request_duration',
         value: ms / 1000,
         tags: { endpoint: path, http_status_code: status, status: status >= 200 && status < 300 ? 'succeeded' : 'failed' },
       });
-      log.debug(`GET ${path}${formatParams(params)} -> ${status || 'no response'} in ${ms} ms`);
+      this.log.debug(`GET ${path}${formatParams(params)} -> ${status || 'no response'} in ${ms} ms`);
     }
   }
 }
@@ -357,7 +361,7 @@ function decoded(body: Buffer, contentEncoding: string | undefined, maxBytes: nu
   return out;
 }
 
-function interpret(response: RawResponse, now: number): Attempt {
+function interpret(response: RawResponse, now: number, redact: (text: string) => string): Attempt {
   const status = response.status;
   const header = (name: string) => {
     const value = response.headers[name];
@@ -370,7 +374,7 @@ function interpret(response: RawResponse, now: number): Attempt {
     }
     return { ok: true, status, body: response.body };
   }
-  const detail = errorDetail(response.body.toString('utf8'));
+  const detail = errorDetail(response.body.toString('utf8'), redact);
   const retryAfterMs = parseRetryAfter(header('retry-after'), now);
   if (status === 429) {
     const wait = retryAfterMs != null ? `, Retry-After ${Math.ceil(retryAfterMs / 1000)} s` : ', no Retry-After';
@@ -397,7 +401,7 @@ function toApiError(failure: Failure, where: string, answered: boolean): ApiErro
 }
 
 /** The `error` / `message` / `errors` text of a JSON error body, redacted and at most 200 characters. */
-function errorDetail(text: string): string | undefined {
+function errorDetail(text: string, redact: (text: string) => string): string | undefined {
   try {
     const body = JSON.parse(text) as unknown;
     if (typeof body !== 'object' || body === null) return undefined;

@@ -7,7 +7,7 @@ import { selectStreams, type SelectedStream, type UserCatalog } from '../protoco
 import { TapError, UsageError } from '../errors.js';
 import { judge } from '../error-policy.js';
 import { HttpClient, type RequestObserver } from '../api/http.js';
-import { addSecret, levelFromSettings, log, logs, setMetrics } from '../output/log.js';
+import type { Logger } from '../output/log.js';
 import { RunProgress } from '../output/progress.js';
 import { startDisplay, summaryTable } from '../output/progress-display.js';
 import { PagePool } from '../sync/page-pool.js';
@@ -39,20 +39,23 @@ export interface InputFiles {
   protocol: ProtocolName;
 }
 
-/** The settings (with the API key registered as a secret at once); a UsageError names what to fix. */
-export function readSettings(config: string[] | undefined): { settings: ResolvedSettings; raw: Record<string, unknown> } {
+/** The settings (with the API key registered as a secret of `log` at once); a UsageError names what to fix. */
+export function readSettings(
+  config: string[] | undefined,
+  log: Pick<Logger, 'addSecret'>,
+): { settings: ResolvedSettings; raw: Record<string, unknown> } {
   if (!config?.length) {
     throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
   }
   const raw = mergeConfig(config);
-  if (typeof raw.api_key === 'string') addSecret(raw.api_key);
+  if (typeof raw.api_key === 'string') log.addSecret(raw.api_key);
   return { settings: resolveSettings(raw), raw };
 }
 
 /** The run's settings, selected streams and state, every file checked before any request. */
-export function readInput(files: InputFiles): TapInput {
-  const { settings, raw } = readSettings(files.config);
-  levelFromSettings(raw.log_level !== undefined, settings.log_level);
+export function readInput(files: InputFiles, log: Logger): TapInput {
+  const { settings, raw } = readSettings(files.config, log);
+  log.levelFromSettings(raw.log_level !== undefined, settings.log_level);
   for (const name of unknownSettings(raw)) {
     log.warning(`setting "${name}" is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
   }
@@ -60,12 +63,13 @@ export function readInput(files: InputFiles): TapInput {
   const state = files.state ? files.parseState(readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;
   const streams = selectStreams(catalog);
   if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync (mark streams "selected": true in its metadata)');
-  const maps = runMaps(settings, streams, files.protocol);
+  const maps = runMaps(settings, streams, files.protocol, log);
   return { settings, streams, state, maps };
 }
 
-export function httpClient(settings: ResolvedSettings, observer?: RequestObserver, clock?: Clock): HttpClient {
+export function httpClient(settings: ResolvedSettings, log: Logger, observer?: RequestObserver, clock?: Clock): HttpClient {
   return new HttpClient({
+    log,
     observer,
     clock,
     baseUrl: settings.base_url,
@@ -80,12 +84,13 @@ export function httpClient(settings: ResolvedSettings, observer?: RequestObserve
 }
 
 /**
- * What the command line (cli.ts) and the run share: the run's one clock, and the run in progress as a
- * signal handler sees it: set while a sync runs, `finalState` writes the state it has reached, last,
- * before the process exits.
+ * What the command line (cli.ts) and the run share: the run's one clock, its one log, and the run in
+ * progress as a signal handler sees it: set while a sync runs, `finalState` writes the state it has
+ * reached, last, before the process exits.
  */
 export interface RunHandle {
   readonly clock: Clock;
+  readonly log: Logger;
   finalState?: () => Promise<void>;
 }
 
@@ -96,18 +101,18 @@ export async function runTap(
   handle: RunHandle,
   test?: string,
 ): Promise<void> {
-  const { clock } = handle;
+  const { clock, log } = handle;
   const progress = new RunProgress(
     streams.map((s) => s.def.name),
     clock,
   );
   // A person watches a terminal: the progress block instead of METRIC lines, which are for machines (a pipe).
-  if (showProgress(settings) && onTerminal(writer)) setMetrics(false);
-  const client = httpClient(settings, progress, clock);
+  if (showProgress(settings, log) && onTerminal(writer)) log.setMetrics(false);
+  const client = httpClient(settings, log, progress, clock);
   const schemaOnly = test === 'schema';
   const mode = test === undefined ? syncMode() : TEST_MODE;
   // Started now, the page workers load their code while GET /me is on its way.
-  const pool = schemaOnly ? undefined : new PagePool(undefined, settings.max_response_mb);
+  const pool = schemaOnly ? undefined : new PagePool(undefined, settings.max_response_mb, log);
   try {
     await checkConnection(client, settings);
     // The signpost, in the server's time (record timestamps are the server's): never later than the
@@ -117,14 +122,14 @@ export async function runTap(
       const keeper = stateKeeper(state);
       const written = streams.filter((s) => !s.walkOnly).map((s) => s.def.name);
       if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value, written);
-      const stopDisplay = showProgress(settings)
-        ? startDisplay({ progress, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
+      const stopDisplay = showProgress(settings, log)
+        ? startDisplay({ progress, log, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
         : undefined;
       try {
-        await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress, clock, maps });
+        await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress, clock, maps, log });
       } finally {
         stopDisplay?.();
-        summarise(progress);
+        summarise(progress, log);
       }
     } else {
       // --test=schema: the streams' SCHEMA messages only; no list endpoint is read.
@@ -138,8 +143,8 @@ export async function runTap(
 }
 
 /** Progress shows unless the settings turn it off, or the log level hides INFO lines. */
-function showProgress(settings: ResolvedSettings): boolean {
-  return settings.progress && logs('INFO');
+function showProgress(settings: ResolvedSettings, log: Logger): boolean {
+  return settings.progress && log.logs('INFO');
 }
 
 /** Drawn in place where stderr is a terminal (a Singer run: Airbyte's stdout carries the logs). */
@@ -148,7 +153,7 @@ function onTerminal(writer: MessageWriter): boolean {
 }
 
 /** The run summary at INFO: a table, a line per stream (each stream's METRIC lines came at its end, stream-run.ts). */
-function summarise(progress: RunProgress): void {
+function summarise(progress: RunProgress, log: Logger): void {
   for (const line of summaryTable(progress)) log.info(line);
 }
 

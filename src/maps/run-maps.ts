@@ -2,14 +2,14 @@
  * The stream maps of one run, in the main thread: read and checked with the other settings before any
  * request (every selected stream's maps built, so that a mistake is a config error, exit 2), then asked
  * for the output streams of a source stream whenever its SCHEMA is written (at the start, and again when
- * drift widens it). The page workers build the same maps from the same settings (pages.ts).
+ * drift widens it). The page workers build the same maps from the same settings (page-processor.ts).
  */
 import type { JsonSchema, SelectedStream } from '../protocol/catalog.js';
 import { UsageError } from '../errors.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import { keyPropertiesOf, type StreamDef } from '../streams.js';
 import { Mapper, mapsWanted, shadowedMaps, type MapSettings } from './mapper.js';
-import { log } from '../output/log.js';
+import type { Log } from '../output/log.js';
 import type { StreamMap } from './stream-map.js';
 
 export class RunMaps {
@@ -34,7 +34,12 @@ export function mapSettings(settings: MapSettings): MapSettings {
  * The run's maps, or undefined when the settings ask for none (the sync then pays nothing for them).
  * Every selected stream's maps are built now: a mistake in them ends the run before any request.
  */
-export function runMaps(settings: MapSettings, streams: readonly SelectedStream[], protocol: ProtocolName): RunMaps | undefined {
+export function runMaps(
+  settings: MapSettings,
+  streams: readonly SelectedStream[],
+  protocol: ProtocolName,
+  log: Pick<Log, 'warning'>,
+): RunMaps | undefined {
   if (!mapsWanted(settings)) return undefined;
   if (protocol === 'airbyte')
     throw new UsageError(

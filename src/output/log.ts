@@ -1,13 +1,13 @@
 /**
  * Logging to stderr (stdout belongs to Singer messages), in the Singer convention `LEVEL message`, and
  * Singer METRIC lines. Every line passes through redaction of the registered secrets, so that no code path
- * can print the API key, whatever a server echoes back.
+ * can print the API key, whatever a server echoes back. One Logger a run: the command line (cli.ts) makes it
+ * and hands it down in the run handle; nothing here is module state.
  */
 
 export const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 export type Level = (typeof LEVELS)[number];
 
-let threshold = LEVELS.indexOf('INFO');
 /** Shorter secrets could be the letters of a word ("o" in "wor***er"): masked where they stand alone. */
 const SHORT_SECRET = 8;
 
@@ -31,92 +31,6 @@ export class Redactor {
   }
 }
 
-const secrets = new Redactor();
-
-/**
- * DEBUG and INFO lines (METRIC lines among them: one per request) are held for up to HOLD_MS and written
- * together: a write to a pipe per line was a sizeable part of a sync at the API's page sizes. A WARNING or
- * worse is written at once, after what was held.
- */
-const HOLD_MS = 100;
-let held = '';
-let flushScheduled = false;
-
-/**
- * A block that stays below the log lines on a terminal (the progress display): cleared before lines are
- * written, and drawn again after them.
- */
-export interface StatusBlock {
-  /** The text that erases the block (and forgets it is drawn). */
-  clear(): string;
-  /** The block's text, now (and remembers it is drawn). */
-  draw(): string;
-}
-let statusBlock: StatusBlock | undefined;
-
-/** Keeps `block` below the log lines from now on; undefined ends it. */
-export function showBelowLog(block: StatusBlock | undefined): void {
-  statusBlock = block;
-}
-
-/** Writes the lines held. The cli calls it before it exits; an exit of any other kind does too. */
-export function flushLog(): void {
-  flushScheduled = false;
-  if (held === '') return;
-  const text = held;
-  held = '';
-  process.stderr.write(statusBlock ? statusBlock.clear() + text + statusBlock.draw() : text);
-}
-process.on('exit', flushLog);
-
-const stderrSink = (line: string, level: Level): void => {
-  held += line;
-  if (LEVELS.indexOf(level) >= LEVELS.indexOf('WARNING') || held.length >= 64 * 1024) {
-    flushLog();
-    return;
-  }
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setTimeout(flushLog, HOLD_MS).unref();
-  }
-};
-let sink: (line: string, level: Level) => void = stderrSink;
-
-export function setLevel(level: Level): void {
-  threshold = LEVELS.indexOf(level);
-}
-
-/**
- * The log level is settled in two steps, here: TAP_CRM_LOG_LEVEL, when it names a level, applies from the
- * start (the config may fail to read, and that must be logged at the level asked); once the settings are
- * read, their log_level applies where a config gave one, else the variable's stays, else the default.
- */
-let levelFromVariable = false;
-
-export function levelFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {
-  const level = env.TAP_CRM_LOG_LEVEL?.toUpperCase();
-  levelFromVariable = level !== undefined && (LEVELS as readonly string[]).includes(level);
-  if (levelFromVariable) setLevel(level as Level);
-}
-
-export function levelFromSettings(configured: boolean, level: Level): void {
-  if (configured || !levelFromVariable) setLevel(level);
-}
-
-export function isDebug(): boolean {
-  return threshold === 0;
-}
-
-/** Whether lines of `level` are written. */
-export function logs(level: Level): boolean {
-  return LEVELS.indexOf(level) >= threshold;
-}
-
-/** Registers a value that must never appear in output; it and its URL-encoded form are masked. */
-export function addSecret(secret: string): void {
-  secrets.add(secret);
-}
-
 /**
  * A secret where it stands as a value: not inside a longer run of letters and digits (a short key "o" is
  * masked in `api_key=o`, `"o"` or `Authorization: o`, not in "word"). An edge of the secret that is not a
@@ -130,43 +44,16 @@ function standingAlone(secret: string): RegExp {
   return new RegExp(`${before}${escaped}${after}`, 'g');
 }
 
-export function redact(text: string): string {
-  return secrets.redact(text);
-}
-
 /**
- * Where log lines go instead of stderr: chosen once, by the command line (cli.ts: LOG messages on stdout
- * in Airbyte mode); tests capture lines with it. Returns the previous one.
+ * A block that stays below the log lines on a terminal (the progress display): cleared before lines are
+ * written, and drawn again after them.
  */
-export function setSink(next: (line: string, level: Level) => void): (line: string, level: Level) => void {
-  const previous = sink;
-  sink = next;
-  return previous;
+export interface StatusBlock {
+  /** The text that erases the block (and forgets it is drawn). */
+  clear(): string;
+  /** The block's text, now (and remembers it is drawn). */
+  draw(): string;
 }
-
-function emit(level: Level, message: string): void {
-  if (LEVELS.indexOf(level) < threshold) return;
-  sink(redact(`${level} ${message}`).replace(/\r?\n/g, ' ') + '\n', level);
-}
-
-export const log = {
-  debug: (message: string) => {
-    emit('DEBUG', message);
-  },
-  info: (message: string) => {
-    emit('INFO', message);
-  },
-  warning: (message: string) => {
-    emit('WARNING', message);
-  },
-  error: (message: string) => {
-    emit('ERROR', message);
-  },
-  critical: (message: string) => {
-    emit('CRITICAL', message);
-  },
-};
-
 export interface Metric {
   type: 'counter' | 'timer';
   metric: string;
@@ -174,13 +61,135 @@ export interface Metric {
   tags: Record<string, string | number>;
 }
 
-let metrics = true;
+/** Where a log line goes: stderr, or (Airbyte) a LOG message on stdout; tests capture lines with one. */
+export type LogSink = (line: string, level: Level) => void;
 
-/** METRIC lines on or off (off where a person watches a terminal: they are for machines, which read a pipe). */
-export function setMetrics(on: boolean): void {
-  metrics = on;
+/**
+ * DEBUG and INFO lines (METRIC lines among them: one per request) are held for up to HOLD_MS and written
+ * together: a write to a pipe per line was a sizeable part of a sync at the API's page sizes. A WARNING or
+ * worse is written at once, after what was held.
+ */
+const HOLD_MS = 100;
+
+export class Logger {
+  private threshold = LEVELS.indexOf('INFO');
+  /** TAP_CRM_LOG_LEVEL named a level (levelFromEnvironment). */
+  private levelFromVariable = false;
+  private readonly secrets = new Redactor();
+  private held = '';
+  private flushScheduled = false;
+  private statusBlock: StatusBlock | undefined;
+  private metrics = true;
+  private sink: LogSink;
+
+  constructor(private readonly stderr: { write(text: string): unknown } = process.stderr) {
+    this.sink = (line, level) => {
+      this.hold(line, level);
+    };
+  }
+
+  readonly debug = (message: string): void => {
+    this.emit('DEBUG', message);
+  };
+  readonly info = (message: string): void => {
+    this.emit('INFO', message);
+  };
+  readonly warning = (message: string): void => {
+    this.emit('WARNING', message);
+  };
+  readonly error = (message: string): void => {
+    this.emit('ERROR', message);
+  };
+  readonly critical = (message: string): void => {
+    this.emit('CRITICAL', message);
+  };
+
+  /** A Singer METRIC line (INFO), unless metrics are off. */
+  metric(m: Metric): void {
+    if (this.metrics) this.emit('INFO', 'METRIC: ' + JSON.stringify(m));
+  }
+
+  /** METRIC lines on or off (off where a person watches a terminal: they are for machines, which read a pipe). */
+  setMetrics(on: boolean): void {
+    this.metrics = on;
+  }
+
+  setLevel(level: Level): void {
+    this.threshold = LEVELS.indexOf(level);
+  }
+
+  /**
+   * The log level is settled in two steps: TAP_CRM_LOG_LEVEL, when it names a level, applies from the start
+   * (the config may fail to read, and that must be logged at the level asked); once the settings are read,
+   * their log_level applies where a config gave one, else the variable's stays, else the default.
+   */
+  levelFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+    const level = env.TAP_CRM_LOG_LEVEL?.toUpperCase();
+    this.levelFromVariable = level !== undefined && (LEVELS as readonly string[]).includes(level);
+    if (this.levelFromVariable) this.setLevel(level as Level);
+  }
+
+  levelFromSettings(configured: boolean, level: Level): void {
+    if (configured || !this.levelFromVariable) this.setLevel(level);
+  }
+
+  isDebug(): boolean {
+    return this.threshold === 0;
+  }
+
+  /** Whether lines of `level` are written. */
+  logs(level: Level): boolean {
+    return LEVELS.indexOf(level) >= this.threshold;
+  }
+
+  /** Registers a value that must never appear in output; it and its URL-encoded form are masked. */
+  addSecret(secret: string): void {
+    this.secrets.add(secret);
+  }
+
+  /** `text` with every registered secret masked. */
+  readonly redact = (text: string): string => this.secrets.redact(text);
+
+  /** Where lines go instead of stderr (cli.ts: LOG messages in Airbyte mode; tests capture them); returns the previous one. */
+  setSink(next: LogSink): LogSink {
+    const previous = this.sink;
+    this.sink = next;
+    return previous;
+  }
+
+  /** Keeps `block` below the log lines from now on (the progress display on a terminal); undefined ends it. */
+  showBelowLog(block: StatusBlock | undefined): void {
+    this.statusBlock = block;
+  }
+
+  /** Writes the lines held. The cli calls it before it exits. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.held === '') return;
+    const text = this.held;
+    this.held = '';
+    this.stderr.write(this.statusBlock ? this.statusBlock.clear() + text + this.statusBlock.draw() : text);
+  }
+
+  private emit(level: Level, message: string): void {
+    if (LEVELS.indexOf(level) < this.threshold) return;
+    this.sink(this.redact(`${level} ${message}`).replace(/\r?\n/g, ' ') + '\n', level);
+  }
+
+  private hold(line: string, level: Level): void {
+    this.held += line;
+    if (LEVELS.indexOf(level) >= LEVELS.indexOf('WARNING') || this.held.length >= 64 * 1024) {
+      this.flush();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => {
+        this.flush();
+      }, HOLD_MS).unref();
+    }
+  }
 }
 
-export function metric(m: Metric): void {
-  if (metrics) emit('INFO', 'METRIC: ' + JSON.stringify(m));
-}
+/** What the modules below the command line log through: a Logger's lines and METRIC lines. */
+export type Log = Pick<Logger, 'debug' | 'info' | 'warning' | 'error' | 'critical' | 'metric' | 'redact' | 'isDebug'>;

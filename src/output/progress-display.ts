@@ -8,11 +8,13 @@
  * The ETA is the pages left at the rate requests are allowed; a stream counts once its first page told
  * its total_pages. Until every stream has, the ETA is a lower bound ("≥"), and says how many are missing.
  */
-import { flushLog, log, showBelowLog, type StatusBlock } from './log.js';
+import type { Logger, StatusBlock } from './log.js';
 import { streamSeconds, type RunProgress, type StreamProgress } from './progress.js';
 
 export interface DisplayOptions {
   progress: RunProgress;
+  /** The run's log: the display's INFO lines, and the lines a terminal's block stays below. */
+  log: Pick<Logger, 'info' | 'flush' | 'showBelowLog'>;
   /** The request limit in force now (lower after a 429), a minute. */
   allowedPerMinute: () => number;
   /** A terminal: redraw in place; otherwise INFO lines. */
@@ -32,7 +34,7 @@ export function startDisplay(options: DisplayOptions): () => void {
   return options.terminal ? terminalDisplay(options) : lineDisplay(options);
 }
 
-function lineDisplay({ progress, allowedPerMinute, intervalMs = LINE_MS }: DisplayOptions): () => void {
+function lineDisplay({ progress, log, allowedPerMinute, intervalMs = LINE_MS }: DisplayOptions): () => void {
   const timer = setInterval(() => {
     log.info(`progress: ${headline(progress, allowedPerMinute())}; ${runningStreams(progress).map(streamPart).join(', ') || 'starting'}`);
   }, intervalMs);
@@ -44,6 +46,7 @@ function lineDisplay({ progress, allowedPerMinute, intervalMs = LINE_MS }: Displ
 
 function terminalDisplay({
   progress,
+  log,
   allowedPerMinute,
   write = (t) => process.stderr.write(t),
   intervalMs = TERMINAL_MS,
@@ -65,14 +68,14 @@ function terminalDisplay({
     write(shown.clear() + shown.draw());
   };
   // Log lines print above the block: the log clears it, writes its lines and draws it again.
-  showBelowLog(shown);
+  log.showBelowLog(shown);
   redraw();
   const timer = setInterval(redraw, intervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);
-    flushLog();
-    showBelowLog(undefined);
+    log.flush();
+    log.showBelowLog(undefined);
     write(shown.clear());
   };
 }

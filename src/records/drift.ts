@@ -7,7 +7,7 @@
  */
 import type { JsonSchema } from './json.js';
 import { DRIFTED, pathText, schemaAt, typeText, widen, widens, type Drift } from './conform.js';
-import { log } from '../output/log.js';
+import type { Log } from '../output/log.js';
 
 export class AnnouncedSchema {
   /** Drifts said already, by action and property. */
@@ -19,6 +19,7 @@ export class AnnouncedSchema {
     private readonly stream: string,
     /** The schema last announced. */
     public schema: JsonSchema,
+    private readonly log: Log,
   ) {}
 
   /**
@@ -40,12 +41,12 @@ export class AnnouncedSchema {
     this.said.add(kind);
     const where = `stream ${this.stream}: property ${property} is declared ${drift.declared} but record id ${String(drift.id)} has ${drift.seen}`;
     if (drift.action === 'coerced') {
-      log.warning(`${where}; such values are converted to ${drift.to ?? 'the declared type'}, with the same meaning`);
+      this.log.warning(`${where}; such values are converted to ${drift.to ?? 'the declared type'}, with the same meaning`);
       this.drifted.push(`${property}: ${drift.seen} converted to ${drift.to ?? drift.declared}`);
       return;
     }
     if (drift.action === 'moved') {
-      log.warning(
+      this.log.warning(
         `${where}; such values are kept as the API sent them in the record's ${DRIFTED} object, under "${property}", and ${property} is null ` +
           `there (its column keeps its type; see the README's "When the API sends something unexpected")`,
       );
@@ -55,7 +56,7 @@ export class AnnouncedSchema {
     const widened = schemaAt(this.schema, drift.path);
     const now = widened ? typeText(widened) : 'any';
     const wasWide = !widens(before, drift);
-    log.warning(
+    this.log.warning(
       `${where}; such values are kept where they are and the schema ${wasWide ? 'was already' : 'is'} widened to ${now} ` +
         '(a new SCHEMA announces it; the column is JSON and keeps its type)',
     );

@@ -11,20 +11,32 @@ import { IdSet } from '../records/idset.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import type { RunProgress, StreamProgress } from '../output/progress.js';
 import type { Clock } from '../clock.js';
-import type { ResolvedSettings } from '../command/settings.js';
 import type { StateKeeper } from '../protocol/state.js';
 import type { MessageWriter } from '../protocol/writer.js';
 import type { PagePool } from './page-pool.js';
 import type { PageResult, StreamSpec } from './page-spec.js';
 import type { RunMode } from './run-mode.js';
+import type { Log } from '../output/log.js';
 import { childKind } from '../graph.js';
+
+/**
+ * The settings a sync reads (the command's resolved settings have them all, defaults applied): the sync
+ * names what it needs rather than reaching up into the command layer for its type.
+ */
+export interface SyncSettings {
+  readonly page_size: number;
+  readonly max_concurrency: number;
+  readonly start_date?: string;
+  readonly sweep_interval_days: number;
+  readonly activate_version: boolean;
+}
 
 /** What every stream's run shares. */
 export interface SyncContext {
   /** The HTTP client (its GET is all a stream run needs). */
   client: Pick<HttpClient, 'get'>;
   writer: MessageWriter;
-  settings: ResolvedSettings;
+  settings: SyncSettings;
   /** The run's current state, updated as streams finish (read by the signal handler too). */
   state: StateKeeper;
   mode: RunMode;
@@ -40,6 +52,8 @@ export interface SyncContext {
   clock: Clock;
   /** The stream maps and flattening, when the settings ask for them (run-maps.ts). */
   maps?: RunMaps;
+  /** The run's log (its lines and METRIC lines). */
+  log: Log;
 }
 
 /** A page as a walk yields it: processed, and numbered (its logical page). */
@@ -141,7 +155,7 @@ export function streamSpec(
  */
 export function streamOutput(
   selected: SelectedStream,
-  { pool, progress }: SyncContext,
+  { pool, progress, log }: SyncContext,
   spec: StreamSpec,
   extraSpecs: Readonly<Record<string, StreamSpec>> = {},
 ): StreamOutput {
@@ -152,7 +166,7 @@ export function streamOutput(
     extraKeys: Object.fromEntries(Object.entries(extraSpecs).map(([name, extra]) => [name, pool.configure(extra)])),
     seen: new IdSet(),
     ledger: progress.stream(def.name),
-    announced: new AnnouncedSchema(def.name, selected.schema),
+    announced: new AnnouncedSchema(def.name, selected.schema, log),
     largestPage: 0,
     walked: 0,
     version: spec.version,

@@ -8,7 +8,6 @@ import type { RunMaps } from '../maps/run-maps.js';
 import type { Drift } from '../records/conform.js';
 import { REPORT } from '../error-policy.js';
 import { TapError } from '../errors.js';
-import { log } from '../output/log.js';
 import type { MessageWriter } from '../protocol/writer.js';
 import type { NumberedPage, StreamOutput, StreamRun, SyncContext } from './context.js';
 import { firstSeen, type PageOutput } from './first-seen.js';
@@ -60,7 +59,7 @@ export function takePage(sync: SyncContext, output: StreamOutput, page: Numbered
   sync.progress.page(output.ledger.stream, page.number, page);
   output.ledger.duplicates += taken.duplicates;
   if (page.withoutId > 0)
-    log.warning(
+    sync.log.warning(
       `stream ${output.ledger.stream}: page ${page.page} holds ${page.withoutId} element(s) without an id; skipped ` +
         `(a record without an id cannot be merged in a table): ${REPORT} with the stream name if it persists`,
     );

@@ -11,7 +11,7 @@ import { REPORT } from '../error-policy.js';
 import { TapError } from '../errors.js';
 import { collectorEvery } from './gc.js';
 import { DEFAULT_MAX_RESPONSE_MB } from '../api/http.js';
-import { log } from '../output/log.js';
+import type { Log } from '../output/log.js';
 import { loadAjv, needsAjv } from '../records/record-check.js';
 import { PageProcessor } from './page-processor.js';
 import { ownsItsMemory, type PageJob, type PageResult, type StreamSpec } from './page-spec.js';
@@ -39,7 +39,11 @@ export class PagePool {
   private localReady: Promise<unknown> = Promise.resolve();
 
   /** `size` workers; `maxPageMb`: the largest page body (max_response_mb), which a worker's heap must hold parsed. */
-  constructor(size = defaultSize(), maxPageMb = DEFAULT_MAX_RESPONSE_MB) {
+  constructor(
+    size = defaultSize(),
+    maxPageMb = DEFAULT_MAX_RESPONSE_MB,
+    private readonly log?: Pick<Log, 'debug'>,
+  ) {
     const file = new URL('./page-worker.js', import.meta.url);
     if (import.meta.url.endsWith('.ts')) size = 0; // sources run by tsx: no compiled worker to start
     for (let i = 0; i < size; i++) {
@@ -109,7 +113,7 @@ export class PagePool {
   }
 
   async close(): Promise<void> {
-    if (this.workers.length > 0) log.debug(`pages processed by each page worker: ${this.processed.join(', ')}`);
+    if (this.workers.length > 0) this.log?.debug(`pages processed by each page worker: ${this.processed.join(', ')}`);
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

@@ -3,12 +3,11 @@
  * filtered and framed as RECORD lines in a worker as soon as it arrives), yielded in page order (walker.ts).
  */
 import { ApiError, type Checked, type Params } from '../api/http.js';
-import { log } from '../output/log.js';
 import { arrayKeyOf, type Paging } from '../streams.js';
-import type { NumberedPage, StreamOutput, SyncContext } from './context.js';
+import type { NumberedPage, StreamOutput, SyncContext, SyncSettings } from './context.js';
 import type { PageJob, PageResult } from './page-spec.js';
+import type { Log } from '../output/log.js';
 import { walkPages, type FetchPage, type Shrink } from './walker.js';
-import type { ResolvedSettings } from '../command/settings.js';
 
 /**
  * Bytes of page bodies a stream may fetch ahead: pages of ordinary records are far smaller and keep the
@@ -18,7 +17,7 @@ import type { ResolvedSettings } from '../command/settings.js';
 const PAGE_BYTES_AHEAD = 16 * 1024 * 1024;
 
 /** per_page to send: page_size, or none when it is 0. */
-export function askedPageSize(settings: ResolvedSettings): number | undefined {
+export function askedPageSize(settings: SyncSettings): number | undefined {
   return settings.page_size > 0 ? settings.page_size : undefined;
 }
 
@@ -57,7 +56,7 @@ export function readPages(
     unpaged: def.paging.type === 'single',
     isHeavy: (error) => error instanceof ApiError && error.kind === 'heavy',
     onShrink: (shrink) => {
-      reportShrink(output, shrink);
+      reportShrink(sync.log, output, shrink);
     },
   });
 }
@@ -78,7 +77,7 @@ export async function processBody(sync: SyncContext, job: Omit<PageJob, 'extract
 }
 
 /** One WARNING per stream the first time its pages shrink (INFO for the next times): what happened, the size now asked. */
-function reportShrink(output: StreamOutput, { from, to, error }: Shrink): void {
+function reportShrink(log: Log, output: StreamOutput, { from, to, error }: Shrink): void {
   // The error names the stream, the path and the page: "stream leads, GET /leads page 7: HTTP 504".
   const what = error instanceof Error ? error.message : String(error);
   if (to === undefined) {

@@ -6,15 +6,14 @@
  */
 import { judge } from '../error-policy.js';
 import { parentOf } from '../graph.js';
-import { log } from '../output/log.js';
 import type { ChildRun, StreamOutput, StreamRun } from './context.js';
 
 /** The stream's error: it and the children still reading end as the verdict says. */
 export function settleRun(run: StreamRun, error: unknown): void {
   const { def } = run.stream.selected;
   const verdict = verdictOn(run, run.stream, error);
-  if (verdict.decision === 'skip-stream') log.warning(verdict.message);
-  else log.error(verdict.message);
+  if (verdict.decision === 'skip-stream') run.sync.log.warning(verdict.message);
+  else run.sync.log.error(verdict.message);
   const outcome = verdict.decision === 'skip-stream' ? 'skipped' : 'failed';
   run.sync.progress.ended(def.name, outcome, { reason: verdict.reason });
   const reading = run.children.filter((child) => child.ended === undefined);
@@ -28,8 +27,8 @@ export function settleRun(run: StreamRun, error: unknown): void {
 /** A child's error: the child ends, with no more reads; its bookmark stays where it was, so its records come next run. */
 export function settleChild(run: StreamRun, child: ChildRun, error: unknown): void {
   const verdict = verdictOn(run, child.output, error);
-  if (verdict.decision === 'skip-stream') log.warning(verdict.message);
-  else log.error(verdict.message);
+  if (verdict.decision === 'skip-stream') run.sync.log.warning(verdict.message);
+  else run.sync.log.error(verdict.message);
   child.ended = verdict.decision === 'skip-stream' ? 'skipped' : 'failed';
   run.sync.progress.ended(child.output.ledger.stream, child.ended, { reason: verdict.reason });
   void incomplete(run, [child.output]);

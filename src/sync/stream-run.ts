@@ -16,7 +16,6 @@
  */
 import type { SelectedStream } from '../protocol/catalog.js';
 import { childKind, parentKeyOf } from '../graph.js';
-import { log, metric } from '../output/log.js';
 import { streamSeconds } from '../output/progress.js';
 import { bookmarkOf, laterOf, setBookmark } from '../protocol/state.js';
 import { RECORD_RULES } from '../protocol/messages.js';
@@ -104,6 +103,7 @@ async function open(run: StreamRun): Promise<void> {
 
 /** One INFO line for each member whose read is not every record: what it reads this run, and why. */
 function sayWhatIsRead(run: StreamRun): void {
+  const { log } = run.sync;
   const { def } = run.stream.selected;
   if (run.since !== undefined) {
     const where = !def.serverFilter
@@ -187,11 +187,12 @@ async function completed(run: StreamRun, output: StreamOutput): Promise<void> {
  * logical pages, requests, retries, 429s, bookmark) and sync_duration.
  */
 function report(run: StreamRun): void {
+  const { log } = run.sync;
   for (const { ledger } of emittedOutputs(run)) {
     const { stream, records, phase: status, pages, requests, retries, throttled, bookmark, duplicates } = ledger;
     const tags = { stream, status, pages, requests, retries, throttled, ...(bookmark ? { bookmark } : {}) };
-    metric({ type: 'counter', metric: 'record_count', value: records, tags });
-    metric({
+    log.metric({ type: 'counter', metric: 'record_count', value: records, tags });
+    log.metric({
       type: 'timer',
       metric: 'sync_duration',
       value: Math.round(streamSeconds(ledger, run.sync.clock.now()) * 1000) / 1000,

@@ -15,13 +15,13 @@ import type { HttpClient } from '../api/http.js';
 import { PagePool } from './page-pool.js';
 import { RunProgress } from '../output/progress.js';
 import { syncMode, type RunMode } from './run-mode.js';
-import type { ResolvedSettings } from '../command/settings.js';
 import type { StateKeeper } from '../protocol/state.js';
-import type { SyncContext } from './context.js';
+import type { SyncContext, SyncSettings } from './context.js';
 import type { RunMaps } from '../maps/run-maps.js';
 import { syncStream } from './stream-run.js';
 import { childKind, parentOf } from '../graph.js';
 import type { MessageWriter } from '../protocol/writer.js';
+import type { Log } from '../output/log.js';
 
 /**
  * Pages fetched ahead of the one being written, all running streams together: 16, or two per request
@@ -35,7 +35,7 @@ export interface SyncOptions {
   client: Pick<HttpClient, 'get'>;
   writer: MessageWriter;
   streams: readonly SelectedStream[];
-  settings: ResolvedSettings;
+  settings: SyncSettings;
   state: StateKeeper;
   /** Default: a sync (syncMode). */
   mode?: RunMode;
@@ -49,6 +49,8 @@ export interface SyncOptions {
   clock?: Clock;
   /** The stream maps, when the settings ask for them. */
   maps?: RunMaps;
+  /** The run's log. */
+  log: Log;
 }
 
 export async function runSync(options: SyncOptions): Promise<void> {
@@ -75,6 +77,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
       ),
     clock,
     maps: options.maps,
+    log: options.log,
   };
   try {
     await syncStreams(options.streams, sync, running);

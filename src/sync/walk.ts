@@ -4,7 +4,6 @@
  * API announced more records than the walk saw.
  */
 import type { Params } from '../api/http.js';
-import { log, metric } from '../output/log.js';
 import { limitReached } from './run-mode.js';
 import { noteNewest, recordsOf } from './emit.js';
 import { askedPageSize, readPages } from './read-pages.js';
@@ -18,14 +17,15 @@ import { kindOf, rootKindOf } from './kinds/registry.js';
  */
 export async function walk(run: StreamRun): Promise<void> {
   const { stream } = run;
+  const { log } = run.sync;
   const name = stream.ledger.stream;
   const announced = await walkOnce(run);
   if (announced === undefined || stream.seen.size >= announced) return;
   log.warning(`stream ${name}: the API announced ${announced} records but the walk saw ${stream.seen.size}; walking once more`);
-  metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 1 } });
+  log.metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 1 } });
   await walkOnce(run);
   if (stream.seen.size >= announced) return;
-  metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 2 } });
+  log.metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 2 } });
   log.warning(
     `stream ${name}: still ${announced - stream.seen.size} fewer records than announced after a second walk ` +
       '(records deleted during the sync are not listed any more; the rest will come with the next run)',

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { selectStreams } from '../../src/protocol/catalog.js';
 import { HttpClient } from '../../src/api/http.js';
-import { setSink } from '../../src/output/log.js';
+import { testLog } from '../helpers/capture-log.js';
 import { resolveSettings } from '../../src/command/settings.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { stateKeeper } from '../../src/protocol/state.js';
@@ -37,7 +37,9 @@ function criticals(run: TapRun): string[] {
 /** A sync in this process, so that the rate-limit window can be shortened on both sides. */
 async function syncInProcess(sim: Simulator, requestsPerWindow: number, windowMs: number) {
   const settings = resolveSettings({ api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: requestsPerWindow });
+  const { log, lines: logs } = testLog(sim.apiKey);
   const client = new HttpClient({
+    log,
     baseUrl: settings.base_url,
     apiKey: settings.api_key,
     authMethod: settings.auth_method,
@@ -54,8 +56,6 @@ async function syncInProcess(sim: Simulator, requestsPerWindow: number, windowMs
       cb();
     },
   });
-  const logs: string[] = [];
-  const previous = setSink((line) => logs.push(line));
   try {
     await runSync({
       client,
@@ -63,9 +63,9 @@ async function syncInProcess(sim: Simulator, requestsPerWindow: number, windowMs
       streams: selectStreams(undefined),
       settings,
       state: stateKeeper({ bookmarks: {} }),
+      log,
     });
   } finally {
-    setSink(previous);
     client.close();
   }
   const messages = out

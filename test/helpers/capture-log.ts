@@ -1,14 +1,21 @@
-import { setSink } from '../../src/output/log.js';
+import { Logger } from '../../src/output/log.js';
 
-/** Collects the tap's log lines while fn runs. */
-export async function captureLog<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; lines: string[] }> {
+/**
+ * A run's log for tests, its lines kept instead of written (with `secrets` registered, as the command line
+ * registers the API key), and `capture`, which collects the lines logged while `fn` runs.
+ */
+export function testLog(...secrets: string[]) {
   const lines: string[] = [];
-  const previous = setSink((line) => lines.push(line));
-  try {
-    return { result: await fn(), lines };
-  } catch (error) {
-    return { error, lines };
-  } finally {
-    setSink(previous);
+  const log = new Logger();
+  log.setSink((line) => lines.push(line));
+  for (const secret of secrets) log.addSecret(secret);
+  async function capture<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; lines: string[] }> {
+    const from = lines.length;
+    try {
+      return { result: await fn(), lines: lines.slice(from) };
+    } catch (error) {
+      return { error, lines: lines.slice(from) };
+    }
   }
+  return { log, lines, capture };
 }

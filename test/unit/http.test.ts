@@ -3,13 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { ApiError, HttpClient, type HttpClientOptions } from '../../src/api/http.js';
-import { addSecret } from '../../src/output/log.js';
-import { captureLog } from '../helpers/capture-log.js';
+import { testLog } from '../helpers/capture-log.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 
 const BASE = 'https://acme.syncromsp.com/api/v1';
 const KEY = 'unit-secret-key-123';
-addSecret(KEY);
+const { log, capture: captureLog } = testLog(KEY);
 
 function client(overrides: Partial<HttpClientOptions> = {}) {
   const clock = fakeClock();
@@ -23,6 +22,7 @@ function client(overrides: Partial<HttpClientOptions> = {}) {
     requestsPerMinute: 1000,
     clock,
     random: () => 0.5,
+    log,
     ...overrides,
   });
   return { client: c, clock };

@@ -1,27 +1,19 @@
 import { expect } from 'chai';
-import { flushLog, log, metric, Redactor } from '../../src/output/log.js';
+import { Logger, Redactor } from '../../src/output/log.js';
 
-/** What reaches process.stderr.write, write by write, while `fn` runs. */
-async function stderrWrites(fn: (writes: readonly string[]) => Promise<void>): Promise<string[]> {
+/** What a Logger writes to its stderr, write by write, while `fn` runs. */
+async function stderrWrites(fn: (log: Logger, writes: readonly string[]) => Promise<void>): Promise<string[]> {
   const writes: string[] = [];
-  const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (chunk: string) => {
-    writes.push(chunk);
-    return true;
-  };
-  try {
-    await fn(writes);
-  } finally {
-    process.stderr.write = original;
-  }
+  const log = new Logger({ write: (chunk: string) => writes.push(chunk) });
+  await fn(log, writes);
   return writes;
 }
 
 describe('log: lines to stderr', () => {
   it('holds INFO and METRIC lines and writes them together, in order', async () => {
-    const writes = await stderrWrites(async (sofar) => {
+    const writes = await stderrWrites(async (log, sofar) => {
       log.info('one');
-      metric({ type: 'counter', metric: 'record_count', value: 2, tags: { stream: 'leads' } });
+      log.metric({ type: 'counter', metric: 'record_count', value: 2, tags: { stream: 'leads' } });
       log.info('three');
       expect(sofar).to.deep.equal([]); // nothing written yet
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -32,7 +24,7 @@ describe('log: lines to stderr', () => {
   });
 
   it('writes a WARNING or worse at once, after the lines held before it', async () => {
-    const writes = await stderrWrites(async () => {
+    const writes = await stderrWrites(async (log) => {
       log.info('before');
       log.warning('careful');
       log.critical('stop');
@@ -41,9 +33,9 @@ describe('log: lines to stderr', () => {
   });
 
   it('writes what it holds when asked (the cli does before it exits)', async () => {
-    const writes = await stderrWrites(async () => {
+    const writes = await stderrWrites(async (log) => {
       log.info('last words');
-      flushLog();
+      log.flush();
     });
     expect(writes).to.deep.equal(['INFO last words\n']);
   });

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { discover, selectStreams, type Catalog } from '../../src/protocol/catalog.js';
 import { TapError } from '../../src/errors.js';
 import { ApiError, type BodyCheck, type HttpClient, type Params, type RequestContext } from '../../src/api/http.js';
-import { setSink } from '../../src/output/log.js';
+import { testLog } from '../helpers/capture-log.js';
 import { PagePool } from '../../src/sync/page-pool.js';
 import { syncMode, TEST_MODE, type RunMode } from '../../src/sync/run-mode.js';
 import { resolveSettings } from '../../src/command/settings.js';
@@ -69,8 +69,7 @@ async function sync(
   });
   const settings = resolveSettings({ api_key: 'k', base_url: 'http://127.0.0.1:1/api/v1', ...options.settings });
   const state = stateKeeper(options.state ?? { bookmarks: {} });
-  const logs: string[] = [];
-  const previous = setSink((line) => logs.push(line));
+  const { log, lines: logs } = testLog();
   const pool = new PagePool(0);
   let error: unknown;
   try {
@@ -83,11 +82,11 @@ async function sync(
       pool,
       mode: options.mode,
       startedAt: options.startedAt,
+      log,
     });
   } catch (e) {
     error = e;
   } finally {
-    setSink(previous);
     await pool.close();
   }
   const messages = out
@@ -374,24 +373,20 @@ describe('sync: what an error means', () => {
         },
       }),
     );
-    const previous = setSink(() => undefined);
-    try {
-      const state = stateKeeper({ bookmarks: {} });
-      const error = await runSync({
-        client: broken,
-        writer,
-        streams: only('leads'),
-        settings,
-        state,
-        pool: new PagePool(0),
-        mode: syncMode(),
-      }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).to.be.instanceOf(RangeError);
-    } finally {
-      setSink(previous);
-    }
+    const state = stateKeeper({ bookmarks: {} });
+    const error = await runSync({
+      client: broken,
+      writer,
+      streams: only('leads'),
+      settings,
+      state,
+      pool: new PagePool(0),
+      mode: syncMode(),
+      log: testLog().log,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(RangeError);
   });
 });

@@ -6,7 +6,6 @@
  * and the other streams go on.
  */
 import { ApiError } from '../../api/http.js';
-import { log } from '../../output/log.js';
 import { childKind, followsChanges, parentOf, sweeps } from '../../graph.js';
 import type { StreamDef } from '../../streams.js';
 import { emitPage, recordsOf } from '../emit.js';
@@ -63,7 +62,7 @@ async function childPages(run: StreamRun, child: ChildRun, id: Id): Promise<Numb
     for await (const page of readPages(child.output, path, params, run.sync, { parentId: id })) pages.push(page);
   } catch (error) {
     if (!(error instanceof ApiError && error.kind === 'not_found')) throw error;
-    log.info(`stream ${def.name}: ${parentOf(def)!} ${String(id)} is gone (GET ${path}: 404); its ${def.name} skipped`);
+    run.sync.log.info(`stream ${def.name}: ${parentOf(def)!} ${String(id)} is gone (GET ${path}: 404); its ${def.name} skipped`);
     return [];
   }
   return pages;

@@ -3,7 +3,6 @@
  * detail the API refuses (a 4xx) is written as the list gave it, with one WARNING for the stream.
  */
 import { judge } from '../../error-policy.js';
-import { log } from '../../output/log.js';
 import type { NamedListKind, StreamDef } from '../../streams.js';
 import { TapError } from '../../errors.js';
 import { announceDrift, count, noteNewest, takePage } from '../emit.js';
@@ -68,7 +67,7 @@ async function readDetail(
     const fallback = def.body.type === 'pairs' ? def.body.fields.join(' and ') : 'the list';
     const verdict = judge(error, { at: 'detail', stream: def.name, fallback });
     if (verdict?.decision !== 'tolerate') throw error;
-    if (!run.detailRefused) log.warning(verdict.message);
+    if (!run.detailRefused) sync.log.warning(verdict.message);
     run.detailRefused = true;
     return { out: listed, drifts: [] };
   }
