@@ -35,8 +35,11 @@ export interface StreamProgress {
   reason?: string;
   /** Its properties whose values did not fit the schema, and what was done ("tags: widened to array or string"). */
   drifted: readonly string[];
-  /** A child stream: its parent, and the parent records whose children it has read so far (a request each, at least). */
-  underParent?: { parent: string; read: number };
+  /**
+   * A child stream: its parent, the parent records whose children it has read so far (a request each, at
+   * least), and whether it reads under every parent record (a sweep) or only those that changed.
+   */
+  underParent?: { parent: string; read: number; every: boolean };
 }
 
 /** Seconds a stream has run (until now when it has not ended; 0 when it never started). */
@@ -124,9 +127,9 @@ export class RunProgress {
     if (totals.totalEntries !== undefined) progress.totalEntries = totals.totalEntries;
   }
 
-  /** A child stream has read the children of `read` records of `parent` so far. */
-  parentsRead(stream: string, parent: string, read: number): void {
-    this.stream(stream).underParent = { parent, read };
+  /** A child stream has read the children of `read` records of `parent` so far, under every one of them or those that changed. */
+  parentsRead(stream: string, parent: string, read: number, every: boolean): void {
+    this.stream(stream).underParent = { parent, read, every };
   }
 
   ended(stream: string, phase: Exclude<StreamPhase, 'waiting' | 'running'>, detail: { bookmark?: string; reason?: string } = {}): void {
@@ -160,13 +163,18 @@ export class RunProgress {
   }
 
   /**
-   * Requests a running stream still needs, where known: its pages left; for a child, one for each record
-   * its parent announced (total_entries) whose children it has not read yet.
+   * Requests a running stream still needs, where known: its pages left. A child reading under every parent:
+   * one for each record its parent announced (total_entries) whose children it has not read yet; one
+   * reading under the parents that changed: as many for each of its parent's pages left as it has asked a
+   * page so far (an incremental run asks few).
    */
   private pagesLeft(s: StreamProgress): number | undefined {
     if (s.underParent) {
-      const announced = this.byStream.get(s.underParent.parent)?.totalEntries;
-      return announced === undefined ? undefined : Math.max(0, announced - s.underParent.read);
+      const parent = this.byStream.get(s.underParent.parent);
+      if (s.underParent.every)
+        return parent?.totalEntries === undefined ? undefined : Math.max(0, parent.totalEntries - s.underParent.read);
+      if (parent?.totalPages === undefined) return undefined;
+      return Math.ceil((s.requests / Math.max(1, parent.pages)) * Math.max(0, parent.totalPages - parent.pages));
     }
     return s.totalPages === undefined ? undefined : Math.max(0, s.totalPages - s.pages);
   }

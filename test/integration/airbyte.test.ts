@@ -20,6 +20,8 @@ interface ReadResult {
   ids?: Record<string, number[]>;
   duplicates?: Record<string, number>;
   types?: Record<string, Record<string, string>>;
+  rows?: Record<string, number>;
+  states?: string[];
   error?: string;
   message?: string;
 }
@@ -93,6 +95,43 @@ describe('PyAirbyte reads tap-crm into DuckDB', function () {
     }
     expect(second.ids!.tickets).to.include.members(tickets.inserted);
     expect(second.ids!.leads).to.include.members(leads.inserted);
+  });
+
+  it('reads parents and the lists under their records as PyAirbyte asks (incremental everywhere); after changes, the cache equals the API', async () => {
+    const graph = await startSimulator({ records: 1500, seed: 53, rpm: 0 });
+    try {
+      const dir = tempDir('pyairbyte-graph');
+      const config = writeJson(dir, 'config.json', { api_key: graph.apiKey, base_url: graph.baseUrl, requests_per_minute: 100_000 });
+      const parents = {
+        tickets: ['ticket_comments', 'ticket_worksheet_results'],
+        customers: ['customer_phones'],
+        products: ['product_serials'],
+      };
+      const streams = [...Object.entries(parents).flat(2), 'customer_assets', 'asset_patches'];
+      const expectCacheEqualsApi = (result: ReadResult) => {
+        expect(result.error, result.message).to.equal(undefined);
+        for (const [parent, children] of Object.entries(parents)) {
+          const ids = truthIds(graph, parent as never);
+          expect(result.ids![parent], parent).to.deep.equal(ids);
+          for (const child of children) {
+            const under = ids.flatMap((id) => graph.children(child as never, id).map((r) => r.id as number)).sort((a, b) => a - b);
+            expect(result.ids![child], child).to.deep.equal(under);
+            expect(result.duplicates![child], child).to.equal(0);
+          }
+        }
+        const patches = truthIds(graph, 'customer_assets').reduce((n, id) => n + graph.children('asset_patches', id).length, 0);
+        expect(result.rows!.asset_patches, 'asset_patches rows').to.equal(patches);
+        expect(result.states, 'a state kept for each stream read, and none other').to.deep.equal([...streams].sort());
+      };
+      expectCacheEqualsApi(await read(config, streams, dir));
+      graph.mutate({ stream: 'tickets', update: 3, insert: 2 });
+      graph.mutate({ stream: 'customers', update: 2, insert: 1 });
+      graph.mutate({ stream: 'customer_assets', update: 1, insert: 1 });
+      graph.mutate({ stream: 'products', insert: 1 });
+      expectCacheEqualsApi(await read(config, streams, dir));
+    } finally {
+      await graph.close();
+    }
   });
 
   it('fails the read when a stream fails', async () => {

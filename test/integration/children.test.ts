@@ -1,7 +1,8 @@
 /**
  * The lists under a record into MeltanoLabs target-postgres (upsert, activate_version, hard_delete): the
  * four child streams load into their tables keyed by their key properties (asset_patches by three that
- * are not `id`); a second run merges (no row twice), and the children of deleted parents leave their tables.
+ * are not `id`); a run between sweeps merges what changed (no row twice, none deleted: its records keep the
+ * last sweep's table version), and a sweep's ACTIVATE_VERSION takes the children of deleted parents away.
  */
 import { expect } from 'chai';
 import { CHILD_ENDPOINTS, childCount as childrenOf, type ChildStream } from '../../src/simulator/children.js';
@@ -26,10 +27,10 @@ describe('child streams | target-postgres (MeltanoLabs, upsert): keys, merge, de
   let schema: string;
   let first: ShResult;
 
-  const pipe = (withState: boolean) =>
+  const pipe = (withState: boolean, config = 'c.json') =>
     sh(
       [
-        `tap-crm --config c.json --catalog catalog.json ${withState ? '--state state.json ' : ''}| target-postgres --config t.json > state-out.jsonl`,
+        `tap-crm --config ${config} --catalog catalog.json ${withState ? '--state state.json ' : ''}| target-postgres --config t.json > state-out.jsonl`,
         'tail -n 1 state-out.jsonl > state.json',
       ].join('\n'),
       { cwd: work, path: [bin] },
@@ -51,7 +52,9 @@ describe('child streams | target-postgres (MeltanoLabs, upsert): keys, merge, de
     work = tempDir('children');
     bin = binDir({ 'tap-crm': TAP_BIN, 'target-postgres': env.targetPostgres });
     schema = uniqueSchema('children');
-    writeJson(work, 'c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, activate_version: true });
+    const tap = { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000, activate_version: true };
+    writeJson(work, 'c.json', tap);
+    writeJson(work, 'c-sweep.json', { ...tap, sweep_interval_days: 0 });
     writeJson(work, 'catalog.json', selectOnly(CHILDREN));
     writeJson(work, 't.json', targetPostgresConfig(env, schema, { activate_version: true, hard_delete: true }));
     first = await pipe(false);
@@ -78,15 +81,26 @@ describe('child streams | target-postgres (MeltanoLabs, upsert): keys, merge, de
     expect(pk.map((r) => r.column_name)).to.deep.equal(['asset_id', 'patch_list', 'patch_key']);
   });
 
-  it('merges a second run (no row twice), and drops the children of deleted parents (ACTIVATE_VERSION)', async () => {
+  it('merges a run between sweeps without deleting a row, and a sweep drops the children of deleted parents (ACTIVATE_VERSION)', async () => {
+    const before = Object.fromEntries(await Promise.all(CHILDREN.map(async (stream) => [stream, await rowCount(stream)] as const)));
     const deleted = sim.mutate({ stream: 'customers', delete: 5 }).deleted;
     expect(
       deleted.reduce((sum, id) => sum + childCount('customer_phones', id), 0),
       'phones of the deleted customers',
     ).to.be.greaterThan(0);
     sim.mutate({ stream: 'customer_assets', delete: 5 });
-    const next = await pipe(true);
-    expect(next.code, explain(next)).to.equal(0);
+    sim.mutate({ stream: 'tickets', update: 4, insert: 2 });
+    // Between sweeps: the changed tickets' worksheet results come again and merge; no ACTIVATE_VERSION, and the
+    // rows keep the last sweep's version, so none goes (the deleted parents' children wait for the sweep).
+    const between = await pipe(true);
+    expect(between.code, explain(between)).to.equal(0);
+    for (const stream of CHILDREN) {
+      const rows = await rowCount(stream);
+      expect(rows, `${stream}: nothing deleted between sweeps`).to.be.at.least(before[stream]!);
+      expect(await distinctKeys(stream), `${stream}: distinct keys`).to.equal(rows);
+    }
+    const sweep = await pipe(true, 'c-sweep.json');
+    expect(sweep.code, explain(sweep)).to.equal(0);
     for (const stream of CHILDREN) {
       const rows = await rowCount(stream);
       expect(rows, stream).to.equal(expectedRows(stream));

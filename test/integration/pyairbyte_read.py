@@ -47,11 +47,16 @@ except Exception as error:  # a failed read: what PyAirbyte raised
 with cache.get_sql_engine().connect() as connection:
     import sqlalchemy as sa
 
-    out = {"ids": {}, "duplicates": {}, "types": {}}
+    out = {"ids": {}, "duplicates": {}, "types": {}, "rows": {}, "states": []}
     for name in streams.split(","):
+        columns = connection.execute(sa.text(f"select column_name, data_type from information_schema.columns where table_name = '{name}'"))
+        out["types"][name] = {column: data_type for column, data_type in columns}
+        out["rows"][name] = connection.execute(sa.text(f'select count(*) from main."{name}"')).scalar()
+        if "id" not in out["types"][name]:
+            continue  # asset_patches: keyed by other columns
         ids = [row[0] for row in connection.execute(sa.text(f'select id from main."{name}" order by id'))]
         out["ids"][name] = ids
         out["duplicates"][name] = len(ids) - len(set(ids))
-        columns = connection.execute(sa.text(f"select column_name, data_type from information_schema.columns where table_name = '{name}'"))
-        out["types"][name] = {column: data_type for column, data_type in columns}
+    # The streams whose state PyAirbyte kept for the next read (a STATE of a stream not in the catalog is not kept).
+    out["states"] = sorted(row[0] for row in connection.execute(sa.text("select stream_name from main._airbyte_state")))
 print(json.dumps(out))

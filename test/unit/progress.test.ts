@@ -11,7 +11,7 @@ describe('run progress: what is left, and when it ends', () => {
     // Before the parent announces its records, the child's requests are unknown.
     expect(progress.totals()).to.deep.include({ unknown: 2, pagesLeft: 0 });
     progress.page('customers', 1, { totalPages: 10, totalEntries: 1000 });
-    progress.parentsRead('customer_phones', 'customers', 100);
+    progress.parentsRead('customer_phones', 'customers', 100, true);
     expect(progress.totals()).to.deep.include({ unknown: 0, pagesLeft: 9 + 900 });
     // 909 requests left at the 120 a minute allowed (fewer than the ~180 achieved).
     for (let i = 0; i < 180; i++) {
@@ -19,6 +19,18 @@ describe('run progress: what is left, and when it ends', () => {
       clock.advance(60_000 / 180);
     }
     expect(progress.etaSeconds(120)).to.be.closeTo((909 / 120) * 60, 0.001);
+  });
+
+  it('counts a child read under the parents that changed by what it asked a parent page so far, not a request per parent', () => {
+    const progress = new RunProgress(['customers', 'customer_phones'], fakeClock());
+    progress.started('customers');
+    progress.started('customer_phones');
+    // The parent's first two pages (of 10) held 3 changed customers: 3 requests.
+    progress.page('customers', 2, { totalPages: 10, totalEntries: 1000 });
+    for (let i = 0; i < 3; i++) progress.requested('customer_phones', 200);
+    progress.parentsRead('customer_phones', 'customers', 3, false);
+    // 8 pages of the parent left, and 1.5 requests a page of it: 12 more for the child, not 997.
+    expect(progress.totals()).to.deep.include({ unknown: 0, pagesLeft: 8 + 12 });
   });
 
   it('reads every time from its clock: a stream’s start and end, the run’s start', () => {

@@ -29,7 +29,12 @@ export const CHILD: ChildKindBehaviour = {
       for (const batch of batches) {
         if (limitReached(sync.mode, recordsOf(child.output))) return;
         for (const id of batch) child.parentsRead.add(id);
-        sync.progress.parentsRead(child.output.ledger.stream, parentOf(child.output.selected.def)!, child.parentsRead.size);
+        sync.progress.parentsRead(
+          child.output.ledger.stream,
+          parentOf(child.output.selected.def)!,
+          child.parentsRead.size,
+          child.reads === 'whole',
+        );
         const perParent = await Promise.all(batch.map((id) => childPages(run, child, id)));
         for (const pages of perParent) for (const childPage of pages) await emitPage(sync, child.output, childPage);
       }
