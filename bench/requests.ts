@@ -8,7 +8,8 @@
  * takes the same share of a window as it would of a minute.
  */
 import { Writable } from 'node:stream';
-import { selectStreams } from '../src/protocol/catalog.js';
+import { discover, selectStreams } from '../src/protocol/catalog.js';
+import { childrenOf } from '../src/graph.js';
 import { HttpClient } from '../src/api/http.js';
 import { Logger } from '../src/output/log.js';
 import { resolveSettings } from '../src/command/settings.js';
@@ -32,7 +33,14 @@ type Report = (row: Row) => void;
  * One sync in this process: the tap told `limit` requests per `windowMs`, its output and its log discarded
  * (the syncs' WARNINGs about 429s are expected here); returns the last state.
  */
-async function syncInProcess(sim: Simulator, limit: number, windowMs: number, settings: Record<string, unknown>, state?: TapState) {
+async function syncInProcess(
+  sim: Simulator,
+  limit: number,
+  windowMs: number,
+  settings: Record<string, unknown>,
+  state?: TapState,
+  streams = selectStreams(undefined),
+) {
   const resolved = resolveSettings({ api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: limit, ...settings });
   const log = new Logger();
   log.setSink(() => undefined);
@@ -57,7 +65,7 @@ async function syncInProcess(sim: Simulator, limit: number, windowMs: number, se
     await runSync({
       client,
       writer: new MessageWriter(devNull),
-      streams: selectStreams(undefined),
+      streams,
       settings: resolved,
       state: keeper,
       log,
@@ -212,5 +220,54 @@ export async function account(report: Report, quick: boolean): Promise<void> {
     goal: 'report', // 25 of 27 endpoints cannot be filtered by date: an incremental run walks them whole
     met: true,
     info: `incremental: ${api.incremental} requests (${minutes(api.incremental)}) at the API's page sizes, ${ours.incremental} (${minutes(ours.incremental)}) at 100 a page`,
+  });
+}
+
+/**
+ * The stream graph (issue 29): the account scenario's account with every stream selected (Meltano's `*.*`,
+ * PyAirbyte's select_all_streams()) against the default selection, on twin simulators: the requests of a
+ * first sync (the lists under a record swept whole) and of an incremental one after 1% of changes, which
+ * may cost at most 1.25 times the default selection's plus 4 per changed parent of a list under a record.
+ */
+export async function graph(report: Report, quick: boolean): Promise<void> {
+  const records = quick ? 10_000 : 100_000;
+  const everything = selectStreams({
+    streams: discover().streams.map((entry) => ({
+      ...entry,
+      metadata: [{ breadcrumb: [], metadata: { ...entry.metadata[0]!.metadata, selected: true } }],
+    })),
+  });
+  const measure = async (streams?: ReturnType<typeof selectStreams>) => {
+    const sim = await startSimulator({ records, seed: 12, rpm: 0 });
+    try {
+      const state = await syncInProcess(sim, 10_000_000, 60_000, {}, undefined, streams);
+      const full = sim.stats().total;
+      const truth = sim.truth();
+      let parents = 0;
+      for (const stream of Object.keys(truth) as (keyof typeof truth)[]) {
+        const changed = Math.floor(truth[stream].length / 100);
+        if (changed > 0) sim.mutate({ stream, update: changed });
+        if (childrenOf(stream).length > 0 && truth[stream][0]?.updated_at) parents += changed;
+      }
+      sim.resetStats();
+      await syncInProcess(sim, 10_000_000, 60_000, {}, state, streams);
+      return { full, incremental: sim.stats().total, parents };
+    } finally {
+      await sim.close();
+    }
+  };
+  const base = await measure();
+  const all = await measure(everything);
+  const budget = 1.25 * base.incremental + 4 * all.parents;
+  const minutes = (requests: number) => `${(requests / 180).toFixed(1)} min`;
+  report({
+    scenario: 'graph',
+    figure: `incremental requests (1% changed), all 32 streams / default (${records} records)`,
+    value: all.incremental / base.incremental,
+    goal: '<= 1.25 + 4/parent',
+    met: all.incremental <= budget,
+    info:
+      `incremental: ${all.incremental} requests (${minutes(all.incremental)}) against ${base.incremental} (${minutes(base.incremental)}), ` +
+      `budget ${Math.round(budget)} for ${all.parents} changed parents; first sync (a sweep): ${all.full} against ${base.full} (${minutes(all.full)})`,
   });
 }

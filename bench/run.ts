@@ -4,7 +4,7 @@
  * noisy: absolute times are for information only). --quick runs each scenario small: CI checks that the
  * suite runs, never its figures. A full run exits 1 when a goal is missed.
  */
-import { account, oversold, rate, shared, type Row } from './requests.js';
+import { account, graph, oversold, rate, shared, type Row } from './requests.js';
 import {
   airbyteInstalled,
   peerCatalog,
@@ -300,6 +300,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   shared: () => shared(report, quick),
   oversold: () => oversold(report, quick),
   account: () => account(report, quick),
+  graph: () => graph(report, quick),
   memory,
   incremental,
   peers,

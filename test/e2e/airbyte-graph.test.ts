@@ -149,6 +149,31 @@ describe('Airbyte: parents and the lists under their records, in every sync mode
     }
     expect(compared).to.be.greaterThan(40);
   });
+
+  it('a child whose state the platform cleared, its parent’s kept, starts over: every record of it in that read', async () => {
+    const streams = { tickets: 'incremental', ticket_comments: 'incremental' } as const;
+    const catalog = tempJson('configured_catalog.json', {
+      streams: Object.entries(streams).map(([name, mode]) => ({
+        stream: offered.get(name),
+        sync_mode: mode,
+        destination_sync_mode: 'append_dedup',
+        cursor_field: ['updated_at'],
+        primary_key: offered.get(name)!.source_defined_primary_key,
+      })),
+    });
+    const first = await airbyte(['read', '--config', config, '--catalog', catalog, '--state', tempJson('s.json', [])]);
+    expect(first.run.code, first.run.stderr.slice(-1500)).to.equal(0);
+    const kept = statesOf(first.messages).filter((s) => s.stream.stream_descriptor.name === 'tickets');
+    const again = await airbyte(['read', '--config', config, '--catalog', catalog, '--state', tempJson('s.json', kept)]);
+    expect(again.run.code, again.run.stderr.slice(-1500)).to.equal(0);
+    const comments = recordsOf(again.messages)
+      .filter((r) => r.stream === 'ticket_comments')
+      .map((r) => r.data.id as number);
+    const all = sim.truth().tickets.flatMap((t) => sim.children('ticket_comments', t.id).map((c) => c.id as number));
+    expect(comments.sort((a, b) => a - b)).to.deep.equal(all.sort((a, b) => a - b));
+    // ...while tickets, whose state was kept, emit only what changed since.
+    expect(recordsOf(again.messages).filter((r) => r.stream === 'tickets').length).to.be.below(sim.truth().tickets.length / 4);
+  });
 });
 
 /** Every STATE names a configured stream, and each configured stream has one. */
