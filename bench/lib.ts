@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { ROOT } from '../src/paths.js';
 import type { SimulatorStats } from '../src/simulator/server.js';
 import { discover } from '../src/protocol/catalog.js';
-import { STREAMS } from '../src/streams.js';
+import { arrayKeyOf, STREAMS } from '../src/streams.js';
 
 const FIRST_FOURTEEN = new Set([
   'appointment_types',
@@ -163,9 +163,20 @@ export function peerCatalog(): string {
   return writeTemp('catalog.json', catalog);
 }
 
-/** The Meltano-SDK peer (bench/peers), reading the peers' rows of the stream table of src/streams.ts. */
+/**
+ * The Meltano-SDK peer (bench/peers), reading the peers' rows of the stream table of src/streams.ts, with
+ * the fields its stream classes take (tap_crm_sdk.py stream_class).
+ */
 export function runPeer(configFile: string): Promise<ProcessRun> {
-  const streams = writeTemp('streams.json', PEER_STREAMS);
+  const rows = PEER_STREAMS.map((def) => ({
+    name: def.name,
+    path: def.path,
+    arrayKey: arrayKeyOf(def),
+    wrapperKey: def.body.type === 'array' ? def.body.wrapper : undefined,
+    params: def.params,
+    replicationKey: def.replicationKey,
+  }));
+  const streams = writeTemp('streams.json', rows);
   return runProcess(PEER_PYTHON, [PEER, '--config', configFile], undefined, { ...process.env, TAP_CRM_SDK_STREAMS: streams }).then(
     (run) => {
       if (run.code !== 0) throw new Error(`the singer-sdk peer exited with ${run.code}:\n${run.stderr.slice(-3000)}`);

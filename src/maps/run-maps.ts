@@ -8,6 +8,7 @@ import type { JsonSchema, SelectedStream } from '../protocol/catalog.js';
 import { UsageError } from '../errors.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import { keyPropertiesOf, type StreamDef } from '../streams.js';
+import { childKind } from '../graph.js';
 import { Mapper, mapsWanted, shadowedMaps, type MapSettings } from './mapper.js';
 import type { Log } from '../output/log.js';
 import type { StreamMap } from './stream-map.js';
@@ -51,7 +52,8 @@ export function runMaps(
   for (const warning of shadowedMaps(settings)) log.warning(warning);
   for (const selected of streams) {
     if (selected.walkOnly) continue;
-    const replicationKey = selected.method === 'INCREMENTAL' ? selected.def.replicationKey : undefined;
+    // A child's bookmark is its parent's updated_at: a map may drop the child's own (graph.ts).
+    const replicationKey = selected.method === 'INCREMENTAL' && !childKind(selected.def) ? selected.def.replicationKey : undefined;
     for (const map of maps.outputs(selected.def, selected.schema)) {
       if (replicationKey === undefined || replicationKey in (map.schema.properties ?? {})) continue;
       throw new UsageError(

@@ -219,9 +219,12 @@ function isSelected(meta: Record<string, unknown>, entrySelected: unknown): bool
   return meta['selected-by-default'] === true;
 }
 
-/** Fields always emitted: the key, the replication key, and DRIFTED (a value moved there must not be lost). */
+/**
+ * Fields always emitted: the key, the replication key (not a child's: its bookmark is its parent's), and
+ * DRIFTED (a value moved there must not be lost).
+ */
 function automaticFields(def: StreamDef): string[] {
-  return [...keyPropertiesOf(def), ...(def.replicationKey ? [def.replicationKey] : []), DRIFTED];
+  return [...keyPropertiesOf(def), ...(def.replicationKey && !childKind(def) ? [def.replicationKey] : []), DRIFTED];
 }
 
 function pick<T>(object: Record<string, T>, keys: string[]): Record<string, T> {

@@ -10,6 +10,7 @@ import type { FailureType } from '../errors.js';
 import type { Level } from '../output/log.js';
 import type { TapState } from './state.js';
 import { keyPropertiesOf } from '../streams.js';
+import { childKind } from '../graph.js';
 
 export type ProtocolName = 'singer' | 'airbyte';
 
@@ -66,7 +67,8 @@ export const SINGER: Protocol = {
     const message: Record<string, unknown> = { type: 'SCHEMA', stream: view?.stream ?? def.name, schema: view?.schema ?? schema };
     const keys = view ? view.keyProperties : keyPropertiesOf(def);
     if (keys !== null) message.key_properties = keys;
-    if (method === 'INCREMENTAL' && def.replicationKey) message.bookmark_properties = [def.replicationKey];
+    // A child's bookmark is its parent's updated_at, not a property of its own records (graph.ts).
+    if (method === 'INCREMENTAL' && def.replicationKey && !childKind(def)) message.bookmark_properties = [def.replicationKey];
     return line(message);
   },
   state: (value) => line({ type: 'STATE', value }),

@@ -100,8 +100,11 @@ export interface ChildRun {
   activates: boolean;
   /** The parents whose children it has read (a parent listed twice is read once). */
   parentsRead: IdSet;
-  /** How an error ended its reads early (the parent and its other children go on); undefined while it reads. */
-  ended?: 'skipped' | 'failed';
+  /**
+   * How its run ended before its parent's walk did: an error ended its reads (`skipped`, `failed`: the parent
+   * and its other children go on), or it had nothing to read (`idle`: done at the start); undefined while it reads.
+   */
+  ended?: 'skipped' | 'failed' | 'idle';
 }
 
 /** One run of a stream and of the children its walk drives. */
@@ -120,6 +123,11 @@ export interface StreamRun {
   walkSince?: string;
   /** The newest replication-key value the walk saw, ms. */
   newestMs?: number;
+  /**
+   * The walk saw fewer records than the API announced, even walked twice (walk.ts): not a whole read, so no
+   * ACTIVATE_VERSION follows it (it would delete the rows of records it missed) and no sweep counts as done.
+   */
+  cutShort?: boolean;
   /** A detail was refused, and said so: the stream's later refusals go by without a WARNING. */
   detailRefused?: boolean;
 }

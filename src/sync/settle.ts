@@ -16,6 +16,7 @@ export function settleRun(run: StreamRun, error: unknown): void {
   else run.sync.log.error(verdict.message);
   const outcome = verdict.decision === 'skip-stream' ? 'skipped' : 'failed';
   run.sync.progress.ended(def.name, outcome, { reason: verdict.reason });
+  // A child that had nothing to read this run (idle) was done at the start: the parent's error is not its.
   const reading = run.children.filter((child) => child.ended === undefined);
   for (const child of reading) {
     child.ended = outcome;

@@ -99,6 +99,12 @@ async function open(run: StreamRun): Promise<void> {
   for (const child of run.children)
     if (child.activates && firstVersion(run, child.output)) await activateVersions(run.sync, child.output.selected, child.output.version!);
   sayWhatIsRead(run);
+  // A child with nothing to read this run is done now: its state as it was, whatever the walk meets.
+  if (run.sync.mode.checkpoints)
+    for (const child of run.children.filter((c) => c.reads === 'none')) {
+      child.ended = 'idle';
+      await completed(run, child.output);
+    }
 }
 
 /** One INFO line for each member whose read is not every record: what it reads this run, and why. */
@@ -136,7 +142,7 @@ async function finish(run: StreamRun): Promise<void> {
       const next = laterOf(run.since, reached(run));
       if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
     }
-    if (run.stream.version !== undefined) await newVersion(run, run.stream);
+    if (run.stream.version !== undefined && !run.cutShort) await newVersion(run, run.stream);
     await completed(run, run.stream);
   }
   for (const child of run.children) if (child.ended === undefined) await finishChild(run, child);
@@ -149,13 +155,19 @@ async function finish(run: StreamRun): Promise<void> {
 async function finishChild(run: StreamRun, child: ChildRun): Promise<void> {
   const { state, startedAt } = run.sync;
   const { def } = child.output.selected;
-  if (child.reads !== 'none') {
-    const key = parentKeyOf(def);
-    const next = laterOf(child.since, reached(run));
-    if (key !== undefined && next !== undefined) setBookmark(state, def.name, key, next);
-    if (child.sweep) state.value.bookmarks[def.name] = { ...state.value.bookmarks[def.name], swept_at: startedAt.toISOString() };
-    if (child.activates) await newVersion(run, child.output);
-  }
+  const whole = !run.cutShort;
+  const version = child.activates && whole ? child.output.version : undefined;
+  // ACTIVATE_VERSION first, then the bookmark in one assignment: a STATE written meanwhile (another stream's, or
+  // the signal handler's) holds the old bookmark or the new one whole, never a sweep without its version.
+  if (version !== undefined) await activateVersions(run.sync, child.output.selected, version);
+  const key = parentKeyOf(def);
+  const next = laterOf(child.since, reached(run));
+  state.value.bookmarks[def.name] = {
+    ...state.value.bookmarks[def.name],
+    ...(key !== undefined && next !== undefined ? { replication_key: key, replication_key_value: next } : {}),
+    ...(child.sweep && whole ? { swept_at: startedAt.toISOString() } : {}),
+    ...(version !== undefined ? { version } : {}),
+  };
   await completed(run, child.output);
 }
 

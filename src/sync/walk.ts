@@ -25,6 +25,7 @@ export async function walk(run: StreamRun): Promise<void> {
   log.metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 1 } });
   await walkOnce(run);
   if (stream.seen.size >= announced) return;
+  run.cutShort = true;
   log.metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 2 } });
   log.warning(
     `stream ${name}: still ${announced - stream.seen.size} fewer records than announced after a second walk ` +
@@ -47,6 +48,8 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
     }
     // The record limit of --test: the walk stops, and the count of an unfinished walk means nothing.
     if (limitReached(sync.mode, recordsOf(stream))) return undefined;
+    // A parent walked only for its children stops once none of them reads any more (each ended).
+    if (stream.selected.walkOnly && run.children.every((child) => child.ended !== undefined)) return undefined;
   }
   return announced;
 }

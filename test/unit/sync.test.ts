@@ -194,6 +194,8 @@ describe('sync: the phases of a stream run', () => {
       'STATE',
       'STATE',
     ]);
+    // A child's SCHEMA names no bookmark property: its bookmark is its parent's updated_at.
+    expect(run.messages[0]).to.include({ type: 'SCHEMA', stream: 'ticket_comments' }).and.not.to.have.property('bookmark_properties');
     // The child's bookmark: its parent's updated_at reached, named as such; the parent has none.
     expect(run.state.bookmarks).to.deep.equal({
       ticket_comments: { replication_key: 'tickets.updated_at', replication_key_value: '2024-01-02T00:00:00.000Z' },
@@ -265,6 +267,47 @@ describe('sync: a parent and the lists under its records, each settling on its o
     const run = await sync(pages, only('tickets', 'ticket_comments'));
     expect((run.error as Error).message).to.match(/^2 stream\(s\) failed: tickets \(.*\); ticket_comments \(its parent tickets: /);
     expect(run.state.bookmarks).to.deep.equal({});
+  });
+
+  it('a parent walked only for a child stops walking once the child has ended (skipped on a 401), and walks no second time', async () => {
+    const customers = Array.from({ length: 40 }, (_, i) => ({
+      customers: [lead(i + 1, '2024-01-01T00:00:00Z')],
+      meta: { total_pages: 40, total_entries: 41 },
+    }));
+    const refused = new ApiError('unauthorized', 'stream customer_phones, GET /customers/1/phones page 1: HTTP 401', 401);
+    const pages = { '/customers': customers, ...Object.fromEntries(customers.map((_, i) => [`/customers/${i + 1}/phones`, [refused]])) };
+    const run = await sync(pages, only('customer_phones'));
+    expect(run.error).to.equal(undefined);
+    expect(run.logs.some((l) => l.startsWith('WARNING stream customer_phones skipped'))).to.equal(true);
+    // Pages fetched ahead before the child ended are the most that is asked: never the 40 pages, nor twice.
+    expect(run.requests.filter((r) => r.startsWith('/customers ')).length).to.be.below(25);
+    expect(run.state.bookmarks).to.deep.equal({});
+  });
+
+  it('a parent’s error is not a child’s that had nothing to read this run (product_serials between sweeps)', async () => {
+    const pages = { '/products': [new ApiError('exhausted', 'stream products, GET /products page 1: HTTP 503', 503)] };
+    const bookmark = { swept_at: recent };
+    const run = await sync(pages, only('products', 'product_serials'), { state: { bookmarks: { product_serials: bookmark } } });
+    expect((run.error as Error).message).to.match(/^1 stream\(s\) failed: products \(/);
+    expect(run.state.bookmarks.product_serials).to.deep.equal(bookmark);
+  });
+
+  it('a walk that comes up short of what the API announced is no whole read: no ACTIVATE_VERSION, and the sweep is not done', async () => {
+    const pages = {
+      '/customers': [
+        { customers: [lead(1, '2024-01-01T00:00:00Z'), lead(2, '2024-01-02T00:00:00Z')], meta: { total_pages: 1, total_entries: 3 } },
+      ],
+      '/customers/1/phones': [{ phones: [{ id: 10 }] }],
+      '/customers/2/phones': [{ phones: [{ id: 20 }] }],
+    };
+    const run = await sync(pages, only('customer_phones'), { settings: { activate_version: true } });
+    expect(run.error).to.equal(undefined);
+    const versions = run.messages.filter((m) => m.type === 'ACTIVATE_VERSION');
+    // Only the one before the first records (the child's first sync): none after the short walk.
+    expect(versions).to.have.length(1);
+    expect(run.messages.indexOf(versions[0]!)).to.be.below(run.messages.findIndex((m) => m.type === 'RECORD'));
+    expect(run.state.bookmarks.customer_phones).not.to.have.property('swept_at');
+    expect(run.state.bookmarks.customer_phones).not.to.have.property('version');
   });
 
   it('Airbyte: a STATE for each stream the run writes, never one for a parent only walked', async () => {

@@ -64,7 +64,11 @@ async function childPages(run: StreamRun, child: ChildRun, id: Id): Promise<Numb
   const path = def.path.replace('{id}', encodeURIComponent(String(id)));
   const pages: NumberedPage[] = [];
   try {
-    for await (const page of readPages(child.output, path, params, run.sync, { parentId: id })) pages.push(page);
+    for await (const page of readPages(child.output, path, params, run.sync, { parentId: id })) {
+      // The child ended (another parent's read failed): no more of its pages are asked.
+      if (child.ended !== undefined) return [];
+      pages.push(page);
+    }
   } catch (error) {
     if (!(error instanceof ApiError && error.kind === 'not_found')) throw error;
     run.sync.log.info(`stream ${def.name}: ${parentOf(def)!} ${String(id)} is gone (GET ${path}: 404); its ${def.name} skipped`);
