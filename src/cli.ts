@@ -19,6 +19,7 @@ import { discover, parseCatalog } from './protocol/catalog.js';
 import { REPORT } from './error-policy.js';
 import { TapError, UsageError } from './errors.js';
 import { Logger } from './output/log.js';
+import { readingFiles } from './command/settings.js';
 import { systemClock } from './clock.js';
 import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './protocol/messages.js';
 import { PACKAGE } from './paths.js';
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     await writer.text(JSON.stringify(discover(), null, 2) + '\n');
   } else {
     const files = { config: args.config, catalog: args.catalog ?? args.properties, state: args.state };
-    await runTap(readInput({ ...files, parseCatalog, parseState, protocol: 'singer' }, run.log), writer, run, args.test);
+    await runTap(await readInput({ ...files, parseCatalog, parseState, protocol: 'singer' }, run.log), writer, run, args.test);
   }
   return 0;
 }
@@ -114,7 +115,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
     const files = { config: args.config, catalog: args.catalog, state: args.state };
     if (!files.catalog) throw new UsageError('read needs --catalog: a configured catalog (see tap-crm discover).');
     await runTap(
-      readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState, protocol: 'airbyte' }, run.log),
+      await readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState, protocol: 'airbyte' }, run.log),
       writer,
       run,
     );
@@ -126,7 +127,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
 /** Why the settings or the connection fail (the message of a FAILED status), or undefined when both are good. */
 async function checkFailure(config: string[] | undefined): Promise<string | undefined> {
   try {
-    const { settings } = readSettings(config, run.log);
+    const { settings } = await readSettings(config, run.log);
     // Refused in a read, so refused here too: the platform's check is where a wrong config should show.
     runMaps(settings, [], 'airbyte', run.log);
     const client = httpClient(settings, run.log, undefined, run.clock);
@@ -164,6 +165,14 @@ process.on('exit', () => {
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.once(signal, () => {
     run.log.warning(`interrupted by ${signal}; writing the state reached so far and stopping (run again with it to resume)`);
+    if (readingFiles()) {
+      // Still reading the input (a FIFO whose writer has not come holds a thread that Node's exit would wait
+      // for): nothing is written yet; the signal itself ends the process (exit status 128 + its number).
+      run.log.flush();
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return;
+    }
     const flushed = run.finalState ? run.finalState().catch(() => undefined) : Promise.resolve();
     void flushed.then(() => exit(code));
   });

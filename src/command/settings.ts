@@ -3,7 +3,8 @@
  * environment variables and a `.env` file; validated against schemas/settings.json; defaults applied.
  * Every mistake is a UsageError that names the setting or file and what to do, never the API key.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { ErrorObject } from 'ajv';
 import { loadSchema, type JsonSchema } from '../protocol/catalog.js';
 import { UsageError } from '../errors.js';
@@ -37,14 +38,44 @@ export const ENV_PREFIX = 'TAP_CRM_';
 const settingsSchema = loadSchema('settings');
 const properties = settingsSchema.properties ?? {};
 
-export function readJsonFile(file: string, what: string): unknown {
+/** What a file the tap reads whole may hold: its bytes, its objects and arrays, how deep they nest. */
+export interface FileLimits {
+  maxBytes: number;
+  maxContainers: number;
+  maxDepth: number;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The bounds of each file the tap reads before any request. A JSON text of many small objects takes some ten
+ * times its size in memory once parsed: 800,000 empty objects (10 MB) outgrow the main thread's 128 MB heap
+ * (cli.ts), so objects and arrays are counted before parsing. A state leaves room for what a stream may
+ * remember (a compact string, not objects); a catalog of every stream holds some 3,200 objects and arrays.
+ */
+export const FILE_LIMITS: Readonly<Record<'config' | 'catalog' | 'state', FileLimits>> = {
+  config: { maxBytes: MIB, maxContainers: 10_000, maxDepth: 32 },
+  catalog: { maxBytes: 16 * MIB, maxContainers: 100_000, maxDepth: 64 },
+  state: { maxBytes: 16 * MIB, maxContainers: 100_000, maxDepth: 32 },
+};
+
+/**
+ * A JSON file, read whole but within its bounds (FILE_LIMITS): a file over them (or /dev/zero) is refused, not
+ * read to the end. Read asynchronously, so that a FIFO whose writer has not come (`--config <(...)`) holds no
+ * more than a thread of the pool: SIGTERM and SIGINT still end the run.
+ */
+export async function readJsonFile(file: string, what: keyof typeof FILE_LIMITS): Promise<unknown> {
+  const limits = FILE_LIMITS[what];
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = await readCapped(file, limits.maxBytes);
   } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${what} file ${file} ${error.message}`);
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`${what} file ${file} cannot be read (${code}): check the path and its permissions.`);
   }
+  const shape = jsonShape(text, limits);
+  if (shape) throw new UsageError(`${what} file ${file} ${shape}: check that it is the right file, or regenerate it.`);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -60,6 +91,65 @@ export function readJsonFile(file: string, what: string): unknown {
   }
 }
 
+/** Files being opened or read now (readCapped). */
+let reading = 0;
+
+/**
+ * Whether a file is being read now. Opening a FIFO whose writer has not come blocks a thread of the pool, and
+ * Node's exit waits for it: a signal then ends the process by the signal itself (cli.ts).
+ */
+export function readingFiles(): boolean {
+  return reading > 0;
+}
+
+/** The file's text, refused (a UsageError saying so) past `maxBytes`. */
+async function readCapped(file: string, maxBytes: number): Promise<string> {
+  reading++;
+  try {
+    return await readOpened(file, maxBytes);
+  } finally {
+    reading--;
+  }
+}
+
+async function readOpened(file: string, maxBytes: number): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read({ buffer: Buffer.alloc(64 * 1024) });
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new UsageError(`is larger than ${maxBytes / MIB} MiB (the most the tap reads of it)`);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Why a JSON text is over its bounds, if it is: more objects and arrays than `maxContainers`, or nested
+ * deeper than `maxDepth`. One pass over the text, strings skipped; before JSON.parse, which would build it all.
+ */
+export function jsonShape(text: string, { maxContainers, maxDepth }: FileLimits): string | undefined {
+  let containers = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: to its closing quote, escapes skipped.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++containers > maxContainers) return `holds more than ${maxContainers} objects and arrays`;
+      if (++depth > maxDepth) return `nests objects and arrays more than ${maxDepth} deep`;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
+}
+
 function lineAndColumn(text: string, position: number): string {
   const before = text.slice(0, position).split('\n');
   return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
@@ -68,6 +158,10 @@ function lineAndColumn(text: string, position: number): string {
 /** Reads `.env` (KEY=VALUE lines, # comments, optional quotes) without overriding the real environment. */
 function readDotEnv(path: string): Record<string, string> {
   if (!existsSync(path)) return {};
+  // A regular file of a config's size: never a FIFO or a device read without end.
+  const stat = statSync(path);
+  if (!stat.isFile() || stat.size > FILE_LIMITS.config.maxBytes)
+    throw new UsageError(`${path} is not a file of at most 1 MiB: the .env file holds TAP_CRM_<SETTING>=value lines.`);
   const values: Record<string, string> = {};
   for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
     const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
@@ -116,10 +210,10 @@ function castEnv(raw: string, schema: JsonSchema, variable: string): unknown {
 }
 
 /** Merges the `--config` arguments in order: each a JSON file, or ENV for the environment. */
-export function mergeConfig(configArgs: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+export async function mergeConfig(configArgs: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, unknown>> {
   let merged: Record<string, unknown> = {};
   for (const arg of configArgs) {
-    const layer = arg === 'ENV' ? settingsFromEnv(env) : readJsonFile(arg, 'config');
+    const layer = arg === 'ENV' ? settingsFromEnv(env) : await readJsonFile(arg, 'config');
     if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) {
       throw new UsageError(`config file ${arg} must hold a JSON object of settings.`);
     }

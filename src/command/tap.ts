@@ -40,27 +40,27 @@ export interface InputFiles {
 }
 
 /** The settings (with the API key registered as a secret of `log` at once); a UsageError names what to fix. */
-export function readSettings(
+export async function readSettings(
   config: string[] | undefined,
   log: Pick<Logger, 'addSecret'>,
-): { settings: ResolvedSettings; raw: Record<string, unknown> } {
+): Promise<{ settings: ResolvedSettings; raw: Record<string, unknown> }> {
   if (!config?.length) {
     throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
   }
-  const raw = mergeConfig(config);
+  const raw = await mergeConfig(config);
   if (typeof raw.api_key === 'string') log.addSecret(raw.api_key);
   return { settings: resolveSettings(raw), raw };
 }
 
 /** The run's settings, selected streams and state, every file checked before any request. */
-export function readInput(files: InputFiles, log: Logger): TapInput {
-  const { settings, raw } = readSettings(files.config, log);
+export async function readInput(files: InputFiles, log: Logger): Promise<TapInput> {
+  const { settings, raw } = await readSettings(files.config, log);
   log.levelFromSettings(raw.log_level !== undefined, settings.log_level);
   for (const name of unknownSettings(raw)) {
     log.warning(`setting "${name}" is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
   }
-  const catalog = files.catalog ? files.parseCatalog(readJsonFile(files.catalog, 'catalog'), files.catalog) : undefined;
-  const state = files.state ? files.parseState(readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;
+  const catalog = files.catalog ? files.parseCatalog(await readJsonFile(files.catalog, 'catalog'), files.catalog) : undefined;
+  const state = files.state ? files.parseState(await readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;
   const streams = selectStreams(catalog);
   if (streams.length === 0) log.warning('the catalog selects no stream: nothing to sync (mark streams "selected": true in its metadata)');
   const maps = runMaps(settings, streams, files.protocol, log);

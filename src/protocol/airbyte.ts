@@ -55,12 +55,15 @@ export function parseConfiguredCatalog(value: unknown, file: string): UserCatalo
     throw new UsageError(`configured catalog ${file}: ${what}. Build it from \`tap-crm discover\`, as Airbyte and PyAirbyte do.`);
   };
   if (!isPlainObject(value) || !Array.isArray(value.streams)) return fail('expected an object with a "streams" array');
+  const named = new Set<string>();
   const streams: CatalogEntry[] = value.streams.map((configured: unknown, i: number) => {
     if (!isPlainObject(configured) || !isPlainObject(configured.stream)) return fail(`streams[${i}] has no "stream" object`);
     const { name, json_schema: schema } = configured.stream;
     if (typeof name !== 'string') return fail(`streams[${i}] has no stream name`);
     const def = streamByName(name);
     if (!def) return fail(`streams[${i}] names unknown stream "${name}"`);
+    if (named.has(name)) return fail(`streams[${i}] configures stream "${name}" again (a stream is configured once)`);
+    named.add(name);
     if (!isPlainObject(schema) || !isPlainObject(schema.properties)) return fail(`stream "${name}" has no json_schema with "properties"`);
     const cursor = configured.cursor_field;
     if (Array.isArray(cursor) && cursor.length > 0 && (cursor.length !== 1 || cursor[0] !== def.replicationKey)) {

@@ -131,6 +131,7 @@ export function parseCatalog(value: unknown, file: string): UserCatalog {
     );
   };
   if (!isObject(value) || !Array.isArray(value.streams)) return fail('expected an object with a "streams" array');
+  const named = new Set<string>();
   value.streams.forEach((entry: unknown, i: number) => {
     if (!isObject(entry)) return fail(`streams[${i}] is not an object`);
     const id = entry.tap_stream_id ?? entry.stream;
@@ -138,6 +139,9 @@ export function parseCatalog(value: unknown, file: string): UserCatalog {
     if (!streamByName(id)) {
       return fail(`streams[${i}] names unknown stream "${id}" (known: ${STREAMS.map((s) => s.name).join(', ')})`);
     }
+    // A stream listed twice would be read twice, its records written twice.
+    if (named.has(id)) return fail(`streams[${i}] lists stream "${id}" again (a stream is listed once)`);
+    named.add(id);
     if (!isObject(entry.schema) || !isObject(entry.schema.properties)) {
       return fail(`stream "${id}" has no schema with "properties"`);
     }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergeConfig, resolveSettings, settingsFromEnv } from '../../src/command/settings.js';
+import { FILE_LIMITS, jsonShape, mergeConfig, resolveSettings, settingsFromEnv } from '../../src/command/settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tap-crm-settings-'));
 function file(name: string, content: string): string {
@@ -21,11 +21,18 @@ function errorOf(fn: () => unknown): string {
   return 'no error';
 }
 
+async function rejectionOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'no error',
+    (e: unknown) => (e as Error).message,
+  );
+}
+
 describe('settings: merging, defaults and validation', () => {
-  it('merges --config files in order, later files winning', () => {
+  it('merges --config files in order, later files winning', async () => {
     const a = file('a.json', JSON.stringify({ ...valid, page_size: 10, max_concurrency: 2 }));
     const b = file('b.json', JSON.stringify({ page_size: 50 }));
-    expect(mergeConfig([a, b])).to.include({ page_size: 50, max_concurrency: 2, api_key: 'k-123' });
+    expect(await mergeConfig([a, b])).to.include({ page_size: 50, max_concurrency: 2, api_key: 'k-123' });
   });
 
   it('reads TAP_CRM_* variables for --config ENV, cast to the setting types, and .env below them', () => {
@@ -112,15 +119,32 @@ describe('settings: merging, defaults and validation', () => {
     }
   });
 
-  it('names the file when a config file is missing or not JSON', () => {
-    expect(errorOf(() => mergeConfig([join(dir, 'missing.json')]))).to.match(/config file .*missing.json cannot be read \(ENOENT\)/);
-    expect(errorOf(() => mergeConfig([file('bad.json', '{"api_key": ')]))).to.match(
+  it('names the file when a config file is missing or not JSON', async () => {
+    expect(await rejectionOf(mergeConfig([join(dir, 'missing.json')]))).to.match(/config file .*missing.json cannot be read \(ENOENT\)/);
+    expect(await rejectionOf(mergeConfig([file('bad.json', '{"api_key": ')]))).to.match(
       /config file .*bad.json is not valid JSON \(it ends too early\)/,
     );
     // The parser's own message would quote the file, API key included: only the place is given.
-    const leaky = errorOf(() => mergeConfig([file('leaky.json', '{\n  "api_key": k-123-secret-value\n}')]));
+    const leaky = await rejectionOf(mergeConfig([file('leaky.json', '{\n  "api_key": k-123-secret-value\n}')]));
     expect(leaky).to.match(/leaky.json is not valid JSON( \(at line 2, column \d+\))?: fix or regenerate it/);
     expect(leaky).not.to.include('secret-value');
-    expect(errorOf(() => mergeConfig([file('list.json', '[1]')]))).to.match(/must hold a JSON object of settings/);
+    expect(await rejectionOf(mergeConfig([file('list.json', '[1]')]))).to.match(/must hold a JSON object of settings/);
+  });
+
+  it('refuses a file over its bounds before parsing it: its size (/dev/zero too), its objects and arrays, their depth', async () => {
+    const big = file('big.json', JSON.stringify({ ...valid, user_agent: 'x'.repeat(FILE_LIMITS.config.maxBytes) }));
+    expect(await rejectionOf(mergeConfig([big]))).to.match(/config file .*big.json is larger than 1 MiB/);
+    expect(await rejectionOf(mergeConfig(['/dev/zero']))).to.match(/config file \/dev\/zero is larger than 1 MiB/);
+    const many = file(
+      'many.json',
+      JSON.stringify({ ...valid, stream_maps: Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`s${i}`, {}])) }),
+    );
+    expect(await rejectionOf(mergeConfig([many]))).to.match(/holds more than 10000 objects and arrays/);
+    const deep = file('deep.json', `{"stream_maps": ${'['.repeat(40)}${']'.repeat(40)}}`);
+    expect(await rejectionOf(mergeConfig([deep]))).to.match(/nests objects and arrays more than 32 deep/);
+    // Brackets inside strings are text, not structure.
+    const quoted = file('quoted.json', JSON.stringify({ ...valid, user_agent: '['.repeat(100) + '\\"{' }));
+    expect(await mergeConfig([quoted])).to.include({ api_key: 'k-123' });
+    expect(jsonShape('{"a": "[[[", "b": [[1]]}', { maxBytes: 100, maxContainers: 3, maxDepth: 3 })).to.equal(undefined);
   });
 });

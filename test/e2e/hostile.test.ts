@@ -1,0 +1,121 @@
+/**
+ * End-to-end: hostile input, each as a user would pass it to the built tap. Files and settings over their
+ * bounds end the run before any request with one CRITICAL line and exit 2, never a V8 abort; a FIFO as
+ * --config is read once its writer comes, and SIGTERM ends a run still waiting for one.
+ */
+import { expect } from 'chai';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { discoveredCatalog } from '../helpers/catalog.js';
+import { runTap, tempJson, TAP_BIN, type TapRun } from '../helpers/run-tap.js';
+
+/** One CRITICAL line, exit 2, no stack trace, no request. */
+function expectUsageError(run: TapRun, message: RegExp, sim?: Simulator): void {
+  expect(run.code, run.stderr.slice(-2000)).to.equal(2);
+  const critical = run.stderrLines.filter((l) => l.startsWith('CRITICAL'));
+  expect(critical, run.stderr.slice(-2000)).to.have.length(1);
+  expect(critical[0]).to.match(message);
+  expect(run.stderr).not.to.match(/\n\s+at /);
+  if (sim) expect(sim.stats().total, 'no request').to.equal(0);
+}
+
+describe('hostile input: files and settings (end to end)', function () {
+  this.timeout(120_000);
+  let sim: Simulator;
+  let config: string;
+  const dir = mkdtempSync(join(tmpdir(), 'tap-crm-hostile-'));
+
+  before(async () => {
+    sim = await startSimulator({ records: 300, seed: 61, rpm: 0 });
+    config = tempJson('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000 });
+  });
+  beforeEach(() => {
+    sim.resetStats();
+  });
+  after(async () => sim?.close());
+
+  it('a state file of 50 MB: refused by its size, exit 2, before any request', async () => {
+    const state = join(dir, 'state.json');
+    writeFileSync(state, JSON.stringify({ bookmarks: { tickets: { note: 'x'.repeat(50 * 1024 * 1024) } } }));
+    expectUsageError(await runTap(['--config', config, '--state', state]), /state file .*state\.json is larger than 16 MiB/, sim);
+  });
+
+  it('a state of many small objects (800,000: 10 MB, more than the heap holds parsed): refused before parsing', async () => {
+    const state = join(dir, 'objects.json');
+    const parts = Array.from({ length: 800_000 }, (_, i) => `"s${i}":{}`);
+    writeFileSync(state, `{"bookmarks":{${parts.join(',')}}}`);
+    expectUsageError(
+      await runTap(['--config', config, '--state', state]),
+      /state file .*objects\.json holds more than 100000 objects and arrays/,
+      sim,
+    );
+  });
+
+  it('a catalog of 69 MB, and one whose schema nests 10,000 deep: refused, exit 2', async () => {
+    const big = join(dir, 'big-catalog.json');
+    const catalog = discoveredCatalog();
+    writeFileSync(big, JSON.stringify({ ...catalog, padding: 'x'.repeat(69 * 1024 * 1024) }));
+    expectUsageError(await runTap(['--config', config, '--catalog', big]), /catalog file .*big-catalog\.json is larger than 16 MiB/, sim);
+    const deep = join(dir, 'deep-catalog.json');
+    const nested = '{"type":"object","properties":{"a":'.repeat(10_000) + '{}' + '}}'.repeat(10_000);
+    writeFileSync(deep, JSON.stringify(catalog).replace('"schema":{', `"schema":{"x-deep":${nested},`));
+    expectUsageError(
+      await runTap(['--config', config, '--catalog', deep]),
+      /catalog file .*deep-catalog\.json nests objects and arrays more than 64 deep/,
+      sim,
+    );
+  });
+
+  it('a catalog listing a stream twice: refused (it would be read twice), in both protocols', async () => {
+    const catalog = discoveredCatalog();
+    const leads = catalog.streams.find((s) => s.stream === 'leads')!;
+    const twice = tempJson('catalog.json', { streams: [leads, leads] });
+    expectUsageError(await runTap(['--config', config, '--catalog', twice]), /streams\[1\] lists stream "leads" again/, sim);
+    const stream = { name: 'leads', json_schema: { properties: { id: { type: 'integer' } } }, supported_sync_modes: ['full_refresh'] };
+    const configured = { stream, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' };
+    const airbyte = await runTap(['read', '--config', config, '--catalog', tempJson('c.json', { streams: [configured, configured] })]);
+    expect(airbyte.code).to.equal(2);
+    expect(airbyte.stdout).to.match(/configures stream \\"leads\\" again/);
+  });
+
+  it('request_timeout past an hour (Node’s timers overflow past 24.8 days): refused, exit 2', async () => {
+    const slow = tempJson('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, request_timeout: 3_000_000 });
+    expectUsageError(await runTap(['--config', slow]), /setting "request_timeout" must be <= 3600/, sim);
+  });
+
+  it('/dev/zero as --config: refused at 1 MiB, not read without end', async () => {
+    expectUsageError(await runTap(['--config', '/dev/zero']), /config file \/dev\/zero is larger than 1 MiB/, sim);
+  });
+
+  it('a FIFO as --config is read once its writer comes (--config <(...)); SIGTERM ends a run still waiting for one', async () => {
+    const fifo = join(dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // No writer yet: the tap waits; SIGTERM ends it (143) instead of waiting for ever.
+    const waiting = spawn(process.execPath, [TAP_BIN, '--config', fifo, '--test=schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ended = await new Promise<string>((resolve) => {
+      setTimeout(() => waiting.kill('SIGTERM'), 500);
+      const timer = setTimeout(() => {
+        waiting.kill('SIGKILL');
+        resolve('still waiting after 10 s');
+      }, 10_000);
+      waiting.on('close', (c, signal) => {
+        clearTimeout(timer);
+        resolve(String(c ?? signal));
+      });
+    });
+    // Ended by the signal itself (a shell reports 143), or with exit code 143.
+    expect(ended, 'SIGTERM while waiting for the FIFO').to.be.oneOf(['SIGTERM', '143']);
+    // With a writer: read as a file.
+    const reading = runTap(['--config', fifo, '--test=schema']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const fd = openSync(fifo, 'w');
+    writeSync(fd, JSON.stringify({ api_key: sim.apiKey, base_url: sim.baseUrl }));
+    closeSync(fd);
+    const run = await reading;
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.messages.filter((m) => m.type === 'SCHEMA').length).to.be.greaterThan(10);
+  });
+});
