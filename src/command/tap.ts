@@ -52,10 +52,19 @@ export async function readSettings(
   return { settings: resolveSettings(raw), raw };
 }
 
+/**
+ * stream_map_config values of this many characters or more are masked in every line, as the API key is;
+ * shorter ones (a flag, a digit) would mask the words and numbers around them.
+ */
+const MAP_SECRET_LENGTH = 4;
+
 /** The run's settings, selected streams and state, every file checked before any request. */
 export async function readInput(files: InputFiles, log: Logger): Promise<TapInput> {
   const { settings, raw } = await readSettings(files.config, log);
   log.levelFromSettings(raw.log_level !== undefined, settings.log_level);
+  // Values that stream maps read as config['name'] may be secrets (a hash seed): never printed either.
+  for (const value of Object.values(settings.stream_map_config ?? {}))
+    if ((typeof value === 'string' || typeof value === 'number') && String(value).length >= MAP_SECRET_LENGTH) log.addSecret(String(value));
   for (const name of unknownSettings(raw)) {
     log.warning(`setting "${name}" is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
   }
@@ -121,7 +130,9 @@ export async function runTap(
     if (pool) {
       const keeper = stateKeeper(state);
       const written = streams.filter((s) => !s.walkOnly).map((s) => s.def.name);
-      if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value, written);
+      // Interrupted: the state of each stream the run writes that has one (Airbyte: a message each).
+      const withState = () => written.filter((name) => name in keeper.value.bookmarks);
+      if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value, withState());
       const stopDisplay = showProgress(settings, log)
         ? startDisplay({ progress, log, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
         : undefined;

@@ -8,6 +8,21 @@
 export const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 export type Level = (typeof LEVELS)[number];
 
+/**
+ * Every form a secret can take in a line: as it is; percent-encoded as encodeURIComponent does and as a query
+ * string is (URLSearchParams, the HTTP client's: a space as `+`, `( ) ! ~ '` as %XX), each with upper- and
+ * lower-case hex; and in base64, alone or as a basic-auth header's user name with no password (`key:`), were
+ * one ever sent.
+ */
+function encodings(secret: string): string[] {
+  const component = encodeURIComponent(secret);
+  const query = new URLSearchParams({ s: secret }).toString().slice(2);
+  const lower = (text: string) => text.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+  // Padding left out: the stem is what a longer text holds.
+  const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64').replace(/=+$/, '');
+  return [...new Set([secret, component, lower(component), query, lower(query), base64(secret), base64(`${secret}:`)])];
+}
+
 /** Shorter secrets could be the letters of a word ("o" in "wor***er"): masked where they stand alone. */
 const SHORT_SECRET = 8;
 
@@ -17,8 +32,7 @@ export class Redactor {
 
   add(secret: string): void {
     if (secret.length < 1) return;
-    for (const form of [secret, encodeURIComponent(secret)])
-      this.secrets.set(form, form.length < SHORT_SECRET ? standingAlone(form) : undefined);
+    for (const form of encodings(secret)) this.secrets.set(form, form.length < SHORT_SECRET ? standingAlone(form) : undefined);
   }
 
   redact(text: string): string {

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { discoveredCatalog } from '../helpers/catalog.js';
+import { discoveredCatalog, selectOnly } from '../helpers/catalog.js';
 import { runTap, tempJson, TAP_BIN, type TapRun } from '../helpers/run-tap.js';
 
 /** One CRITICAL line, exit 2, no stack trace, no request. */
@@ -84,6 +84,20 @@ describe('hostile input: files and settings (end to end)', function () {
   it('request_timeout past an hour (Node’s timers overflow past 24.8 days): refused, exit 2', async () => {
     const slow = tempJson('config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, request_timeout: 3_000_000 });
     expectUsageError(await runTap(['--config', slow]), /setting "request_timeout" must be <= 3600/, sim);
+  });
+
+  it('a stream_map_config value (a hash seed) is never printed, even where an expression’s error quotes it', async () => {
+    const seed = 'pepper-s3cr3t';
+    const mapped = tempJson('config.json', {
+      api_key: sim.apiKey,
+      base_url: sim.baseUrl,
+      stream_maps: { customers: { email: "int(config['hash_seed'])" } },
+      stream_map_config: { hash_seed: seed },
+    });
+    const run = await runTap(['--config', mapped, '--catalog', tempJson('c.json', selectOnly(['customers']))]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/ValueError: invalid literal for int\(\) with base 10: '\*\*\*'/);
+    expect(run.stdout + run.stderr).not.to.include(seed);
   });
 
   it('/dev/zero as --config: refused at 1 MiB, not read without end', async () => {

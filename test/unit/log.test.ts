@@ -60,6 +60,27 @@ describe('log: secrets masked', () => {
     });
   }
 
+  it('masks a key in every encoding a line can carry: a query string’s (+ and %28), lower-case hex, base64', () => {
+    const key = "KEY zz9(SECRET)!~'*";
+    const redactor = new Redactor();
+    redactor.add(key);
+    const query = new URLSearchParams({ api_key: key }).toString();
+    expect(query).to.equal('api_key=KEY+zz9%28SECRET%29%21%7E%27*');
+    for (const line of [
+      `GET /me?${query}&page=1: HTTP 500`,
+      `GET /me?${query.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())}`,
+      `GET /me?api_key=${encodeURIComponent(key)}`,
+      `GET /me?api_key=${encodeURIComponent(key).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())}`,
+      `token ${Buffer.from(key).toString('base64')}`,
+      `Authorization: Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+    ]) {
+      const out = redactor.redact(line);
+      expect(out, line).to.include('***');
+      expect(out, line).not.to.include('SECRET').and.not.to.include('zz9');
+      expect(out, line).not.to.include(Buffer.from(key).toString('base64').slice(0, 12));
+    }
+  });
+
   it('masks a long key even inside other text', () => {
     const redactor = new Redactor();
     const key = 'sim-key-full-0123456789abcdef';
