@@ -133,7 +133,9 @@ export function completeRecord(element: unknown, body: BodyReading, job: PageJob
   // Every record of every stream passes here: the body's checks first, the element's only for a child or a made key.
   if ((body.parentField === undefined && !body.madeKey) || !isPlainObject(element)) return;
   if (body.parentField !== undefined && job.parentId !== undefined && element[body.parentField] == null)
-    element[body.parentField] = job.parentId;
+    // A 64-bit parent id travels as its digits (big-ids.ts): a number here, as the schema declares, its digits
+    // written back when the record is serialised.
+    element[body.parentField] = typeof job.parentId === 'string' && /^-?\d+$/.test(job.parentId) ? Number(job.parentId) : job.parentId;
   if (body.madeKey) element[body.madeKey.field] = body.madeKey.from.map((name) => stringOf(element[name])).join('|');
 }
 

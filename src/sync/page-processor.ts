@@ -9,8 +9,10 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { RECORD_RULES, recordFraming, type RecordChange, type RecordFraming } from '../protocol/messages.js';
 import { pathText, type Drift } from '../records/conform.js';
-import { recordShaper, unwrap, type RecordShaper, type Shaped } from '../records/records.js';
-import type { Slices } from '../records/json-slices.js';
+import { keyOf, recordShaper, unwrap, type RecordShaper, type Shaped } from '../records/records.js';
+import { arraySlices, type Slices } from '../records/json-slices.js';
+import { exactDigits, isUnsafeInteger, marked } from '../records/big-ids.js';
+import { KEY_PROPERTIES } from '../streams.js';
 import { mapRecord, mappedOutputs, type MappedOutput } from './mapped-records.js';
 import { bodyReading, completeRecord, fromPair, parsePage, readMeta, type BodyReading } from './page-body.js';
 import { emptyResult, everyMember, type EveryMember, type PageJob, type PageResult, type StreamSpec } from './page-spec.js';
@@ -19,6 +21,8 @@ import { RecordLines } from './record-lines.js';
 interface StreamState {
   spec: StreamSpec;
   body: BodyReading;
+  /** The members whose integers are ids (the key, a child's parent field): kept exact past 2^53 (big-ids.ts). */
+  idMembers: readonly string[];
   shaper: RecordShaper;
   framing: RecordFraming;
   prefixBytes: Buffer;
@@ -51,6 +55,7 @@ export class PageProcessor {
     this.streams.set(key, {
       spec,
       body,
+      idMembers: [...(spec.keyProperties ?? KEY_PROPERTIES), ...(spec.parentField === undefined ? [] : [spec.parentField])],
       shaper: recordShaper(spec.schema, body.wrapper, spec.fields ? new Set(spec.fields) : null, {
         utc: rules.utcTimes,
         widenInPlace: rules.widenSchema,
@@ -104,6 +109,12 @@ export class PageProcessor {
     readMeta(page.meta, result);
     const drifts = new Map<string, Drift>();
     const out = new RecordLines(state, job.extractedAt, bytes);
+    // An element's text, for the rare record whose id JSON.parse rounded: from the page's slices, found once.
+    let bigSlices: Slices | undefined = slices;
+    const elementText = (position: number) => () => {
+      bigSlices ??= arraySlices(bytes.toString('latin1'), body.key);
+      return bigSlices ? bytes.toString('utf8', bigSlices.starts[position], bigSlices.ends[position]) : '';
+    };
     const misread = ({ asIs, record, key }: Shaped, { starts, ends }: Slices, position: number) =>
       (!asIs || beyondAscii(key) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]))) &&
       !isAscii(bytes.subarray(starts[position], ends[position]));
@@ -115,13 +126,16 @@ export class PageProcessor {
         element = JSON.parse(bytes.toString('utf8', slices.starts[position], slices.ends[position]));
         shaped = shaper.shape(element);
       }
-      result.identities.push(shaped ? shaped.key : (unwrap(element, body.wrapper)?.id ?? element));
+      // A 64-bit id that JSON.parse rounded: its digits from the element's own text (big-ids.ts).
+      const exact = shaped && hasUnsafeId(shaped, state) ? exactIds(shaped, state, job, elementText(position)) : undefined;
+      const key = exact ? (keyOf({ ...shaped!.record, ...Object.fromEntries(exact) }, spec.keyProperties) ?? shaped!.key) : shaped?.key;
+      result.identities.push(shaped ? key : (unwrap(element, body.wrapper)?.id ?? element));
       if (!shaped) {
         result.withoutId++;
         continue;
       }
       const emits = this.newEnough(shaped.record, spec, job, result);
-      result.ids.push(shaped.key);
+      result.ids.push(key!);
       result.emits.push(emits);
       if (!emits || !spec.write) continue;
       for (const drift of shaped.drifts) {
@@ -134,6 +148,7 @@ export class PageProcessor {
         if (lines === undefined) return Object.assign(emptyResult(job.page), { failure: result.failure });
         (result.lines ??= []).push(lines);
       } else if (slices && shaped.asIs) out.copy(slices.starts[position]!, slices.ends[position]!);
+      else if (exact) out.serialiseExact(withMarks(shaped.record, exact), changesOf(shaped.drifts));
       else out.serialise(shaped.record, changesOf(shaped.drifts));
     }
     result.out = out.bytes();
@@ -155,6 +170,33 @@ export class PageProcessor {
     if (result.newestMs === undefined || at > result.newestMs) result.newestMs = at;
     return job.sinceMs === undefined || at >= job.sinceMs;
   }
+}
+
+/** Whether a record's id members hold an integer JSON.parse may have rounded. */
+function hasUnsafeId(shaped: Shaped, state: StreamState): boolean {
+  for (const name of state.idMembers) if (isUnsafeInteger(shaped.record[name])) return true;
+  return false;
+}
+
+/**
+ * The exact digits of a record's rounded id members: from the element's text, or, for a parent field the
+ * processor set, from the job's parent id (already exact).
+ */
+function exactIds(shaped: Shaped, state: StreamState, job: PageJob, text: () => string): [string, string][] {
+  const exact: [string, string][] = [];
+  for (const name of state.idMembers) {
+    if (!isUnsafeInteger(shaped.record[name])) continue;
+    const digits = exactDigits(text(), name, state.body.wrapper) ?? (name === state.spec.parentField ? String(job.parentId) : undefined);
+    if (digits !== undefined && /^-?\d+$/.test(digits)) exact.push([name, digits]);
+  }
+  return exact;
+}
+
+/** A record to serialise with its exact ids marked (big-ids.ts unmark writes their digits back). */
+function withMarks(record: Record<string, unknown>, exact: readonly [string, string][]): Record<string, unknown> {
+  const copy = { ...record };
+  for (const [name, digits] of exact) copy[name] = marked(digits);
+  return copy;
 }
 
 /** The properties a record carries as null because their values moved (conform.ts), as Airbyte's meta.changes. */

@@ -5,6 +5,7 @@
  */
 import type { RecordChange, RecordFraming } from '../protocol/messages.js';
 import { EMPTY } from './page-spec.js';
+import { unmark } from '../records/big-ids.js';
 
 /** How a stream's records are framed: its RECORD framing, and the framing's prefix as bytes. */
 export interface LineFraming {
@@ -46,6 +47,12 @@ export class RecordLines {
   serialise(record: Record<string, unknown>, changes: readonly RecordChange[]): void {
     const suffix = changes.length > 0 ? this.stream.framing.suffix(this.extractedAt, changes) : this.suffix;
     this.serialised += this.stream.framing.prefix + JSON.stringify(record) + suffix;
+  }
+
+  /** A record holding marked ids (big-ids.ts), their digits written back. */
+  serialiseExact(record: Record<string, unknown>, changes: readonly RecordChange[]): void {
+    const suffix = changes.length > 0 ? this.stream.framing.suffix(this.extractedAt, changes) : this.suffix;
+    this.serialised += this.stream.framing.prefix + unmark(JSON.stringify(record)) + suffix;
   }
 
   /** The page's RECORD lines; the lines are then done with, and hold the page's bytes no longer. */

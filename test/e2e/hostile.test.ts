@@ -5,6 +5,8 @@
  */
 import { expect } from 'chai';
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,53 @@ function expectUsageError(run: TapRun, message: RegExp, sim?: Simulator): void {
   expect(run.stderr).not.to.match(/\n\s+at /);
   if (sim) expect(sim.stats().total, 'no request').to.equal(0);
 }
+
+/** A tiny API on loopback answering `routes` (path and query → body); every other path a 404. */
+async function fakeApi(routes: Record<string, string>): Promise<{ baseUrl: string; asked: string[]; close: () => Promise<void> }> {
+  const asked: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://api');
+    asked.push(url.pathname);
+    const key = url.pathname.replace('/api/v1', '') + (url.searchParams.has('page') ? `?page=${url.searchParams.get('page')}` : '');
+    const body = routes[key] ?? routes[url.pathname.replace('/api/v1', '')];
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+    res.end(body ?? '{"message":"Not found"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { baseUrl: `http://127.0.0.1:${port}/api/v1`, asked, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('hostile input: answers of the API (end to end)', function () {
+  this.timeout(60_000);
+
+  it('keeps ids past 2^53 exact: both records written, the children asked and tied by the exact id', async () => {
+    const big = ['9007199254740992', '9007199254740993'];
+    const api = await fakeApi({
+      '/me': '{"user_id": 1}',
+      '/customers?page=1': `{"customers":[{"id":${big[0]},"updated_at":"2026-01-01T00:00:00Z"},{"id":${big[1]},"updated_at":"2026-01-02T00:00:00Z","firstname":"é"}],"meta":{"total_pages":1}}`,
+      [`/customers/${big[0]}/phones`]: '{"phones":[{"id":1,"number":"555"}]}',
+      [`/customers/${big[1]}/phones`]: '{"phones":[{"id":2,"number":"556"}]}',
+    });
+    try {
+      const config = tempJson('config.json', { api_key: 'k-123456789', base_url: api.baseUrl });
+      const run = await runTap(['--config', config, '--catalog', tempJson('c.json', selectOnly(['customers', 'customer_phones']))]);
+      expect(run.code, run.stderr).to.equal(0);
+      const lines = run.stdout.split('\n');
+      // The ids as the API wrote them (JSON.parse would read both as 9007199254740992).
+      for (const id of big)
+        expect(
+          lines.filter((l) => l.includes('"stream":"customers"') && l.includes(`"id":${id},`)),
+          id,
+        ).to.have.length(1);
+      expect(api.asked).to.include.members(big.map((id) => `/api/v1/customers/${id}/phones`));
+      expect(lines.find((l) => l.includes('"number":"556"'))).to.include(`"customer_id":${big[1]}`);
+      expect(run.stderr).not.to.include('duplicate');
+    } finally {
+      await api.close();
+    }
+  });
+});
 
 describe('hostile input: files and settings (end to end)', function () {
   this.timeout(120_000);
