@@ -100,9 +100,12 @@ export function conformer(schema: JsonSchema, { widenInPlace = true, keyProperti
   };
   return {
     conform(record, id) {
-      if (check.passes(record)) return [];
+      // A member of the API's own named _drifted is the API's, not the tap's: kept under its own name inside
+      // the tap's, before anything is moved there beside it.
+      const own = Object.hasOwn(record, DRIFTED) ? [keepApiDrifted(record, id)] : [];
+      if (check.passes(record)) return own;
       const failing = check.failing(record);
-      const drifts: Drift[] = [];
+      const drifts: Drift[] = own;
       /** Properties walked without a widening: their values stay if the check now passes them. */
       const walked: { name: string; property: JsonSchema; served: unknown; found: Drift[] }[] = [];
       for (const [name, property] of properties) {
@@ -157,6 +160,16 @@ function keptInPlace(property: JsonSchema, drifts: readonly Drift[]): boolean {
 }
 
 /** The type of a value as messages write it, with why a string is not the date-time its schema declares. */
+/**
+ * The API's own `_drifted` member, moved under its own name into the tap's (`{"_drifted": {"_drifted": …}}`):
+ * whatever its type, the record then fits the column, and what the tap moves later goes beside it.
+ */
+function keepApiDrifted(record: Record<string, unknown>, id: number | string): Drift {
+  const served = record[DRIFTED];
+  record[DRIFTED] = { [DRIFTED]: served };
+  return { path: [DRIFTED], declared: 'the tap’s own object', seen: typeOf(served), action: 'moved', id };
+}
+
 function describe(value: unknown, schema: JsonSchema): string {
   const seen = typeOf(value);
   return seen === 'string' && schema.format === 'date-time' ? 'string (not a date-time)' : seen;

@@ -45,6 +45,14 @@ export class AnnouncedSchema {
       this.drifted.push(`${property}: ${drift.seen} converted to ${drift.to ?? drift.declared}`);
       return;
     }
+    if (drift.action === 'moved' && property === DRIFTED) {
+      this.log.warning(
+        `stream ${this.stream}: record id ${String(drift.id)} came with a member named ${DRIFTED} (${drift.seen}), the name of the ` +
+          `tap's own object: such a value is kept as the API sent it under "${DRIFTED}" inside the tap's ${DRIFTED} object`,
+      );
+      this.drifted.push(`${DRIFTED}: the API's own kept under ${DRIFTED}.${DRIFTED}`);
+      return;
+    }
     if (drift.action === 'moved') {
       this.log.warning(
         `${where}; such values are kept as the API sent them in the record's ${DRIFTED} object, under "${property}", and ${property} is null ` +

@@ -8,7 +8,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { RECORD_RULES, recordFraming, type RecordChange, type RecordFraming } from '../protocol/messages.js';
-import { pathText, type Drift } from '../records/conform.js';
+import { DRIFTED, pathText, type Drift } from '../records/conform.js';
 import { keyOf, recordShaper, unwrap, type RecordShaper, type Shaped } from '../records/records.js';
 import { arraySlices, type Slices } from '../records/json-slices.js';
 import { exactDigits, isUnsafeInteger, marked } from '../records/big-ids.js';
@@ -202,7 +202,7 @@ function withMarks(record: Record<string, unknown>, exact: readonly [string, str
 /** The properties a record carries as null because their values moved (conform.ts), as Airbyte's meta.changes. */
 function changesOf(drifts: readonly Drift[]): RecordChange[] {
   return drifts
-    .filter((d) => d.action === 'moved')
+    .filter((d) => d.action === 'moved' && d.path[0] !== DRIFTED)
     .map((d) => ({ field: pathText(d.path), change: 'NULLED' as const, reason: 'SOURCE_SERIALIZATION_ERROR' as const }));
 }
 

@@ -43,6 +43,46 @@ async function fakeApi(routes: Record<string, string>): Promise<{ baseUrl: strin
 describe('hostile input: answers of the API (end to end)', function () {
   this.timeout(60_000);
 
+  it('keeps the API’s own _drifted under its name inside the tap’s, whatever its type, beside what the tap moves there', async () => {
+    const api = await fakeApi({
+      '/me': '{"user_id": 1}',
+      '/leads?page=1':
+        '{"leads":[{"id":1,"_drifted":"text"},{"id":2,"_drifted":[1,2]},{"id":3,"_drifted":7,"mobile":{"no":1}},{"id":4,"_drifted":{"a":1}}],"meta":{"total_pages":1}}',
+    });
+    try {
+      const config = tempJson('config.json', { api_key: 'k-123456789', base_url: api.baseUrl });
+      for (const airbyte of [false, true]) {
+        const catalog = airbyte
+          ? tempJson('c.json', {
+              streams: [
+                {
+                  stream: { name: 'leads', json_schema: discoveredCatalog().streams.find((s) => s.stream === 'leads')!.schema },
+                  sync_mode: 'full_refresh',
+                  destination_sync_mode: 'overwrite',
+                },
+              ],
+            })
+          : tempJson('c.json', selectOnly(['leads']));
+        const run = await runTap(airbyte ? ['read', '--config', config, '--catalog', catalog] : ['--config', config, '--catalog', catalog]);
+        expect(run.code, run.stderr).to.equal(0);
+        const records = run.stdout
+          .split('\n')
+          .filter((l) => l.includes('"RECORD"'))
+          .map((l) => JSON.parse(l) as { record: Record<string, unknown> & { data?: Record<string, unknown> } })
+          .map((m) => (airbyte ? m.record.data! : m.record));
+        expect(records.map((r) => r._drifted)).to.deep.equal([
+          { _drifted: 'text' },
+          { _drifted: [1, 2] },
+          { _drifted: 7, mobile: { no: 1 } },
+          { _drifted: { a: 1 } },
+        ]);
+        expect(run.stdout + run.stderr).to.include('came with a member named _drifted');
+      }
+    } finally {
+      await api.close();
+    }
+  });
+
   it('keeps ids past 2^53 exact: both records written, the children asked and tied by the exact id', async () => {
     const big = ['9007199254740992', '9007199254740993'];
     const api = await fakeApi({

@@ -4,7 +4,7 @@ import { ROOT } from '../../src/paths.js';
 
 /** catalog/catalog.json as the tests read and edit it. */
 export interface DiscoveredCatalog {
-  streams: { stream: string; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
+  streams: { stream: string; schema: Record<string, unknown>; metadata: { breadcrumb: string[]; metadata: Record<string, unknown> }[] }[];
 }
 
 export function discoveredCatalog(): DiscoveredCatalog {
