@@ -147,10 +147,38 @@ async function checkFailure(config: string[] | undefined): Promise<string | unde
  * Exits once stdout and stderr are flushed: on Node 22 and later, writes to a pipe are asynchronous, and
  * process.exit() would cut off what is still buffered.
  */
-async function exit(code: number): Promise<never> {
+async function exit(code: number, stdoutStuck = false): Promise<never> {
   run.log.flush();
-  await Promise.all([allWritten(process.stdout), allWritten(process.stderr)]);
+  // A target that holds the pipe but reads no more would hold the exit for ever: not longer than this.
+  const outputs = stdoutStuck ? [process.stderr] : [process.stdout, process.stderr];
+  await within(Promise.all(outputs.map((out) => allWritten(out))), STOP_WAIT_MS);
   process.exit(code);
+}
+
+/**
+ * How long an interrupted run waits for the target to take its final STATE (and the lines before it): a
+ * platform stopping a container kills it 10 s after SIGTERM (`docker stop`'s default).
+ */
+const STOP_WAIT_MS = 5_000;
+
+/** Whether `promise` settled within `ms` (false: it did not; it is left to settle or not). */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      resolve(false);
+    }, ms);
+    timer.unref();
+    void promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
 }
 
 /**
@@ -173,8 +201,15 @@ function onSignal(signal: NodeJS.Signals, code: number): void {
       process.kill(process.pid, signal);
       return;
     }
-    const flushed = run.finalState ? run.finalState().catch(() => undefined) : Promise.resolve();
-    void flushed.then(() => exit(code));
+    const flushed = run.finalState ? run.finalState() : Promise.resolve();
+    void within(flushed, STOP_WAIT_MS).then((taken) => {
+      if (!taken)
+        run.log.critical(
+          `the target took no more output for ${STOP_WAIT_MS / 1000} s after ${signal}: stopping without the final STATE; ` +
+            'the last STATE the target printed stands (run again with it to resume)',
+        );
+      return exit(code, !taken);
+    });
   });
 }
 

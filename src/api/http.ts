@@ -65,7 +65,9 @@ export type BodyCheck<T> = (body: Buffer) => Checked<T> | Promise<Checked<T>>;
 /** A body that must be JSON: parsed here. */
 export const parseJsonBody: BodyCheck<unknown> = (body) => {
   try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+    const text = body.toString('utf8');
+    // A UTF-8 byte order mark before the JSON (some servers write one) is not part of it.
+    return { ok: true, value: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown };
   } catch {
     return { ok: false, retry: true, reason: 'an incomplete or invalid JSON body' };
   }

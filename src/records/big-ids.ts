@@ -6,6 +6,8 @@
  * them back through a marker (`marked`, `unmark`). Other big numbers of a record are not read again.
  */
 
+import { memberValueAt, skipSpace } from './json-text.js';
+
 /** An integer that JSON.parse may have rounded. */
 export function isUnsafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value);
@@ -37,31 +39,8 @@ export function unmark(json: string): string {
 export function exactDigits(text: string, name: string, wrapper: string | undefined): string | undefined {
   const start = skipSpace(text, 0);
   if (text[start] === '[') return integerAt(text, skipSpace(text, start + 1));
-  if (text[start] !== '{') return undefined;
-  const own = memberAt(text, start, name);
-  if (own !== undefined) return integerAt(text, own);
-  const inner = wrapper === undefined ? undefined : memberAt(text, start, wrapper);
-  if (inner === undefined || text[inner] !== '{') return undefined;
-  const wrapped = memberAt(text, inner, name);
-  return wrapped === undefined ? undefined : integerAt(text, wrapped);
-}
-
-/** Where the value of member `name` of the object at `open` starts (its last occurrence, as JSON.parse keeps). */
-function memberAt(text: string, open: number, name: string): number | undefined {
-  let found: number | undefined;
-  let i = skipSpace(text, open + 1);
-  while (i < text.length && text[i] === '"') {
-    const keyEnd = skipString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
-    i = skipSpace(text, keyEnd);
-    if (text[i] !== ':') return found;
-    const value = skipSpace(text, i + 1);
-    if (key === name) found = value;
-    i = skipSpace(text, skipValue(text, value));
-    if (text[i] !== ',') return found;
-    i = skipSpace(text, i + 1);
-  }
-  return found;
+  const at = memberValueAt(text, name, wrapper);
+  return at === undefined ? undefined : integerAt(text, at);
 }
 
 function integerAt(text: string, at: number): string | undefined {
@@ -69,36 +48,4 @@ function integerAt(text: string, at: number): string | undefined {
   while (end < text.length && /[-+.\deE]/.test(text[end]!)) end++;
   const literal = text.slice(at, end);
   return DIGITS.test(literal) ? literal : undefined;
-}
-
-/** The end (exclusive) of the JSON value at `i`. */
-function skipValue(text: string, i: number): number {
-  const c = text[i];
-  if (c === '"') return skipString(text, i);
-  if (c !== '{' && c !== '[') {
-    while (i < text.length && !',}] \t\r\n'.includes(text[i]!)) i++;
-    return i;
-  }
-  let depth = 0;
-  for (; i < text.length; i++) {
-    const d = text[i];
-    if (d === '"') i = skipString(text, i) - 1;
-    else if (d === '{' || d === '[') depth++;
-    else if ((d === '}' || d === ']') && --depth === 0) return i + 1;
-  }
-  return i;
-}
-
-/** The end (exclusive) of the string whose opening quote is at `i`. */
-function skipString(text: string, i: number): number {
-  for (i++; i < text.length; i++) {
-    if (text[i] === '\\') i++;
-    else if (text[i] === '"') return i + 1;
-  }
-  return i;
-}
-
-function skipSpace(text: string, i: number): number {
-  while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++;
-  return i;
 }

@@ -8,7 +8,9 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { RECORD_RULES, recordFraming, type RecordChange, type RecordFraming } from '../protocol/messages.js';
-import { DRIFTED, pathText, type Drift } from '../records/conform.js';
+import { DRIFTED, pathText, typeText, type Drift } from '../records/conform.js';
+import { memberText } from '../records/json-text.js';
+import { isPlainObject } from '../records/json.js';
 import { keyOf, recordShaper, unwrap, type RecordShaper, type Shaped } from '../records/records.js';
 import { arraySlices, type Slices } from '../records/json-slices.js';
 import { exactDigits, isUnsafeInteger, marked } from '../records/big-ids.js';
@@ -81,7 +83,9 @@ export class PageProcessor {
     };
     const state = this.streams.get(job.key);
     if (!state) throw new Error(`page processor: stream ${job.key} was not configured`);
-    const bytes = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+    const whole = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+    // A UTF-8 byte order mark before the JSON (some servers write one) is not part of it.
+    const bytes = hasBom(whole) ? whole.subarray(3) : whole;
     // Records the processor adds to (a parent's id, a made key, the list they came from) are serialised.
     const copyable = state.body.plain && state.spec.fields === null && bytes.indexOf(0x0a) < 0 && bytes.indexOf(0x0d) < 0 && isUtf8(bytes);
     return (copyable && this.read(state, job, bytes, true)) || this.read(state, job, bytes, false)!;
@@ -97,7 +101,7 @@ export class PageProcessor {
    * split its message), every field written, and the elements found in the bytes; undefined otherwise.
    */
   private read(state: StreamState, job: PageJob, bytes: Buffer, copying: boolean): PageResult | undefined {
-    const { spec, shaper, body } = state;
+    const { spec, body } = state;
     const page = parsePage(bytes, body, copying);
     const result = emptyResult(job.page);
     if (page.invalid !== undefined) {
@@ -121,10 +125,10 @@ export class PageProcessor {
     for (let position = 0; position < elements.length; position++) {
       let element: unknown = fromPair(elements[position], body.pairs);
       completeRecord(element, body, job);
-      let shaped = shaper.shape(element);
+      let shaped = shapeOf(state, element, elementText(position));
       if (slices && shaped && misread(shaped, slices, position)) {
         element = JSON.parse(bytes.toString('utf8', slices.starts[position], slices.ends[position]));
-        shaped = shaper.shape(element);
+        shaped = shapeOf(state, element, elementText(position));
       }
       // A 64-bit id that JSON.parse rounded: its digits from the element's own text (big-ids.ts).
       const exact = shaped && hasUnsafeId(shaped, state) ? exactIds(shaped, state, job, elementText(position)) : undefined;
@@ -170,6 +174,60 @@ export class PageProcessor {
     if (result.newestMs === undefined || at > result.newestMs) result.newestMs = at;
     return job.sinceMs === undefined || at >= job.sinceMs;
   }
+}
+
+/**
+ * Values nested deeper than this are not walked (a value 100,000 deep overflows the stack of the check or of
+ * the conforming): where one makes the record's shaping overflow, it moves to `_drifted` as its JSON text.
+ */
+const MAX_VALUE_DEPTH = 256;
+
+/** A record shaped (records.ts); one whose shaping overflows the stack is shaped without its deepest values. */
+function shapeOf(state: StreamState, element: unknown, text: () => string): Shaped | undefined {
+  try {
+    return state.shaper.shape(element);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return shapeWithoutDeep(state, element, text);
+  }
+}
+
+/**
+ * A record whose shaping overflowed the stack: each top-level value nested deeper than MAX_VALUE_DEPTH is
+ * taken out (null), kept in `_drifted` as the JSON text the API sent, and said in a drift naming the record.
+ */
+function shapeWithoutDeep(state: StreamState, element: unknown, text: () => string): Shaped | undefined {
+  const record = unwrap(element, state.body.wrapper);
+  if (!record) return undefined;
+  const deep = Object.keys(record).filter((name) => nestedDeeperThan(record[name], MAX_VALUE_DEPTH));
+  const kept = deep.map((name) => [name, memberText(text(), name, state.body.wrapper) ?? null] as const);
+  for (const name of deep) record[name] = null;
+  const shaped = state.shaper.shape(element);
+  if (!shaped) return undefined;
+  shaped.record[DRIFTED] = { ...(isPlainObject(shaped.record[DRIFTED]) ? shaped.record[DRIFTED] : {}), ...Object.fromEntries(kept) };
+  for (const name of deep) {
+    const declared = state.spec.schema.properties?.[name];
+    const seen = `a value nested more than ${MAX_VALUE_DEPTH} deep (kept as its JSON text)`;
+    shaped.drifts.push({ path: [name], declared: declared ? typeText(declared) : 'any', seen, action: 'moved', id: shaped.key });
+  }
+  return { ...shaped, asIs: false };
+}
+
+/** Whether a body starts with a UTF-8 byte order mark (EF BB BF). */
+export function hasBom(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+/** Whether a parsed value nests objects or arrays deeper than `max` (walked without recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Whether a record's id members hold an integer JSON.parse may have rounded. */

@@ -58,6 +58,12 @@ export function readPages(
     onShrink: (shrink) => {
       reportShrink(sync.log, output, shrink);
     },
+    onRepeat: (page, announced) => {
+      sync.log.warning(
+        `stream ${def.name}, GET ${path} page ${page}: every record of the page came on an earlier page of this walk; ` +
+          `the walk ends there (the API announced ${announced} pages)`,
+      );
+    },
   });
 }
 

@@ -54,6 +54,8 @@ export interface WalkOptions {
   isHeavy?: (error: unknown) => boolean;
   /** Called when the walk shrinks its pages (the caller logs it). */
   onShrink?: (shrink: Shrink) => void;
+  /** Called when a page held only records earlier pages of the walk had, which ends it (the caller logs it). */
+  onRepeat?: (page: number, announced: number) => void;
   /** A walk longer than this is an API that never ends: fail instead of looping. */
   maxPages?: number;
   /** The endpoint has no pages: its first answer is the whole list. */
@@ -88,19 +90,26 @@ export async function* walkPages<P extends PageInfo>(fetchPage: FetchPage<P>, op
     identities.push(...part.identities);
   }
   if (records === 0 || options.unpaged) return;
-  if (totalPages !== undefined) yield* walkCounted(pages, totalPages, options);
+  if (totalPages !== undefined) yield* walkCounted(pages, totalPages, identities, options);
   else yield* walkUncounted(pages, identities, options);
 }
 
-/** With total_pages: pages fetched ahead, yielded in order; a total_pages that grows is followed, within reason. */
+/**
+ * With total_pages: pages fetched ahead, yielded in order; a total_pages that grows is followed, within
+ * reason. A page whose every record came on an earlier page of the walk ends it, whatever total_pages says
+ * (an API that repeats a page would otherwise be walked to DEFAULT_MAX_PAGES); a moving data set shifts a
+ * record or two between pages, never a whole page.
+ */
 async function* walkCounted<P extends PageInfo>(
   pages: PageReader<P>,
   firstTotal: number,
+  firstIdentities: readonly unknown[],
   options: WalkOptions,
 ): AsyncGenerator<Numbered<P>> {
+  const seen = new IdSet();
+  for (const id of firstIdentities) seen.add(id);
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   let last = firstTotal;
-  const growthLimit = 2 * firstTotal + 10;
   let requested = 1;
   const ahead: Promise<Numbered<P>[]>[] = [];
   const { prefetch: perStream } = options;
@@ -127,25 +136,34 @@ async function* walkCounted<P extends PageInfo>(
     let records = 0;
     let parts = 0;
     let total: number | undefined;
+    let fresh = false;
+    let number = 0;
     for await (const part of page instanceof Promise ? await page : page) {
       yield part;
       records += part.count;
+      number = part.number;
       if (parts++ === 0) total = part.totalPages;
+      for (const id of part.identities) if (seen.add(id)) fresh = true;
     }
     if (records === 0) return; // the data shrank during the walk
-    // Records inserted during the walk can add pages: follow the latest total_pages, within reason.
-    if (total !== undefined && total > last) {
-      if (total > growthLimit) {
-        throw new TapError(
-          `stream ${options.stream}: GET ${options.path} announced ${firstTotal} pages, then ${total} ` +
-            'during the walk; the walk was stopped instead of following a count that keeps growing. Run again; ' +
-            `${REPORT} with the stream name if it persists.`,
-        );
-      }
-      last = total;
+    if (!fresh) {
+      options.onRepeat?.(number, last);
+      return;
     }
+    // Records inserted during the walk can add pages: follow the latest total_pages, within reason.
+    if (total !== undefined && total > last) last = grown(total, firstTotal, options);
     fill();
   }
+}
+
+/** A total_pages that grew during the walk, followed up to twice the first (and ten): beyond, the walk stops. */
+function grown(total: number, firstTotal: number, options: WalkOptions): number {
+  if (total <= 2 * firstTotal + 10) return total;
+  throw new TapError(
+    `stream ${options.stream}: GET ${options.path} announced ${firstTotal} pages, then ${total} ` +
+      'during the walk; the walk was stopped instead of following a count that keeps growing. Run again; ' +
+      `${REPORT} with the stream name if it persists.`,
+  );
 }
 
 /**

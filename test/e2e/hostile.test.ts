@@ -37,7 +37,13 @@ async function fakeApi(routes: Record<string, string>): Promise<{ baseUrl: strin
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { baseUrl: `http://127.0.0.1:${port}/api/v1`, asked, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+  return { baseUrl: `http://127.0.0.1:${port}/api/v1`, asked, close };
 }
 
 describe('hostile input: answers of the API (end to end)', function () {
@@ -78,6 +84,61 @@ describe('hostile input: answers of the API (end to end)', function () {
         ]);
         expect(run.stdout + run.stderr).to.include('came with a member named _drifted');
       }
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('ends a walk at a page whose every record came before, whatever meta.total_pages says (1e9)', async () => {
+    const api = await fakeApi({
+      '/me': '{"user_id": 1}',
+      '/leads': '{"leads":[{"id":1},{"id":2}],"meta":{"total_pages":1000000000,"total_entries":2000000000}}',
+    });
+    try {
+      const config = tempJson('config.json', { api_key: 'k-123456789', base_url: api.baseUrl, requests_per_minute: 100_000 });
+      const run = await runTap(['--config', config, '--catalog', tempJson('c.json', selectOnly(['leads']))]);
+      expect(run.code, run.stderr.slice(-2000)).to.equal(0);
+      expect(run.messages.filter((m) => m.type === 'RECORD')).to.have.length(2);
+      expect(run.stderr).to.match(/GET \/leads page 2: every record of the page came on an earlier page of this walk; the walk ends there/);
+      // Page 1, page 2, and the pages fetched ahead meanwhile, on each walk (the second after the shortfall).
+      expect(api.asked.filter((path) => path === '/api/v1/leads').length).to.be.below(80);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('reads a body that starts with a UTF-8 byte order mark', async () => {
+    const bom = '\ufeff';
+    const api = await fakeApi({
+      '/me': `${bom}{"user_id": 1}`,
+      '/leads?page=1': `${bom}{"leads":[{"id":1,"name":"Zoë"}],"meta":{"total_pages":1}}`,
+    });
+    try {
+      const config = tempJson('config.json', { api_key: 'k-123456789', base_url: api.baseUrl });
+      const run = await runTap(['--config', config, '--catalog', tempJson('c.json', selectOnly(['leads']))]);
+      expect(run.code, run.stderr.slice(-2000)).to.equal(0);
+      expect(run.messages.filter((m) => m.type === 'RECORD').map((m) => m.record)).to.deep.equal([{ id: 1, name: 'Zoë' }]);
+      expect(run.stderr).not.to.include('retry');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a value nested 100,000 deep stops its own property, not the stream: kept in _drifted as its JSON text, the record named', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const api = await fakeApi({
+      '/me': '{"user_id": 1}',
+      '/leads?page=1': `{"leads":[{"id":7,"mobile":${deep},"name":"a"},{"id":8}],"meta":{"total_pages":1}}`,
+    });
+    try {
+      const config = tempJson('config.json', { api_key: 'k-123456789', base_url: api.baseUrl });
+      const run = await runTap(['--config', config, '--catalog', tempJson('c.json', selectOnly(['leads']))]);
+      expect(run.code, run.stderr.slice(-2000)).to.equal(0);
+      const [first, second] = run.messages.filter((m) => m.type === 'RECORD').map((m) => m.record!);
+      expect(first).to.deep.include({ id: 7, mobile: null, name: 'a' });
+      expect((first!._drifted as Record<string, string>).mobile).to.equal(deep);
+      expect(second).to.deep.equal({ id: 8 });
+      expect(run.stderr).to.match(/property mobile is declared string or null but record id 7 has a value nested more than 256 deep/);
     } finally {
       await api.close();
     }
@@ -187,6 +248,33 @@ describe('hostile input: files and settings (end to end)', function () {
     expect(run.code).to.equal(1);
     expect(run.stderr).to.match(/ValueError: invalid literal for int\(\) with base 10: '\*\*\*'/);
     expect(run.stdout + run.stderr).not.to.include(seed);
+  });
+
+  it('SIGTERM while the target holds the pipe but reads no more: a bounded wait for the final STATE, then a CRITICAL line and exit', async () => {
+    const big = await startSimulator({ records: 20_000, seed: 62, rpm: 0 });
+    try {
+      const cfg = tempJson('config.json', { api_key: big.apiKey, base_url: big.baseUrl, requests_per_minute: 100_000 });
+      // stdout is a pipe nobody reads: once its buffer is full, the tap waits for the target.
+      const child = spawn(process.execPath, [TAP_BIN, '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      child.kill('SIGTERM');
+      const ended = await new Promise<string>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve('still running 30 s after SIGTERM');
+        }, 30_000);
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve(String(code ?? signal));
+        });
+      });
+      expect(ended).to.equal('143');
+      expect(stderr).to.match(/CRITICAL the target took no more output for 5 s after SIGTERM: stopping without the final STATE/);
+    } finally {
+      await big.close();
+    }
   });
 
   it('/dev/zero as --config: refused at 1 MiB, not read without end', async () => {
