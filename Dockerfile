@@ -39,7 +39,8 @@ RUN set -eu; \
       useradd --uid 1000 --gid 1000 --no-create-home --home-dir /airbyte/home --shell /usr/sbin/nologin airbyte; \
     fi; \
     mkdir -p /airbyte/home /airbyte/integration_code; \
-    chown -R 1000:1000 /airbyte
+    chown 1000:1000 /airbyte/home
+# The code root's, read-only to its user: uid 1000 may not replace cli.js (nor the folder that holds it).
 COPY --from=build --chown=0:0 /bundle /airbyte/integration_code
 WORKDIR /airbyte/integration_code
 ENV HOME=/airbyte/home \

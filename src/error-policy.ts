@@ -47,7 +47,10 @@ export function judge(error: unknown, place: Place): Verdict | undefined {
   if (!(error instanceof ApiError)) {
     if (!(error instanceof TapError)) return undefined;
     const decision = place.at === 'connection' ? 'fail-run' : 'fail-stream';
-    return { decision, failureType: error.failureType, message: error.message, reason: error.message };
+    // A failure of the tap's own (a page worker that stopped): the line names the stream it failed.
+    const message =
+      place.at !== 'connection' && !error.message.startsWith('stream ') ? `stream ${place.stream}: ${error.message}` : error.message;
+    return { decision, failureType: error.failureType, message, reason: error.message };
   }
   if (place.at === 'connection') return connection(error, place.authMethod);
   if (place.at === 'detail' && ['unauthorized', 'not_found', 'client'].includes(error.kind)) {

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ROOT } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { discoveredCatalog, selectOnly } from '../helpers/catalog.js';
 import { runTap, tempJson, TAP_BIN, type TapRun } from '../helpers/run-tap.js';
@@ -308,5 +310,75 @@ describe('hostile input: files and settings (end to end)', function () {
     const run = await reading;
     expect(run.code, run.stderr).to.equal(0);
     expect(run.messages.filter((m) => m.type === 'SCHEMA').length).to.be.greaterThan(10);
+  });
+});
+
+describe('hostile input: a page worker that stops (in this process, the built page workers)', function () {
+  this.timeout(120_000);
+
+  it('fails only the streams whose pages it held, each named with the reason; the others complete and the state is written', async () => {
+    // The built modules: page workers run from dist/ only (from the TypeScript sources pages are processed in this thread).
+    const load = async <T>(module: string) => (await import(join(ROOT, 'dist', 'src', module))) as T;
+    const { PagePool } = await load<typeof import('../../src/sync/page-pool.js')>('sync/page-pool.js');
+    const { runSync } = await load<typeof import('../../src/sync/sync.js')>('sync/sync.js');
+    const { selectStreams } = await load<typeof import('../../src/protocol/catalog.js')>('protocol/catalog.js');
+    const { resolveSettings } = await load<typeof import('../../src/command/settings.js')>('command/settings.js');
+    const { stateKeeper } = await load<typeof import('../../src/protocol/state.js')>('protocol/state.js');
+    const { MessageWriter } = await load<typeof import('../../src/protocol/writer.js')>('protocol/writer.js');
+    const { HttpClient } = await load<typeof import('../../src/api/http.js')>('api/http.js');
+    const { Logger } = await load<typeof import('../../src/output/log.js')>('output/log.js');
+    const sim = await startSimulator({ records: 20_000, seed: 63, rpm: 0 });
+    const settings = resolveSettings({ api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 10_000_000 });
+    const log = new Logger();
+    const lines: string[] = [];
+    log.setSink((line) => lines.push(line));
+    const client = new HttpClient({
+      log,
+      baseUrl: settings.base_url,
+      apiKey: settings.api_key,
+      authMethod: 'header',
+      userAgent: 'test',
+      timeoutMs: 30_000,
+      maxConcurrency: 16,
+      requestsPerMinute: 10_000_000,
+    });
+    const pool = new PagePool(2, 16, log);
+    let out = '';
+    const writer = new MessageWriter(
+      new Writable({
+        write: (chunk: Buffer, _e, done) => {
+          out += chunk.toString();
+          done();
+        },
+      }),
+    );
+    const state = stateKeeper({ bookmarks: {} });
+    // A worker stops part-way, with pages in hand (as one that died would: they fail with it): at the 30th page.
+    const inside = pool as unknown as { workers: { terminate(): Promise<number> }[]; load: number[] };
+    const process = pool.process.bind(pool);
+    let sent = 0;
+    pool.process = (job) => {
+      const result = process(job);
+      if (++sent === 30) void inside.workers[inside.load.findIndex((pages) => pages > 0)]!.terminate();
+      return result;
+    };
+    const error = await runSync({ client, writer, streams: selectStreams(undefined), settings, state, pool, log }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    client.close();
+    await pool.close();
+    await sim.close();
+    expect(error?.message).to.match(/^\d+ stream\(s\) failed: /);
+    const failed = [...(error?.message ?? '').matchAll(/(?:: |; )(\w+) \(a page worker stopped/g)].map((m) => m[1]!);
+    expect(failed.length).to.be.greaterThan(0);
+    for (const stream of failed)
+      expect(
+        lines.some((l) => l.startsWith(`ERROR stream ${stream}: a page worker stopped (it exited with code 1)`)),
+        stream,
+      ).to.equal(true);
+    // The streams it did not hold went on, and the run's state came last.
+    expect(Object.keys(state.value.bookmarks).length).to.be.greaterThan(10);
+    expect(out.trimEnd().split('\n').at(-1)).to.match(/^\{"type":"STATE"/);
   });
 });

@@ -135,6 +135,19 @@ describe('the container image (Dockerfile), as the Airbyte platform and its tool
     expect(id.stdout.trim(), explain(id)).to.equal('1000');
   });
 
+  it('keeps its code owned by root, neither it nor its folder writable by its user (uid 1000), whose home is', async () => {
+    const probe = [
+      'cd /airbyte/integration_code',
+      'for f in . cli.js page-worker.js package.json; do test -w "$f" && echo "writable $f"; done',
+      'mv cli.js x.js 2>/dev/null && echo "renamed cli.js"',
+      'touch new.js 2>/dev/null && echo "created new.js"',
+      'stat -c "%u %n" . cli.js',
+      'test -w /airbyte/home && echo "home writable"',
+    ].join('; ');
+    const run = await docker(`run --rm --entrypoint sh '${img.image}' -c '${probe}'`);
+    expect(run.stdout.split('\n').filter(Boolean), explain(run)).to.deep.equal(['0 .', '0 cli.js', 'home writable']);
+  });
+
   it('adds at most 60 MB to its base image', async () => {
     const size = await inspect<number>('{{.Size}}', img.image);
     const base = await inspect<number>('{{.Size}}', img.base);
