@@ -126,7 +126,7 @@ function toStr(args: PyValue[], kwargs: Keywords, budget: Budget): PyValue {
 /** json.dumps(obj, *, default, sort_keys, ensure_ascii, separators): other options are refused, not ignored. */
 function jsonDumps(args: PyValue[], kwargs: Keywords, budget: Budget): PyValue {
   if (args.length !== 1) throw new PyError('TypeError', `dumps() takes 1 positional argument but ${args.length} were given`);
-  const options: DumpOptions = { ...PY_DUMPS, limit: MAX_LENGTH };
+  const options: DumpOptions = { ...PY_DUMPS, limit: MAX_LENGTH, budget };
   for (const [key, value] of kwargs) {
     if (key === 'default') {
       if (!(value instanceof PyFunction)) throw new PyError('TypeError', 'json.dumps: default= must be a function (str, int, float...)');

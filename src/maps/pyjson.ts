@@ -5,7 +5,7 @@
  * non-ASCII escaped as \uXXXX, Decimals as str(Decimal), NaN as null), which is the exact text of a
  * flattened property; or as the standard library's json.dumps, for json.dumps() in an expression.
  */
-import { MAX_VALUE_DEPTH, tooDeep, tooLong } from './limits.js';
+import { type Budget, MAX_VALUE_DEPTH, tooDeep, tooLong } from './limits.js';
 import { compareText, Dec, floatRepr, intText, isDict, PyDate, PyError, typeName, type PyDict, type PyValue, setItem } from './values.js';
 
 /** Parses JSON text (known to be valid: a record the tap wrote) into Python values: integers as bigint, other numbers as Dec. */
@@ -174,6 +174,8 @@ export interface DumpOptions {
   sortKeys?: boolean;
   /** The longest text an expression's json.dumps may make (IterableTooLong past it); values are then at most MAX_VALUE_DEPTH deep. */
   limit?: number;
+  /** What an expression's json.dumps spends: two steps an element. */
+  budget?: Budget;
 }
 
 /** singerlib's serialize_json: the exact text of a flattened property. */
@@ -253,6 +255,7 @@ function boundedDumps(out: Out, value: PyValue, options: DumpOptions, depth: num
     }
   }
   if (depth >= MAX_VALUE_DEPTH) throw tooDeep();
+  options.budget?.step(2 * (Array.isArray(value) ? value.length : Object.keys(value).length));
   if (Array.isArray(value)) {
     add(out, '[');
     value.forEach((item, i) => {

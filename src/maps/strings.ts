@@ -134,8 +134,25 @@ function lowerAt(cps: readonly string[], i: number): string {
   return casedAround(i - 1, -1) && !casedAround(i + 1, 1) ? '\u03c2' : '\u03c3';
 }
 
+/** title() of ASCII text: letters are its cased characters; each that follows another is lower case. */
+function asciiTitle(s: string): string {
+  const lower = s.toLowerCase();
+  const pieces: string[] = [];
+  let from = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (c < 0x61 || c > 0x7a) continue;
+    const previous = i > 0 ? lower.charCodeAt(i - 1) : 0;
+    if ((previous >= 0x61 && previous <= 0x7a) || (previous >= 0x41 && previous <= 0x5a)) continue;
+    pieces.push(lower.slice(from, i), String.fromCharCode(c - 0x20));
+    from = i + 1;
+  }
+  pieces.push(lower.slice(from));
+  return pieces.join('');
+}
+
 function title(s: string): string {
-  if (ASCII.test(s)) return s.replace(/[A-Za-z]+/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase());
+  if (ASCII.test(s)) return asciiTitle(s);
   const cps = Array.from(s);
   let out = '';
   let previousCased = false;
@@ -232,30 +249,51 @@ function strip(s: string, chars: string | undefined, left: boolean, right: boole
   return start === 0 && end === cps.length ? s : cps.slice(start, end).join('');
 }
 
-/** Runs of text between Python's whitespace. */
-function whitespaceParts(s: string): { text: string; start: number; end: number }[] {
-  const parts: { text: string; start: number; end: number }[] = [];
-  let start = -1;
-  for (let i = 0; i <= s.length; i++) {
-    const space = i === s.length || PY_SPACE.includes(s[i]!);
-    if (space && start >= 0) {
-      parts.push({ text: s.slice(start, i), start, end: i });
-      start = -1;
-    } else if (!space && start < 0) start = i;
+const SPACE_CODES = new Set(Array.from(PY_SPACE, (ch) => ch.charCodeAt(0)));
+const SPACE_RUN = new RegExp(`[${PY_SPACE.replace(/[\\\]^-]/g, '\\$&')}]+`);
+
+function spaceAt(s: string, i: number): boolean {
+  return SPACE_CODES.has(s.charCodeAt(i));
+}
+
+/** split() and rsplit() on Python's whitespace, at most `max` times (-1: no limit); what is left keeps its far spaces. */
+function splitOnSpace(s: string, max: number, fromRight: boolean): string[] {
+  if (max < 0) {
+    const parts = s.split(SPACE_RUN);
+    if (parts[0] === '') parts.shift();
+    if (parts.at(-1) === '') parts.pop();
+    return parts;
   }
-  return parts;
+  const out: string[] = [];
+  if (!fromRight) {
+    let i = 0;
+    for (; out.length < max;) {
+      while (i < s.length && spaceAt(s, i)) i++;
+      if (i === s.length) return out;
+      const from = i;
+      while (i < s.length && !spaceAt(s, i)) i++;
+      out.push(s.slice(from, i));
+    }
+    while (i < s.length && spaceAt(s, i)) i++;
+    if (i < s.length) out.push(s.slice(i));
+    return out;
+  }
+  let i = s.length;
+  for (; out.length < max;) {
+    while (i > 0 && spaceAt(s, i - 1)) i--;
+    if (i === 0) return out.reverse();
+    const to = i;
+    while (i > 0 && !spaceAt(s, i - 1)) i--;
+    out.push(s.slice(i, to));
+  }
+  while (i > 0 && spaceAt(s, i - 1)) i--;
+  if (i > 0) out.push(s.slice(0, i));
+  return out.reverse();
 }
 
 function split(s: string, sep: string | undefined, max: number, fromRight: boolean): string[] {
   if (sep === '') throw new PyError('ValueError', 'empty separator');
-  if (sep === undefined) {
-    const parts = whitespaceParts(s);
-    if (max < 0 || parts.length <= max) return parts.map((p) => p.text);
-    // The rest after the last split keeps its spaces at the far end, as in Python (even when it is one word).
-    if (!fromRight) return [...parts.slice(0, max).map((p) => p.text), s.slice(parts[max]!.start)];
-    const keep = parts.length - max;
-    return [s.slice(0, parts[keep - 1]!.end), ...parts.slice(keep).map((p) => p.text)];
-  }
+  if (sep === undefined) return splitOnSpace(s, max, fromRight);
   const parts = s.split(sep);
   if (max < 0 || parts.length <= max + 1) return parts;
   if (!fromRight) return [...parts.slice(0, max), parts.slice(max).join(sep)];
@@ -295,7 +333,10 @@ function count(s: string, sub: string, args: Args): number {
   const [start, end] = bounds(length, args[1], args[2]);
   if (end - start < cpLength(sub)) return 0;
   if (sub === '') return end - start + 1;
-  return cpSlice(s, start, end).split(sub).length - 1;
+  const window = start === 0 && end === length ? s : cpSlice(s, start, end);
+  let n = 0;
+  for (let at = window.indexOf(sub); at >= 0; at = window.indexOf(sub, at + sub.length)) n++;
+  return n;
 }
 
 function affix(s: string, args: Args, atEnd: boolean): boolean {
@@ -315,6 +356,7 @@ function replace(s: string, args: Args, budget: Budget): string {
   const max = intArg(args[2], -1);
   const pieces = old === '' ? ['', ...Array.from(s), ''] : s.split(old);
   const n = max < 0 ? pieces.length - 1 : Math.min(max, pieces.length - 1);
+  budget.step(pieces.length >>> 3);
   made(budget, s, s.length + n * (replacement.length - old.length));
   if (n === pieces.length - 1) return pieces.join(replacement);
   if (old === '') return interleave(s, replacement, n);
@@ -388,10 +430,10 @@ function scanned<T>(fn: (s: string, args: Args, budget: Budget) => T) {
   };
 }
 
-/** A method that looks at each character (title, istitle...): a step a character, past ASCII. */
+/** A method that looks at each character (title, istitle...): a step a character. */
 function perChar<T extends PyValue>(fn: (s: string) => T) {
   return (s: string, _: Args, budget: Budget): T => {
-    budget.step(ASCII.test(s) ? charSteps(s.length) : s.length);
+    budget.step(s.length);
     const out = fn(s);
     if (typeof out === 'string') made(budget, s, out.length);
     return out;

@@ -257,7 +257,7 @@ function containerTo(out: TextOut, value: PyValue[] | PyDict, depth: number): vo
   let first = true;
   if (Array.isArray(value)) {
     out.add('[');
-    out.budget?.step(value.length);
+    out.budget?.step(2 * value.length);
     for (const item of value) {
       if (!first) out.add(', ');
       first = false;
@@ -269,7 +269,7 @@ function containerTo(out: TextOut, value: PyValue[] | PyDict, depth: number): vo
     }
   }
   out.add('{');
-  out.budget?.step(Object.keys(value).length);
+  out.budget?.step(2 * Object.keys(value).length);
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
     if (!first) out.add(', ');
