@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { decToInt, floatToDec } from './decimal.js';
 import { constructDate, dateMethod, fromIsoFormat, UTC } from './dates.js';
-import { type Budget, charSteps, MAX_INT_DIGITS, MAX_LENGTH, PyError } from './limits.js';
+import { type Budget, charSteps, MAX_INT_DIGITS, MAX_LENGTH, MAX_VALUE_DEPTH, PyError, tooDeep } from './limits.js';
 import { floatToInt, intToFloat, parseFloat_, parseInt_ } from './numbers.js';
 import { dumps, parseJson, PY_DUMPS, type DumpOptions } from './pyjson.js';
 import { intArg, STRING_METHODS, strArg } from './strings.js';
@@ -155,7 +155,22 @@ function jsonLoads(args: PyValue[], kwargs: Keywords, budget: Budget): PyValue {
     throw new PyError('json.decoder.JSONDecodeError', (error as Error).message);
   }
   budget.spend(text.length, 2);
+  if (nesting(text) > MAX_VALUE_DEPTH) throw tooDeep();
   return decimalsAsFloats(parseJson(text));
+}
+
+/** How deep the brackets of (valid) JSON text nest, strings skipped: read once, without recursion. */
+function nesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function decimalsAsFloats(value: PyValue): PyValue {

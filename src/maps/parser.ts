@@ -142,6 +142,8 @@ function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let at = 0;
   let brackets = 0;
+  // Line breaks are allowed at the end (and inside brackets): where the end begins, found once.
+  const end = text.trimEnd().length;
   if (/^[ \t\f]/.test(text)) throw new MapSyntaxError('unexpected indent', 1);
   while (at < text.length) {
     const space = sticky(SPACE, text, at);
@@ -152,7 +154,7 @@ function tokenize(text: string): Token[] {
     const ch = text[at]!;
     if (ch === '\n' || ch === '\r') {
       // Inside brackets a line break is a space, as in Python; elsewhere only trailing ones are.
-      if (brackets === 0 && text.slice(at).trim() !== '') throw new MapSyntaxError('a line break outside brackets', at + 1);
+      if (brackets === 0 && at < end) throw new MapSyntaxError('a line break outside brackets', at + 1);
       at++;
       continue;
     }

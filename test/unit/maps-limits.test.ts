@@ -143,6 +143,7 @@ describe('stream maps: bounds of expressions (limits.ts)', () => {
     expect(evaluate('deep == other', record)).to.match(/^error RecursionError/);
     expect(evaluate('deep == deep', record)).to.equal('true'); // the same list: Python compares it by identity
     expect(evaluate('json.dumps(deep)', record)).to.match(/^error RecursionError/);
+    expect(evaluate(`json.loads('${'['.repeat(5000)}${']'.repeat(5000)}')`)).to.match(/^error RecursionError/);
   });
 });
 
@@ -171,6 +172,9 @@ describe('stream maps: limits of expression sources, checked when the maps are b
       expect(usageError({ stream_maps: { customers: { x: text } } }).message, text.slice(0, 20)).to.match(
         /nested more than 200 levels deep/,
       );
+    // Line breaks at the end, or inside brackets, as Python reads them; anywhere else a usage error.
+    expect(evaluate(`(1 +\n 2)${'\n'.repeat(90_000)}`)).to.equal('3');
+    expect(usageError({ stream_maps: { customers: { x: '1\n+ 2' } } }).message).to.match(/a line break outside brackets at column 2/);
     // As deep as Python's parser allows: 200 parentheses.
     expect(evaluate(`${'('.repeat(199)}1${')'.repeat(199)}`)).to.equal('1');
     expect(evaluate(`${'1+'.repeat(150)}1`)).to.equal('151');
