@@ -12,7 +12,7 @@ import { constructDate, dateMethod, fromIsoFormat, UTC } from './dates.js';
 import { type Budget, charSteps, MAX_INT_DIGITS, MAX_LENGTH, MAX_VALUE_DEPTH, PyError, tooDeep } from './limits.js';
 import { floatToInt, intToFloat, parseFloat_, parseInt_ } from './numbers.js';
 import { dumps, parseJson, PY_DUMPS, type DumpOptions } from './pyjson.js';
-import { intArg, STRING_METHODS, strArg } from './strings.js';
+import { intArg, STRING_METHODS } from './strings.js';
 import { Dec, isDict, PyDate, setItem, str, truthy, typeName, type PyDict, type PyValue } from './values.js';
 
 /** What a keyword argument may be: a value, a function (json.dumps' default=) or datetime.timezone.utc. */
@@ -388,5 +388,3 @@ export function method(value: PyValue, name: string): PyFunction | undefined {
   }
   return undefined;
 }
-
-export { strArg };

@@ -11,8 +11,6 @@ import { type Budget, MAX_INT_DIGITS, MAX_LENGTH, MAX_POWER, MAX_SHIFT, MAX_VALU
 import { compareDecFloat, compareIntFloat, floatFloorDiv, floatMod, floatPow, intDivide, intToFloat } from './numbers.js';
 import { compareText, Dec, isDict, PyDate, setItem, tooManyDigits, truthy, typeName, type PyDict, type PyValue } from './values.js';
 
-export { MAX_LENGTH } from './limits.js';
-
 type Num = bigint | number | Dec;
 
 /** A number operand: bool counts as int, as in Python. */

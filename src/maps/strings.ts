@@ -36,7 +36,7 @@ function cpSlice(s: string, from: number, to: number): string {
   return cps ? cps.slice(from, to).join('') : s.slice(from, to);
 }
 
-export function strArg(value: PyValue | undefined, what = 'argument'): string {
+function strArg(value: PyValue | undefined, what = 'argument'): string {
   if (typeof value !== 'string') throw new PyError('TypeError', `${what} must be str, not ${typeName(value ?? null)}`);
   return value;
 }
