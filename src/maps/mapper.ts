@@ -11,7 +11,17 @@ import { Expression } from './evaluate.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_SEPARATOR, type Flattening } from './flatten.js';
 import { fromRecord } from './pyjson.js';
 import { MapSyntaxError } from './parser.js';
-import { customMap, isNullDef, mapConfigError, removeMap, sameMap, type MapContext, type StreamMap } from './stream-map.js';
+import {
+  configSecrets,
+  customMap,
+  isNullDef,
+  mapConfigError,
+  quoteSource,
+  removeMap,
+  sameMap,
+  type MapContext,
+  type StreamMap,
+} from './stream-map.js';
 import { PyError, str, type PyValue } from './values.js';
 
 /** The settings maps read (plain JSON: they travel to the page workers as they are). */
@@ -34,10 +44,8 @@ export class Mapper {
 
   constructor(settings: MapSettings) {
     this.maps = { ...(settings.stream_maps ?? {}) };
-    this.context = {
-      config: settings.stream_map_config === undefined ? {} : fromRecord(settings.stream_map_config),
-      flattening: flattening(settings),
-    };
+    const config = settings.stream_map_config === undefined ? {} : fromRecord(settings.stream_map_config);
+    this.context = { config, secrets: configSecrets(config), flattening: flattening(settings) };
     this.removeOthers = '__else__' in this.maps;
     if (this.removeOthers) {
       if (!isNullDef(this.maps.__else__))
@@ -111,8 +119,9 @@ function streamAlias(key: string, text: unknown, stream: string): string {
   try {
     expression = new Expression(text);
   } catch (error) {
+    if (error instanceof MapSyntaxError && error.column === undefined) throw mapConfigError(key, '__alias__', error.message);
     if (error instanceof MapSyntaxError)
-      throw mapConfigError(key, '__alias__', `the expression ${JSON.stringify(text)} cannot be parsed: ${error.message}`);
+      throw mapConfigError(key, '__alias__', `the expression ${quoteSource(text)} cannot be parsed: ${error.message}`);
     throw error;
   }
   let value: PyValue;
@@ -120,7 +129,7 @@ function streamAlias(key: string, text: unknown, stream: string): string {
     value = expression.evaluate((name) => (name === '__stream_name__' ? stream : undefined));
   } catch (error) {
     if (error instanceof PyError && error.kind === 'NameNotDefined') return text;
-    if (error instanceof PyError) throw mapConfigError(key, '__alias__', `the expression ${JSON.stringify(text)} failed: ${error.message}`);
+    if (error instanceof PyError) throw mapConfigError(key, '__alias__', `the expression ${quoteSource(text)} failed: ${error.message}`);
     throw error;
   }
   return str(value);

@@ -15,6 +15,7 @@
  *
  * A mistake is a MapSyntaxError with its column.
  */
+import { MAX_INT_DIGITS, MAX_NESTING, MAX_SOURCE_LENGTH } from './limits.js';
 import { Dec, type PyValue } from './values.js';
 
 export type Node =
@@ -31,15 +32,15 @@ export type Node =
   | { type: 'ifexp'; test: Node; body: Node; orelse: Node; pos: number }
   | { type: 'list' | 'tuple' | 'set'; items: Node[]; pos: number }
   | { type: 'dict'; entries: [Node, Node][]; pos: number }
-  | { type: 'comp'; elt: Node; key?: Node; targets: string[]; iter: Node; conds: Node[]; pos: number };
+  | { type: 'comp'; elt: Node; key?: Node; set?: boolean; targets: string[]; iter: Node; conds: Node[]; pos: number };
 
 export class MapSyntaxError extends Error {
   constructor(
     message: string,
-    /** 1-based column in the expression. */
-    readonly column: number,
+    /** 1-based column in the expression; undefined for a mistake of the whole (its length). */
+    readonly column: number | undefined,
   ) {
-    super(`${message} at column ${column}`);
+    super(column === undefined ? message : `${message} at column ${column}`);
   }
 }
 
@@ -60,6 +61,7 @@ const OPERATORS = [
   '<<',
   '>>',
   ':=',
+  '->',
   '+',
   '-',
   '*',
@@ -122,71 +124,117 @@ const KEYWORDS = new Set([
   'nonlocal',
 ]);
 
+// Each pattern is sticky (read at the tokenizer's position) and reads what it matches once: linear in the text.
+const NAME = /[\p{XID_Start}_][\p{XID_Continue}]*/uy;
+const STRING_PREFIX = /[rRbBfFuU]{1,2}(?=['"])/y;
+const RADIX_NUMBER = /0(?:[xX](?:_?[0-9a-fA-F])+|[oO](?:_?[0-7])+|[bB](?:_?[01])+)/y;
+const DECIMAL_NUMBER = /(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?/y;
+const SPACE = /[ \t\f]+|\\\r?\n|#[^\n]*/y;
+const OPENING = '([{';
+const CLOSING = ')]}';
+
+function sticky(pattern: RegExp, text: string, at: number): string | undefined {
+  pattern.lastIndex = at;
+  return pattern.exec(text)?.[0];
+}
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let at = 0;
-  if (/^\s/.test(text)) throw new MapSyntaxError('unexpected indent', 1);
+  let brackets = 0;
+  // Line breaks are allowed at the end (and inside brackets): where the end begins, found once.
+  const end = text.trimEnd().length;
+  if (/^[ \t\f]/.test(text)) throw new MapSyntaxError('unexpected indent', 1);
   while (at < text.length) {
+    const space = sticky(SPACE, text, at);
+    if (space !== undefined) {
+      at += space.length;
+      continue;
+    }
     const ch = text[at]!;
-    if (ch === ' ' || ch === '\t') {
+    if (ch === '\n' || ch === '\r') {
+      // Inside brackets a line break is a space, as in Python; elsewhere only trailing ones are.
+      if (brackets === 0 && at < end) throw new MapSyntaxError('a line break outside brackets', at + 1);
       at++;
       continue;
     }
-    const rest = text.slice(at);
-    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest)?.[0];
-    if (name && /^[rRbBfFuU]{1,2}['"]/.test(rest) && name.length <= 2 && /['"]/.test(text[at + name.length] ?? '')) {
-      if (!/^[uU]$/.test(name)) throw new MapSyntaxError(`string prefix ${name} is not supported`, at + 1);
-      at += name.length;
-      continue;
-    }
-    if (name) {
-      tokens.push({ kind: 'name', text: name, pos: at });
-      at += name.length;
-      continue;
-    }
-    const number = /^(\d[\d_]*)?(\.\d[\d_]*|\.)?([eE][+-]?\d+)?/.exec(rest)?.[0];
-    if (number && /\d/.test(number) && (/^\d/.test(number) || /^\.\d/.test(number))) {
-      tokens.push({ kind: 'number', text: number, pos: at, value: numberValue(number.replace(/_/g, '')) });
-      at += number.length;
-      continue;
-    }
-    if (ch === '"' || ch === "'") {
-      const [value, length] = readString(text, at);
-      tokens.push({ kind: 'string', text: text.slice(at, at + length), pos: at, value });
-      at += length;
-      continue;
-    }
-    const op = OPERATORS.find((o) => rest.startsWith(o));
-    if (!op) throw new MapSyntaxError(`unexpected character ${JSON.stringify(ch)}`, at + 1);
-    tokens.push({ kind: 'op', text: op, pos: at });
-    at += op.length;
+    const token = readToken(text, at);
+    if (token.kind === 'op') brackets += OPENING.includes(token.text) ? 1 : CLOSING.includes(token.text) ? -1 : 0;
+    tokens.push(token);
+    at += token.text.length;
   }
   tokens.push({ kind: 'end', text: '', pos: text.length });
   return tokens;
 }
 
-function numberValue(text: string): PyValue {
-  if (/[.eE]/.test(text)) return Number(text);
-  return BigInt(text);
+function readToken(text: string, at: number): Token {
+  const ch = text[at]!;
+  const prefix = sticky(STRING_PREFIX, text, at);
+  if (prefix !== undefined) {
+    if (!/^[uUrR]$/.test(prefix)) throw new MapSyntaxError(`string prefix ${prefix} is not supported`, at + 1);
+    const [value, length] = readString(text, at + 1, /[rR]/.test(prefix));
+    return { kind: 'string', text: text.slice(at, at + 1 + length), pos: at, value };
+  }
+  const name = sticky(NAME, text, at);
+  if (name !== undefined) return { kind: 'name', text: name, pos: at, value: name.normalize('NFKC') };
+  const number = sticky(RADIX_NUMBER, text, at) ?? sticky(DECIMAL_NUMBER, text, at);
+  if (number !== undefined) return { kind: 'number', text: number, pos: at, value: numberValue(number, at) };
+  if (ch === '"' || ch === "'") {
+    const [value, length] = readString(text, at, false);
+    return { kind: 'string', text: text.slice(at, at + length), pos: at, value };
+  }
+  const op = OPERATORS.find((o) => text.startsWith(o, at));
+  if (!op) throw new MapSyntaxError(`unexpected character ${JSON.stringify(ch)}`, at + 1);
+  return { kind: 'op', text: op, pos: at };
 }
 
-const STRING_ESCAPES: Record<string, string> = {
-  n: '\n',
-  t: '\t',
-  r: '\r',
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  '0': '\0',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  v: '\v',
-  '\n': '',
-};
+/** A name as Python reads it: NFKC-normalised. */
+function identifier(token: Token): string {
+  return typeof token.value === 'string' ? token.value : token.text;
+}
 
-/** A quoted string literal (single, double or triple quotes) from `start`: its value and its length. */
-function readString(text: string, start: number): [string, number] {
+function numberValue(text: string, at: number): PyValue {
+  const digits = text.replace(/_/g, '');
+  if (/^0[xXoObB]/.test(digits)) return BigInt(digits);
+  if (/[.eE]/.test(digits)) return Number(digits);
+  if (/^0+[1-9]/.test(digits)) throw new MapSyntaxError('leading zeros in decimal integer literals are not permitted', at + 1);
+  if (digits.length > MAX_INT_DIGITS) throw new MapSyntaxError(`an integer literal of more than ${MAX_INT_DIGITS} digits`, at + 1);
+  return BigInt(digits);
+}
+
+const STRING_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['n', '\n'],
+  ['t', '\t'],
+  ['r', '\r'],
+  ['\\', '\\'],
+  ["'", "'"],
+  ['"', '"'],
+  ['a', '\x07'],
+  ['b', '\b'],
+  ['f', '\f'],
+  ['v', '\v'],
+  ['\n', ''],
+]);
+
+/** One escape sequence at `at` (a backslash): its value and its length. */
+function readEscape(text: string, at: number): [string, number] {
+  const next = text[at + 1] ?? '';
+  const octal = /^[0-7]{1,3}/.exec(text.slice(at + 1, at + 4))?.[0];
+  if (octal) return [String.fromCodePoint(parseInt(octal, 8)), 1 + octal.length];
+  const hex = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
+  if (hex > 0) {
+    const digits = text.slice(at + 2, at + 2 + hex);
+    const code = /^[0-9a-fA-F]+$/.test(digits) && digits.length === hex ? parseInt(digits, 16) : NaN;
+    if (Number.isNaN(code) || code > 0x10ffff)
+      throw new MapSyntaxError(`a \\${next} escape that is not ${hex} hex digits of a character`, at + 1);
+    return [String.fromCodePoint(code), 2 + hex];
+  }
+  if (next === 'N') throw new MapSyntaxError('\\N{...} escapes are not supported', at + 1);
+  return [STRING_ESCAPES.get(next) ?? `\\${next}`, 2];
+}
+
+/** A quoted string literal (single, double or triple quotes) from `start`: its value and its length; `raw`: r'...'. */
+function readString(text: string, start: number, raw: boolean): [string, number] {
   const triple = text.startsWith(text[start]!.repeat(3), start);
   const quoteText = triple ? text[start]!.repeat(3) : text[start]!;
   let at = start + quoteText.length;
@@ -197,34 +245,102 @@ function readString(text: string, start: number): [string, number] {
     if (ch !== '\\') {
       value += ch;
       at++;
-      continue;
-    }
-    const next = text[at + 1] ?? '';
-    const hex = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
-    if (hex > 0) {
-      value += String.fromCodePoint(parseInt(text.slice(at + 2, at + 2 + hex), 16));
-      at += 2 + hex;
-    } else {
-      value += STRING_ESCAPES[next] ?? `\\${next}`;
+    } else if (raw) {
+      value += text.slice(at, at + 2);
       at += 2;
+    } else {
+      const [piece, length] = readEscape(text, at);
+      value += piece;
+      at += length;
     }
   }
   if (!text.startsWith(quoteText, at)) throw new MapSyntaxError('unterminated string literal', start + 1);
   return [value, at + quoteText.length - start];
 }
 
+/** The depth of a parsed tree, without recursion (a chain of 100,000 `+` is deep). */
+function treeDepth(root: Node): [number, Node] {
+  let deepest: [number, Node] = [1, root];
+  const stack: [Node, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > deepest[0]) deepest = [depth, node];
+    for (const child of children(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function children(node: Node): Node[] {
+  switch (node.type) {
+    case 'const':
+    case 'name':
+      return [];
+    case 'attr':
+      return [node.obj];
+    case 'index':
+      return [node.obj, node.index];
+    case 'slice':
+      return [node.obj, ...node.parts.filter((part) => part !== undefined)];
+    case 'call':
+      return [node.fn, ...node.args, ...node.kwargs.map(([, arg]) => arg)];
+    case 'unary':
+      return [node.operand];
+    case 'binary':
+    case 'bool':
+      return [node.left, node.right];
+    case 'compare':
+      return [node.first, ...node.rest];
+    case 'ifexp':
+      return [node.test, node.body, node.orelse];
+    case 'list':
+    case 'tuple':
+    case 'set':
+      return node.items;
+    case 'dict':
+      return node.entries.flat();
+    case 'comp':
+      return [node.elt, node.iter, ...node.conds, ...(node.key ? [node.key] : [])];
+  }
+}
+
+function tooDeeplyNested(pos: number): MapSyntaxError {
+  return new MapSyntaxError(
+    `the expression is nested more than ${MAX_NESTING} levels deep (brackets, or operators applied one after another)`,
+    pos + 1,
+  );
+}
+
 /** Parses an expression; throws MapSyntaxError with the column of the mistake. */
 export function parseExpression(text: string): Node {
+  if (text.length > MAX_SOURCE_LENGTH)
+    throw new MapSyntaxError(
+      `the expression is ${text.length.toLocaleString('en-US')} characters long; the longest tap-crm reads is ${MAX_SOURCE_LENGTH.toLocaleString('en-US')}`,
+      undefined,
+    );
   if (text.trim() === '') throw new MapSyntaxError('empty expression', 1);
   const parser = new Parser(tokenize(text));
   const node = parser.expression();
   parser.expectEnd();
+  const [depth, deepest] = treeDepth(node);
+  if (depth > MAX_NESTING) throw tooDeeplyNested(deepest.pos);
   return node;
 }
 
 class Parser {
   private at = 0;
+  /** How deep the parser has recursed: bounded, so that 500 nested brackets are a config error, not a stack overflow. */
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
+
+  /** Parses one nested part, within MAX_NESTING levels. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING + 1) throw tooDeeplyNested(this.token.pos);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private get token(): Token {
     return this.tokens[this.at]!;
@@ -253,6 +369,10 @@ class Parser {
   }
 
   expression(): Node {
+    return this.nested(() => this.conditional());
+  }
+
+  private conditional(): Node {
     const body = this.or();
     if (!this.isKeyword('if')) return body;
     const pos = this.token.pos;
@@ -283,7 +403,7 @@ class Parser {
   private not(): Node {
     if (!this.isKeyword('not')) return this.compare();
     const pos = this.tokens[this.at++]!.pos;
-    return { type: 'unary', op: 'not', operand: this.not(), pos };
+    return { type: 'unary', op: 'not', operand: this.nested(() => this.not()), pos };
   }
 
   private compare(): Node {
@@ -323,12 +443,12 @@ class Parser {
   private unary(): Node {
     if (this.is('-') || this.is('+') || this.is('~')) {
       const { text: op, pos } = this.tokens[this.at++]!;
-      return { type: 'unary', op, operand: this.unary(), pos };
+      return { type: 'unary', op, operand: this.nested(() => this.unary()), pos };
     }
     const base = this.primary();
     if (!this.is('**')) return base;
     const pos = this.tokens[this.at++]!.pos;
-    return { type: 'binary', op: '**', left: base, right: this.unary(), pos };
+    return { type: 'binary', op: '**', left: base, right: this.nested(() => this.unary()), pos };
   }
 
   private primary(): Node {
@@ -338,7 +458,7 @@ class Parser {
       if (this.is('.')) {
         this.at++;
         if (this.token.kind !== 'name') this.fail('expected an attribute name');
-        node = { type: 'attr', obj: node, attr: this.tokens[this.at++]!.text, pos };
+        node = { type: 'attr', obj: node, attr: identifier(this.tokens[this.at++]!), pos };
       } else if (this.is('(')) {
         this.at++;
         node = this.call(node, pos);
@@ -354,7 +474,7 @@ class Parser {
     const kwargs: [string, Node][] = [];
     while (!this.is(')')) {
       if (this.token.kind === 'name' && this.tokens[this.at + 1]?.text === '=' && this.tokens[this.at + 1]?.kind === 'op') {
-        const name = this.tokens[this.at]!.text;
+        const name = identifier(this.tokens[this.at]!);
         this.at += 2;
         kwargs.push([name, this.expression()]);
       } else {
@@ -389,7 +509,7 @@ class Parser {
       if (token.text === 'None' || token.text === 'True' || token.text === 'False')
         return { type: 'const', value: token.text === 'None' ? null : token.text === 'True', pos: token.pos };
       if (KEYWORDS.has(token.text)) this.fail('invalid syntax', token);
-      return { type: 'name', id: token.text, pos: token.pos };
+      return { type: 'name', id: identifier(token), pos: token.pos };
     }
     if (this.is('(')) return this.parenthesised();
     if (this.is('[')) return this.listDisplay();
@@ -447,7 +567,7 @@ class Parser {
         entries.push([key, value]);
       } else {
         if (entries.length > 0) this.fail('expected ":"');
-        if (items.length === 0 && this.isKeyword('for')) return this.comprehension(key, pos, '}');
+        if (items.length === 0 && this.isKeyword('for')) return { ...this.comprehension(key, pos, '}'), set: true };
         items.push(key);
       }
       if (!this.is('}')) this.take(',');
@@ -456,8 +576,8 @@ class Parser {
     return items.length > 0 ? { type: 'set', items, pos } : { type: 'dict', entries, pos };
   }
 
-  /** A list (or set, written as a list) comprehension. */
-  private comprehension(elt: Node, pos: number, close: string): Node {
+  /** A list or set comprehension. */
+  private comprehension(elt: Node, pos: number, close: string): Extract<Node, { type: 'comp' }> {
     return this.comprehensionOf(elt, pos, close);
   }
 
@@ -467,7 +587,7 @@ class Parser {
     do {
       if (this.is(',')) this.at++;
       if (this.token.kind !== 'name' || KEYWORDS.has(this.token.text)) this.fail('expected a name');
-      targets.push(this.tokens[this.at++]!.text);
+      targets.push(identifier(this.tokens[this.at++]!));
     } while (this.is(','));
     this.take('in', 'name');
     const iter = this.or();

@@ -5,7 +5,8 @@
  * non-ASCII escaped as \uXXXX, Decimals as str(Decimal), NaN as null), which is the exact text of a
  * flattened property; or as the standard library's json.dumps, for json.dumps() in an expression.
  */
-import { Dec, floatRepr, isDict, PyDate, PyError, typeName, type PyDict, type PyValue, setItem } from './values.js';
+import { type Budget, MAX_VALUE_DEPTH, tooDeep, tooLong } from './limits.js';
+import { compareText, Dec, floatRepr, intText, isDict, PyDate, PyError, typeName, type PyDict, type PyValue, setItem } from './values.js';
 
 /** Parses JSON text (known to be valid: a record the tap wrote) into Python values: integers as bigint, other numbers as Dec. */
 export function parseJson(text: string): PyValue {
@@ -35,6 +36,12 @@ class Reader {
       case 0x6e: // n
         this.at += 4;
         return null;
+      case 0x4e: // N: NaN, which Python's json.loads reads (a record never holds it)
+        this.at += 3;
+        return NaN;
+      case 0x49: // I: Infinity, likewise
+        this.at += 8;
+        return Infinity;
       default:
         return this.number();
     }
@@ -83,8 +90,12 @@ class Reader {
     return backslash >= 0 && backslash < end ? (JSON.parse(this.text.slice(start, end + 1)) as string) : this.text.slice(start + 1, end);
   }
 
-  private number(): bigint | Dec {
+  private number(): bigint | Dec | number {
     const start = this.at;
+    if (this.text.startsWith('-Infinity', start)) {
+      this.at += 9;
+      return -Infinity;
+    }
     let integer = true;
     for (;;) {
       const c = this.text.charCodeAt(this.at);
@@ -159,6 +170,12 @@ export interface DumpOptions {
   nanAsNull: boolean;
   /** json.dumps(default=...): what to write for a value JSON has no form for; undefined: a TypeError. */
   fallback?: (value: PyValue) => PyValue;
+  /** json.dumps(sort_keys=True). */
+  sortKeys?: boolean;
+  /** The longest text an expression's json.dumps may make (IterableTooLong past it); values are then at most MAX_VALUE_DEPTH deep. */
+  limit?: number;
+  /** What an expression's json.dumps spends: two steps an element. */
+  budget?: Budget;
 }
 
 /** singerlib's serialize_json: the exact text of a flattened property. */
@@ -169,6 +186,14 @@ export const RECORD_JSON: DumpOptions = { ...SIMPLEJSON, ascii: false };
 export const PY_DUMPS: DumpOptions = { ascii: true, item: ', ', key: ': ', decimals: false, nanAsNull: false };
 
 export function dumps(value: PyValue, options: DumpOptions): string {
+  if (options.limit === undefined && options.sortKeys !== true) return plainDumps(value, options);
+  const out = { text: '', limit: options.limit ?? Infinity };
+  boundedDumps(out, value, options, 0);
+  return out.text;
+}
+
+/** dumps() of a record: no bound but the record's own size. */
+function plainDumps(value: PyValue, options: DumpOptions): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'bigint') return value.toString();
@@ -176,14 +201,14 @@ export function dumps(value: PyValue, options: DumpOptions): string {
   if (typeof value === 'string') return quote(value, options.ascii);
   if (Array.isArray(value)) {
     let text = '[';
-    for (let i = 0; i < value.length; i++) text += (i > 0 ? options.item : '') + dumps(value[i]!, options);
+    for (let i = 0; i < value.length; i++) text += (i > 0 ? options.item : '') + plainDumps(value[i]!, options);
     return text + ']';
   }
   if (isDict(value)) {
     let text = '{';
     let first = true;
     for (const key in value) {
-      text += (first ? '' : options.item) + quote(key, options.ascii) + options.key + dumps(value[key]!, options);
+      text += (first ? '' : options.item) + quote(key, options.ascii) + options.key + plainDumps(value[key]!, options);
       first = false;
     }
     return text + '}';
@@ -191,7 +216,7 @@ export function dumps(value: PyValue, options: DumpOptions): string {
   if (value instanceof Dec && options.decimals) return value.toString();
   // simplejson's default=: a datetime as isoformat(sep="T"), anything else as str().
   if (options.decimals && value instanceof PyDate) return quote(value.isoformat(), options.ascii);
-  if (options.fallback) return dumps(options.fallback(value), options);
+  if (options.fallback) return plainDumps(options.fallback(value), options);
   throw new PyError('TypeError', `Object of type ${typeName(value).replace(/^.*\./, '')} is not JSON serializable`);
 }
 
@@ -199,4 +224,55 @@ function floatText(value: number, options: DumpOptions): string {
   if (Number.isFinite(value)) return floatRepr(value);
   if (options.nanAsNull) return 'null';
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+interface Out {
+  text: string;
+  limit: number;
+}
+
+function add(out: Out, piece: string): void {
+  if (out.text.length + piece.length > out.limit) throw tooLong('a text that long');
+  out.text += piece;
+}
+
+/** dumps() for json.dumps() in an expression: the text bounded, the depth bounded, keys sorted on demand. */
+function boundedDumps(out: Out, value: PyValue, options: DumpOptions, depth: number): void {
+  if (!Array.isArray(value) && !isDict(value)) {
+    if (value instanceof Dec || value instanceof PyDate || typeof value === 'bigint') {
+      if (typeof value === 'bigint') {
+        add(out, intText(value));
+        return;
+      }
+      if (!(value instanceof Dec && options.decimals) && options.fallback) {
+        boundedDumps(out, options.fallback(value), options, depth);
+        return;
+      }
+    }
+    {
+      add(out, plainDumps(value, options));
+      return;
+    }
+  }
+  if (depth >= MAX_VALUE_DEPTH) throw tooDeep();
+  options.budget?.step(2 * (Array.isArray(value) ? value.length : Object.keys(value).length));
+  if (Array.isArray(value)) {
+    add(out, '[');
+    value.forEach((item, i) => {
+      if (i > 0) add(out, options.item);
+      boundedDumps(out, item, options, depth + 1);
+    });
+    {
+      add(out, ']');
+      return;
+    }
+  }
+  const keys = Object.keys(value);
+  if (options.sortKeys) keys.sort(compareText);
+  add(out, '{');
+  keys.forEach((key, i) => {
+    add(out, (i > 0 ? options.item : '') + quote(key, options.ascii) + options.key);
+    boundedDumps(out, value[key]!, options, depth + 1);
+  });
+  add(out, '}');
 }

@@ -10,7 +10,8 @@ import { TapError, UsageError } from '../errors.js';
 import { Expression } from './evaluate.js';
 import { flattenRecord, flattenSchema, type Flattening } from './flatten.js';
 import { MapSyntaxError } from './parser.js';
-import { PyError, truthy, type PyDict, type PyValue, setItem } from './values.js';
+import { Budget } from './limits.js';
+import { Dec, isDict, PyError, strRepr, truthy, type PyDict, type PyValue, setItem } from './values.js';
 
 export const NULL_STRING = '__NULL__';
 
@@ -31,6 +32,8 @@ export interface StreamMap {
 export interface MapContext {
   /** stream_map_config: `config` in expressions. */
   config: PyValue;
+  /** The texts of stream_map_config's values, each with its name (config['hash_seed']), to keep out of error messages. */
+  secrets: readonly (readonly [string, string])[];
   /** Flattening, when on (enabled and a depth above 0). */
   flattening?: Flattening;
 }
@@ -63,12 +66,19 @@ export function mapConfigError(alias: string, property: string | undefined, what
   return new UsageError(`setting "stream_maps": ${where}: ${what}`);
 }
 
+/** An expression's text as messages quote it: in full up to 200 characters, else its start and its length. */
+export function quoteSource(text: string): string {
+  if (text.length <= 200) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, 100))}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
 function compile(alias: string, property: string, text: string): Expression {
   try {
     return new Expression(text);
   } catch (error) {
     if (!(error instanceof MapSyntaxError)) throw error;
-    throw mapConfigError(alias, property, `the expression ${JSON.stringify(text)} cannot be parsed: ${error.message}`);
+    if (error.column === undefined) throw mapConfigError(alias, property, error.message);
+    throw mapConfigError(alias, property, `the expression ${quoteSource(text)} cannot be parsed: ${error.message}`);
   }
 }
 
@@ -115,10 +125,12 @@ export function customMap(
     keyProperties,
     identity,
     transform(record, id) {
-      if (filter && !truthy(evaluate(filter, '__filter__', record, id))) return undefined;
+      // One budget for the record: its filter and its properties together (limits.ts).
+      const budget = new Budget();
+      if (filter && !truthy(evaluate(filter, '__filter__', record, id, budget))) return undefined;
       const result: PyDict = includeByDefault ? { ...record } : pickKeys(record, keyProperties);
       for (const { key, expression } of rules) {
-        if (expression) setItem(result, key, evaluate(expression, key, record, id));
+        if (expression) setItem(result, key, evaluate(expression, key, record, id, budget));
         else Reflect.deleteProperty(result, key);
       }
       // The SDK writes no record for an empty one (an empty dict is false in Python).
@@ -236,11 +248,11 @@ export function withNull(schema: JsonSchema): JsonSchema {
   return result;
 }
 
-type Evaluate = (expression: Expression, property: string, record: PyDict, id: unknown) => PyValue;
+type Evaluate = (expression: Expression, property: string, record: PyDict, id: unknown, budget: Budget) => PyValue;
 
 /** Evaluates an expression over a record's names, as the SDK's CustomStreamMap._eval; a failure names the stream, the property and the record. */
 function evaluator(alias: string, sourceName: string, context: MapContext): Evaluate {
-  return (expression, property, record, id) => {
+  return (expression, property, record, id, budget) => {
     const names = (name: string): PyValue | undefined => {
       switch (name) {
         case '_':
@@ -253,18 +265,50 @@ function evaluator(alias: string, sourceName: string, context: MapContext): Eval
         case '__original_stream_name__':
           return sourceName;
         case 'self':
-          return property !== '__filter__' && property in record ? record[property] : undefined;
+          return property !== '__filter__' && Object.hasOwn(record, property) ? record[property] : undefined;
         default:
           return Object.hasOwn(record, name) ? record[name] : undefined;
       }
     };
     try {
-      return expression.evaluate(names);
+      return expression.evaluate(names, budget);
     } catch (error) {
       if (!(error instanceof PyError)) throw error;
+      // A value in the message may be long (a 100,000-digit text float() refused): the start of it says enough.
+      const message = error.message.length > 1000 ? `${error.message.slice(0, 1000)}…` : error.message;
+      const what = redact(message, context.secrets);
       throw new TapError(
-        `stream map "${alias}", property "${property}": the expression ${JSON.stringify(expression.text)} failed on record id ${String(id)}: ${error.message}`,
+        `stream map "${alias}", property "${property}": the expression ${quoteSource(expression.text)} failed on record id ${String(id)}: ${what}`,
       );
     }
   };
+}
+
+/** The texts of stream_map_config's values of 3 characters or more (strings, numbers), longest first, each with its name. */
+export function configSecrets(config: PyValue): [string, string][] {
+  const found: [string, string][] = [];
+  const walk = (value: PyValue, name: string, depth: number): void => {
+    if (depth > 20) return;
+    if (Array.isArray(value))
+      value.forEach((item, i) => {
+        walk(item, `${name}[${i}]`, depth + 1);
+      });
+    else if (isDict(value)) for (const key of Object.keys(value)) walk(value[key]!, `${name}[${strRepr(key)}]`, depth + 1);
+    else if (typeof value === 'string' || typeof value === 'bigint' || value instanceof Dec) {
+      const text = String(value);
+      if (text.length < 3) return;
+      found.push([text, name]);
+      const quoted = strRepr(text).slice(1, -1);
+      if (quoted !== text) found.push([quoted, name]);
+    }
+  };
+  walk(config, 'config', 0);
+  return found.sort(([a], [b]) => b.length - a.length);
+}
+
+/** An error message with every text of stream_map_config named instead (config['hash_seed']), never written out. */
+export function redact(message: string, secrets: readonly (readonly [string, string])[]): string {
+  let out = message;
+  for (const [text, name] of secrets) if (out.includes(text)) out = out.split(text).join(name);
+  return out;
 }
