@@ -57,13 +57,16 @@ export function mapRecord(
       lines++;
       continue;
     }
-    parsed ??= parseJson(json()) as PyDict;
     let mapped: PyDict | undefined;
     try {
+      parsed ??= parseJson(json()) as PyDict;
       mapped = map.transform(parsed, shaped.key);
     } catch (error) {
-      if (!(error instanceof TapError)) throw error;
-      result.failure = error.message;
+      // A record nested too deep to read as Python would (its json.loads raises RecursionError too).
+      if (error instanceof RangeError)
+        result.failure = `stream map "${map.alias}": record id ${String(shaped.key)} holds a value nested too deep to map (${error.message})`;
+      else if (error instanceof TapError) result.failure = error.message;
+      else throw error;
       return undefined;
     }
     if (!mapped) continue;
