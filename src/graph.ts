@@ -4,7 +4,7 @@
  * children; the catalogs (Singer's and Airbyte's) describe each stream from here. How children are read, and
  * what each costs: docs/api.md#child-resources and the README's "Lists under a record".
  */
-import { STREAMS, streamByName, type ChildKind, type ReplicationMethod, type StreamDef } from './streams.js';
+import { keyPropertiesOf, STREAMS, streamByName, type ChildKind, type ReplicationMethod, type StreamDef } from './streams.js';
 
 /** The child kind of a stream read under another, undefined for the others. */
 export function childKind(def: StreamDef): ChildKind | undefined {
@@ -66,4 +66,13 @@ export function parentKeyOf(def: StreamDef): string | undefined {
   const parent = parentOf(def);
   const key = parent === undefined ? undefined : streamByName(parent)?.replicationKey;
   return parent === undefined || key === undefined ? undefined : `${parent}.${key}`;
+}
+
+/**
+ * Whether deletions can be found in a stream (docs/behaviour.md#deleted-records): a stream walked for itself
+ * whose records carry a timestamp (read incrementally) and one id each. Its whole walks list every id the
+ * API still holds; a child is read under its parents, and two of them are keyed by several properties.
+ */
+export function findsDeletions(def: StreamDef): boolean {
+  return childKind(def) === undefined && def.replicationKey !== undefined && keyPropertiesOf(def).length === 1;
 }

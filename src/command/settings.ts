@@ -29,6 +29,8 @@ export type ResolvedSettings = Settings &
       | 'log_level'
       | 'activate_version'
       | 'sweep_interval_days'
+      | 'deletions'
+      | 'deletions_max_percent'
       | 'progress'
     >
   >;

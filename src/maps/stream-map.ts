@@ -24,8 +24,12 @@ export interface StreamMap {
   readonly keyProperties: string[] | null;
   /** Records come out byte for byte as they went in: no filter, no property, no flattening. */
   readonly identity: boolean;
-  /** The output record, or undefined when the map writes none for this record. */
-  transform(record: PyDict, id: unknown): PyDict | undefined;
+  /**
+   * The output record, or undefined when the map writes none for this record. `lenient`, for a tombstone
+   * (a record of its key alone, sync/deletions.ts): an expression that fails leaves its property null, and
+   * a filter that fails keeps the record, rather than failing the stream.
+   */
+  transform(record: PyDict, id: unknown, lenient?: boolean): PyDict | undefined;
 }
 
 /** The context every map of a run shares. */
@@ -124,13 +128,21 @@ export function customMap(
     schema: flat,
     keyProperties,
     identity,
-    transform(record, id) {
+    transform(record, id, lenient = false) {
       // One budget for the record: its filter and its properties together (limits.ts).
       const budget = new Budget();
-      if (filter && !truthy(evaluate(filter, '__filter__', record, id, budget))) return undefined;
+      const value = (expression: Expression, key: string, failed: PyValue): PyValue => {
+        try {
+          return evaluate(expression, key, record, id, budget);
+        } catch (error) {
+          if (lenient && error instanceof TapError) return failed;
+          throw error;
+        }
+      };
+      if (filter && !truthy(value(filter, '__filter__', true))) return undefined;
       const result: PyDict = includeByDefault ? { ...record } : pickKeys(record, keyProperties);
       for (const { key, expression } of rules) {
-        if (expression) setItem(result, key, evaluate(expression, key, record, id, budget));
+        if (expression) setItem(result, key, value(expression, key, null));
         else Reflect.deleteProperty(result, key);
       }
       // The SDK writes no record for an empty one (an empty dict is false in Python).

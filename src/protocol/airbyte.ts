@@ -3,10 +3,10 @@
  * catalog, and the reading of a configured catalog and of a state into what the sync takes. What
  * PyAirbyte (the reference client tested against) sends and expects is noted where it shapes the code.
  */
-import { discover, loadSchema, type CatalogEntry, type UserCatalog } from './catalog.js';
+import { discover, loadSchema, SINGER_DELETED_AT, type CatalogEntry, type JsonSchema, type UserCatalog } from './catalog.js';
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../records/json.js';
-import { airbyteCatalog, airbyteSpec } from './messages.js';
+import { airbyteCatalog, airbyteSpec, RECORD_RULES } from './messages.js';
 import { keyPropertiesOf, streamByName } from '../streams.js';
 import { airbyteIncremental, replicationOf } from '../graph.js';
 import { parseState, type TapState } from './state.js';
@@ -35,7 +35,7 @@ export function catalogMessage(): string {
     const incremental = airbyteIncremental(def);
     return {
       name: entry.stream,
-      json_schema: entry.schema,
+      json_schema: airbyteSchema(entry.schema),
       supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
       source_defined_cursor: incremental,
       ...(incremental ? { default_cursor_field: [def.replicationKey] } : {}),
@@ -43,6 +43,17 @@ export function catalogMessage(): string {
     };
   });
   return airbyteCatalog(streams);
+}
+
+/** A discovered schema with the tombstone's column under Airbyte's name (the CDC's), in its place. */
+function airbyteSchema(schema: JsonSchema): JsonSchema {
+  const properties = schema.properties ?? {};
+  if (!(SINGER_DELETED_AT in properties)) return schema;
+  const renamed = Object.entries(properties).map(([name, property]) => [
+    name === SINGER_DELETED_AT ? RECORD_RULES.airbyte.deletedAt : name,
+    property,
+  ]);
+  return { ...schema, properties: Object.fromEntries(renamed) as Record<string, JsonSchema> };
 }
 
 /**

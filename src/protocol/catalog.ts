@@ -9,7 +9,8 @@ import { UsageError } from '../errors.js';
 import { isPlainObject as isObject, type JsonSchema } from '../records/json.js';
 import { SCHEMAS_DIR } from '../paths.js';
 import { keyPropertiesOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from '../streams.js';
-import { childKind, parentOf, replicationOf } from '../graph.js';
+import { childKind, findsDeletions, parentOf, replicationOf } from '../graph.js';
+import { RECORD_RULES } from './messages.js';
 
 export type { ReplicationMethod } from '../streams.js';
 
@@ -67,10 +68,26 @@ export function discover(): Catalog {
   return { streams: STREAMS.map(discoverStream) };
 }
 
-/** A stream's schema as discovered: its file's, with DRIFTED, where values that do not fit their type go (conform.ts). */
+/**
+ * A stream's schema as discovered: its file's, with DRIFTED, where values that do not fit their type go
+ * (conform.ts), and where the stream can find deletions, the column of its tombstones (Singer's name; the
+ * Airbyte catalog renames it: airbyte.ts).
+ */
 export function streamSchema(name: string): JsonSchema {
   const schema = loadSchema(name);
-  return { ...schema, properties: { ...schema.properties, [DRIFTED]: DRIFTED_SCHEMA } };
+  const deletedAt = findsDeletions(streamByName(name)!) ? { [SINGER_DELETED_AT]: DELETED_AT_SCHEMA } : {};
+  return { ...schema, properties: { ...schema.properties, ...deletedAt, [DRIFTED]: DRIFTED_SCHEMA } };
+}
+
+/** The column of a tombstone: when the record was found deleted (sync/deletions.ts). */
+export const SINGER_DELETED_AT = RECORD_RULES.singer.deletedAt;
+export const DELETED_AT_SCHEMA: JsonSchema = { type: ['null', 'string'], format: 'date-time' };
+
+/** `selected` with the column of its tombstones declared, where its catalog (older than tombstones) lacks it. */
+export function withDeletedAt(selected: SelectedStream, column: string): SelectedStream {
+  if (selected.schema.properties?.[column] !== undefined) return selected;
+  const schema = { ...selected.schema, properties: { ...selected.schema.properties, [column]: DELETED_AT_SCHEMA } };
+  return { ...selected, schema, fields: selected.fields && new Set([...selected.fields, column]) };
 }
 
 function discoverStream(def: StreamDef): CatalogStream {
@@ -225,10 +242,11 @@ function isSelected(meta: Record<string, unknown>, entrySelected: unknown): bool
 
 /**
  * Fields always emitted: the key, the replication key (not a child's: its bookmark is its parent's), and
- * DRIFTED (a value moved there must not be lost).
+ * a tombstone's column, and DRIFTED (a value moved there must not be lost).
  */
 function automaticFields(def: StreamDef): string[] {
-  return [...keyPropertiesOf(def), ...(def.replicationKey && !childKind(def) ? [def.replicationKey] : []), DRIFTED];
+  const deletedAt = findsDeletions(def) ? [SINGER_DELETED_AT] : [];
+  return [...keyPropertiesOf(def), ...(def.replicationKey && !childKind(def) ? [def.replicationKey] : []), ...deletedAt, DRIFTED];
 }
 
 function pick<T>(object: Record<string, T>, keys: string[]): Record<string, T> {

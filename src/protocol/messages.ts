@@ -31,11 +31,18 @@ export interface RecordRules {
    * mid-stream); Airbyte's catalog cannot change during a read, so such a value is moved, never widened.
    */
   readonly widenSchema: boolean;
+  /**
+   * The column a tombstone (a record deleted from the API) sets to the time it was found gone: the Singer
+   * SDK's and the Airbyte CDC's name. An Airbyte tombstone also carries the cursor at that time, so that a
+   * destination's dedup ranks it last.
+   */
+  readonly deletedAt: '_sdc_deleted_at' | '_ab_cdc_deleted_at';
+  readonly tombstoneCursor: boolean;
 }
 
 export const RECORD_RULES: Readonly<Record<ProtocolName, RecordRules>> = {
-  singer: { tableVersions: true, utcTimes: false, widenSchema: true },
-  airbyte: { tableVersions: false, utcTimes: true, widenSchema: false },
+  singer: { tableVersions: true, utcTimes: false, widenSchema: true, deletedAt: '_sdc_deleted_at', tombstoneCursor: false },
+  airbyte: { tableVersions: false, utcTimes: true, widenSchema: false, deletedAt: '_ab_cdc_deleted_at', tombstoneCursor: true },
 };
 
 /** The messages of one protocol, as lines; undefined where the protocol has no such message. */

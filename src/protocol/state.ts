@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import { isPlainObject as isObject } from '../records/json.js';
 import { streamByName } from '../streams.js';
+import { decodeIds } from '../records/id-ranges.js';
 
 export interface Bookmark {
   replication_key?: string;
@@ -41,6 +42,13 @@ export function parseState(value: unknown, file: string): TapState {
     }
     if (typeof key === 'string' && streamByName(stream) && Number.isNaN(Date.parse(key))) {
       return fail(`the replication_key_value of "${stream}" is not an RFC 3339 date-time`);
+    }
+    // The ids a stream held (sync/deletions.ts): a corrupt list would make every id look deleted.
+    for (const member of ['known_ids', 'missed_ids']) {
+      const ids = bookmark[member];
+      if (ids !== undefined && (typeof ids !== 'string' || decodeIds(ids) === undefined)) {
+        return fail(`the ${member} of "${stream}" is not a list of ids as the tap writes it (remove the member to start remembering anew)`);
+      }
     }
   }
   return inner as TapState;

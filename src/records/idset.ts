@@ -25,6 +25,23 @@ export class IdSet {
     return range instanceof Uint32Array ? (range[low >>> 5]! & (1 << (low & 31))) !== 0 : range.has(low);
   }
 
+  /** Its ids: integers by range, then the others, each once. */
+  *[Symbol.iterator](): IterableIterator<unknown> {
+    for (const [key, range] of this.ranges) {
+      const base = key * RANGE;
+      if (!(range instanceof Uint32Array)) {
+        for (const low of range) yield base + low;
+        continue;
+      }
+      for (let word = 0; word < range.length; word++) {
+        const bits = range[word]!;
+        if (bits === 0) continue;
+        for (let bit = 0; bit < 32; bit++) if ((bits & (1 << bit)) !== 0) yield base + word * 32 + bit;
+      }
+    }
+    yield* this.others;
+  }
+
   /** Adds an id; true when it was not there yet. */
   add(id: unknown): boolean {
     if (!isCompact(id)) {

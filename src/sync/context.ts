@@ -29,6 +29,8 @@ export interface SyncSettings {
   readonly start_date?: string;
   readonly sweep_interval_days: number;
   readonly activate_version: boolean;
+  readonly deletions: boolean;
+  readonly deletions_max_percent: number;
 }
 
 /** What every stream's run shares. */
@@ -128,6 +130,10 @@ export interface StreamRun {
    * ACTIVATE_VERSION follows it (it would delete the rows of records it missed) and no sweep counts as done.
    */
   cutShort?: boolean;
+  /** Deletions are found in the stream this run: its ids are remembered (deletions.ts). */
+  deletions: boolean;
+  /** A walk whole on the sweep schedule, of a stream the API could filter, to find deletions (plan.ts). */
+  sweep: boolean;
   /** A detail was refused, and said so: the stream's later refusals go by without a WARNING. */
   detailRefused?: boolean;
 }

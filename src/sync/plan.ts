@@ -5,7 +5,7 @@
  * failed child, a stream Airbyte cleared) makes the walk whole, and the parent still emits only what changed
  * since its own. docs/behaviour.md#lists-under-a-record says the same for users.
  */
-import { followsChanges, parentKeyOf, sweeps } from '../graph.js';
+import { findsDeletions, followsChanges, parentKeyOf, sweeps } from '../graph.js';
 import type { SelectedStream } from '../protocol/catalog.js';
 import { bookmarkOf, laterOf, type TapState } from '../protocol/state.js';
 import type { ChildReads } from './context.js';
@@ -21,12 +21,16 @@ export interface PlanInput {
   startedAt: Date;
   /** Table versions are written (activate_version, in a protocol that has them). */
   versions: boolean;
+  /** Deletions are found (setting deletions): a stream the API filters is walked whole on the sweep schedule. */
+  deletions: boolean;
 }
 
 export interface RootPlan {
   replicationKey?: string;
   since?: string;
   version?: number;
+  /** Walked whole though the API could filter it, to find deletions (its bookmark remembers when). */
+  sweep?: boolean;
 }
 
 export interface ChildPlan {
@@ -44,14 +48,24 @@ export interface WalkPlan {
   stamps: boolean;
 }
 
-/** A stream read for itself: incremental from the later of its bookmark and start_date, or whole (versioned). */
+/**
+ * A stream read for itself: incremental from the later of its bookmark and start_date, or whole (versioned).
+ * Where the API filters the stream (tickets, invoices), an incremental walk does not list every id: to find
+ * deletions it is walked whole on the sweep schedule, emitting still only what changed.
+ */
 export function planRoot({ def, method, walkOnly }: SelectedStream, input: PlanInput): RootPlan {
   if (walkOnly) return {};
   const replicationKey = method === 'INCREMENTAL' ? def.replicationKey : undefined;
+  const filtered = replicationKey !== undefined && def.serverFilter !== undefined;
   return {
     replicationKey,
     since: replicationKey ? laterOf(bookmarkOf(input.state, def.name), input.startDate) : undefined,
     version: input.versions && method === 'FULL_TABLE' ? input.startedAt.getTime() : undefined,
+    sweep:
+      input.deletions &&
+      filtered &&
+      findsDeletions(def) &&
+      sweepDue(input.state.bookmarks[def.name]?.swept_at, input.sweepIntervalDays, input.startedAt),
   };
 }
 
@@ -91,7 +105,7 @@ export function sweepDue(sweptAt: unknown, days: number, startedAt: Date): boole
  */
 export function planWalk(root: SelectedStream, rootPlan: RootPlan, children: readonly ChildPlan[]): WalkPlan {
   const needs: (string | undefined)[] = [];
-  if (!root.walkOnly) needs.push(root.method === 'FULL_TABLE' ? undefined : rootPlan.since);
+  if (!root.walkOnly) needs.push(root.method === 'FULL_TABLE' || rootPlan.sweep ? undefined : rootPlan.since);
   for (const child of children) if (child.reads !== 'none') needs.push(child.reads === 'whole' ? undefined : child.since);
   const stamps = children.some((child) => child.reads === 'changed' && child.since !== undefined);
   if (needs.length === 0) return { walks: false, stamps };

@@ -14,8 +14,8 @@
  * order (docs/api.md#ordering-and-moving-data), so a bookmark taken mid-walk could skip records on pages
  * not read yet.
  */
-import type { SelectedStream } from '../protocol/catalog.js';
-import { childKind, parentKeyOf } from '../graph.js';
+import { withDeletedAt, type SelectedStream } from '../protocol/catalog.js';
+import { childKind, findsDeletions, parentKeyOf } from '../graph.js';
 import { streamSeconds } from '../output/progress.js';
 import { bookmarkOf, laterOf, setBookmark } from '../protocol/state.js';
 import { RECORD_RULES } from '../protocol/messages.js';
@@ -25,6 +25,7 @@ import { streamOutput, streamSpec, type ChildRun, type StreamOutput, type Stream
 import { planChild, planRoot, planWalk, type ChildPlan, type PlanInput } from './plan.js';
 import { rootKindOf } from './kinds/registry.js';
 import { settleRun } from './settle.js';
+import { KNOWN_IDS, MISSED_IDS, reckon, tombstoneLines } from './deletions.js';
 import { walk } from './walk.js';
 
 /** Runs a stream and its selected children, each accounted for in its ledger (sync.progress). */
@@ -41,7 +42,7 @@ export async function syncStream(selected: SelectedStream, children: readonly Se
   }
 }
 
-function prepare(selected: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): StreamRun {
+function prepare(asked: SelectedStream, children: readonly SelectedStream[], sync: SyncContext): StreamRun {
   const protocol = sync.writer.protocol.name;
   const input: PlanInput = {
     state: sync.state.value,
@@ -49,8 +50,12 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
     sweepIntervalDays: sync.settings.sweep_interval_days,
     startedAt: sync.startedAt,
     versions: sync.settings.activate_version && RECORD_RULES[protocol].tableVersions,
+    deletions: sync.settings.deletions,
   };
-  const root = planRoot(selected, input);
+  const root = planRoot(asked, input);
+  const deletions = sync.settings.deletions && root.replicationKey !== undefined && findsDeletions(asked.def);
+  // A catalog written before tombstones lacks their column: declared here, so that SCHEMA and records agree.
+  const selected = deletions ? withDeletedAt(asked, RECORD_RULES[protocol].deletedAt) : asked;
   const plans = children.map((child) => planChild(child, input));
   const walkPlan = planWalk(selected, root, plans);
   const spec = streamSpec(selected, protocol, root.version, walkPlan.stamps, sync.maps);
@@ -72,6 +77,8 @@ function prepare(selected: SelectedStream, children: readonly SelectedStream[], 
     sinceMs: root.since === undefined ? undefined : Date.parse(root.since),
     walks: walkPlan.walks,
     walkSince: walkPlan.walkSince,
+    deletions,
+    sweep: root.sweep === true,
   };
 }
 
@@ -114,9 +121,11 @@ function sayWhatIsRead(run: StreamRun): void {
   if (run.since !== undefined) {
     const where = !def.serverFilter
       ? ' (filtered here: the API cannot)'
-      : run.walkSince !== run.since
-        ? ` (filtered here: ${run.walkSince === undefined ? 'a child needs every record listed' : `a child needs those since ${run.walkSince}`})`
-        : '';
+      : run.sweep
+        ? ` (filtered here: a whole walk finds deletions, one due every ${run.sync.settings.sweep_interval_days} day(s))`
+        : run.walkSince !== run.since
+          ? ` (filtered here: ${run.walkSince === undefined ? 'a child needs every record listed' : `a child needs those since ${run.walkSince}`})`
+          : '';
     log.info(`stream ${def.name}: records updated since ${run.since}${where}`);
   }
   for (const child of run.children) {
@@ -142,6 +151,7 @@ async function finish(run: StreamRun): Promise<void> {
       const next = laterOf(run.since, reached(run));
       if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
     }
+    await rememberIds(run);
     if (run.stream.version !== undefined && !run.cutShort) await newVersion(run, run.stream);
     await completed(run, run.stream);
   }
@@ -169,6 +179,48 @@ async function finishChild(run: StreamRun, child: ChildRun): Promise<void> {
     ...(version !== undefined ? { version } : {}),
   };
   await completed(run, child.output);
+}
+
+/**
+ * Deletions (deletions.ts): the ids the walk listed remembered in the stream's bookmark, and a tombstone for
+ * each id gone, written before the STATE that forgets it. Only a whole walk can find an id gone: not one the
+ * API filtered (between sweeps of tickets and invoices), nor one cut short. Without deletions, the bookmark
+ * remembers no ids.
+ */
+async function rememberIds(run: StreamRun): Promise<void> {
+  const { state, settings, log } = run.sync;
+  const { def } = run.stream.selected;
+  const bookmark = state.value.bookmarks[def.name];
+  if (!run.deletions) {
+    if (bookmark && (KNOWN_IDS in bookmark || MISSED_IDS in bookmark)) {
+      const members = Object.entries(bookmark).filter(([member]) => member !== KNOWN_IDS && member !== MISSED_IDS);
+      state.value.bookmarks[def.name] = Object.fromEntries(members);
+    }
+    return;
+  }
+  const whole = !run.cutShort && (def.serverFilter === undefined || run.walkSince === undefined);
+  const reckoning = reckon(bookmark, run.stream.seen, whole, settings.deletions_max_percent);
+  if (reckoning.withheld) {
+    const { missed, known } = reckoning.withheld;
+    log.warning(
+      `stream ${def.name}: the walk did not list ${missed} of the ${known} records it held before (more than ` +
+        `deletions_max_percent, ${settings.deletions_max_percent}%): no tombstone written, the ids kept. A token that lost a ` +
+        'permission lists less; if the records were deleted, set deletions_max_percent to 100 for one run.',
+    );
+  }
+  if (reckoning.gone.length > 0) {
+    const foundAtMs = run.sync.clock.now();
+    await run.sync.writer.lines(Buffer.from(tombstoneLines(run.sync, run.stream, reckoning.gone, foundAtMs), 'utf8'));
+    log.info(
+      `stream ${def.name}: ${reckoning.gone.length} record(s) deleted from the API (not listed by two whole walks in a row): tombstones written`,
+    );
+    log.metric({ type: 'counter', metric: 'tombstone_count', value: reckoning.gone.length, tags: { stream: def.name } });
+  }
+  state.value.bookmarks[def.name] = {
+    ...state.value.bookmarks[def.name],
+    ...reckoning.remembered,
+    ...(run.sweep && whole ? { swept_at: run.sync.startedAt.toISOString() } : {}),
+  };
 }
 
 /** The newest replication-key value the walk saw, never past the sync's start. */

@@ -32,6 +32,11 @@ describe('IdSet: the ids a stream has emitted', () => {
     expect(ids.size).to.equal(reference.size);
     for (const id of [0, 1, 2, 3, 4999, 5000, 59_997, 59_998, 2 ** 40, 2 ** 53 - 1])
       expect(ids.has(id), String(id)).to.equal(reference.has(id));
+    ids.add('9007199254740993');
+    reference.add('9007199254740993' as unknown as number);
+    const listed = [...ids];
+    expect(listed.length).to.equal(reference.size);
+    expect(new Set(listed)).to.deep.equal(reference);
   });
 
   it('keeps a million dense ids in well under a megabyte', () => {

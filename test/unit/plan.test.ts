@@ -16,7 +16,7 @@ function selected(name: string, method: ReplicationMethod = 'INCREMENTAL', walkO
 }
 
 function input(bookmarks: TapState['bookmarks'] = {}, extra: Partial<PlanInput> = {}): PlanInput {
-  return { state: { bookmarks }, sweepIntervalDays: 7, startedAt, versions: false, ...extra };
+  return { state: { bookmarks }, sweepIntervalDays: 7, startedAt, versions: false, deletions: false, ...extra };
 }
 
 const ago = (days: number) => new Date(startedAt.getTime() - days * DAY).toISOString();
@@ -95,5 +95,21 @@ describe('plan: what a run reads of a parent and its children', () => {
     const walkOnly = selected('products', 'INCREMENTAL', true);
     expect(planWalk(walkOnly, {}, [{ reads: 'none', sweep: false, activates: false }])).to.deep.equal({ walks: false, stamps: false });
     expect(planWalk(walkOnly, {}, [{ reads: 'whole', sweep: true, activates: false }])).to.deep.equal({ walks: true, stamps: false });
+  });
+
+  it('a stream the API filters (tickets) is walked whole on the sweep schedule to find deletions, still emitting only what changed', () => {
+    const tickets = selected('tickets');
+    const bookmark = (sweptAt?: string) => ({
+      tickets: { replication_key: 'updated_at', replication_key_value: ago(1), ...(sweptAt ? { swept_at: sweptAt } : {}) },
+    });
+    const due = planRoot(tickets, input(bookmark(ago(8)), { deletions: true }));
+    expect(due).to.deep.include({ sweep: true, since: ago(1) });
+    expect(planWalk(tickets, due, [])).to.deep.equal({ walks: true, stamps: false });
+    const between = planRoot(tickets, input(bookmark(ago(2)), { deletions: true }));
+    expect(between.sweep).to.equal(false);
+    expect(planWalk(tickets, between, [])).to.deep.equal({ walks: true, walkSince: ago(1), stamps: false });
+    // Without deletions, or where every walk is whole (leads: no filter), no sweep.
+    expect(planRoot(tickets, input(bookmark(), { deletions: false })).sweep).to.equal(false);
+    expect(planRoot(selected('leads'), input({}, { deletions: true })).sweep).to.equal(false);
   });
 });

@@ -25,7 +25,13 @@ describe('state: reading a state file, keeping and moving bookmarks', () => {
         { bookmarks: { tickets: { replication_key_value: 'yesterday' } } },
         /the replication_key_value of "tickets" is not an RFC 3339 date-time/,
       ],
+      [{ bookmarks: { leads: { known_ids: [1, 2] } } }, /the known_ids of "leads" is not a list of ids as the tap writes it/],
+      [{ bookmarks: { leads: { known_ids: '1.2', missed_ids: '1;2' } } }, /the missed_ids of "leads" is not a list of ids/],
     ];
+    expect(parseState({ bookmarks: { leads: { known_ids: '1.2,3', missed_ids: '' } } }, 's.json').bookmarks.leads).to.deep.equal({
+      known_ids: '1.2,3',
+      missed_ids: '',
+    });
     for (const [value, message] of cases) {
       expect(() => parseState(value, 's.json')).to.throw(UsageError, message);
     }

@@ -119,7 +119,7 @@ describe('sync: the phases of a stream run', () => {
   it('moves the bookmark to the newest updated_at seen, never past the sync’s start', async () => {
     const pages = { '/leads': [{ leads: [lead(1, '2024-01-01T00:00:00Z'), lead(2, '2024-05-01T00:00:00Z')] }] };
     const before = await sync(pages, only('leads'), { startedAt: new Date('2025-01-01T00:00:00Z') });
-    expect(before.state.bookmarks.leads).to.deep.equal({
+    expect(before.state.bookmarks.leads).to.deep.include({
       replication_key: 'updated_at',
       replication_key_value: '2024-05-01T00:00:00.000Z',
     });
@@ -218,7 +218,8 @@ describe('sync: a parent and the lists under its records, each settling on its o
   it('walks the parent from the earliest bookmark of itself and its children; the parent emits only what changed since its own', async () => {
     const state = {
       bookmarks: {
-        tickets: { replication_key: 'updated_at', replication_key_value: '2024-03-01T00:00:00.000Z' },
+        // Swept for deletions recently (a whole walk of tickets is not due).
+        tickets: { replication_key: 'updated_at', replication_key_value: '2024-03-01T00:00:00.000Z', swept_at: recent },
         ticket_comments: childBookmark('2024-02-01T00:00:00.000Z'),
       },
     };
@@ -431,5 +432,109 @@ describe('sync: what an error means', () => {
       (e: unknown) => e,
     );
     expect(error).to.be.instanceOf(RangeError);
+  });
+});
+
+describe('sync: deleted records, from the ids whole walks list', () => {
+  const leads = (...ids: number[]) => ({ '/leads': [{ leads: ids.map((id) => lead(id, '2024-01-01T00:00:00Z')) }] });
+  const records = (run: Run) => run.messages.filter((m) => m.type === 'RECORD').map((m) => m.record as Body);
+  const tombstones = (run: Run) => records(run).filter((r) => r._sdc_deleted_at !== undefined);
+
+  /** Runs one sync after another, each from the last one's state. */
+  async function runs(walks: number[][], options: { settings?: Body; protocol?: Protocol; state?: TapState } = {}) {
+    const done: Run[] = [];
+    let state: TapState = options.state ?? { bookmarks: {} };
+    for (const ids of walks) {
+      const run = await sync(leads(...ids), only('leads'), { ...options, state });
+      expect(run.error).to.equal(undefined);
+      done.push(run);
+      state = run.state;
+    }
+    return done;
+  }
+
+  it('an id two whole walks in a row did not list: a tombstone of its key and _sdc_deleted_at, the SCHEMA declaring it', async () => {
+    const [first, second, third, fourth] = await runs([
+      [1, 2, 3, 4],
+      [1, 3, 4],
+      [1, 3],
+      [1, 3],
+    ]);
+    expect(first!.state.bookmarks.leads).to.deep.include({ known_ids: '1.3', missed_ids: '' });
+    // One miss proves nothing (records move between pages during a walk): noted, no tombstone.
+    expect(tombstones(second!)).to.deep.equal([]);
+    expect(second!.state.bookmarks.leads).to.deep.include({ known_ids: '1.3', missed_ids: '2' });
+    const [tombstone] = tombstones(third!);
+    expect(Object.keys(tombstone!)).to.deep.equal(['id', '_sdc_deleted_at']);
+    expect(tombstone!.id).to.equal(2);
+    expect(Date.parse(tombstone!._sdc_deleted_at as string)).to.be.greaterThan(Date.now() - 60_000);
+    expect(third!.state.bookmarks.leads).to.deep.include({ known_ids: '1,1.1', missed_ids: '4' });
+    expect(tombstones(fourth!).map((r) => r.id)).to.deep.equal([4]);
+    // The tombstone comes before the STATE that forgets its id; the SCHEMA declares its column.
+    const kindsOf = kinds(third!);
+    expect(kindsOf.lastIndexOf('RECORD leads')).to.be.lessThan(kindsOf.indexOf('STATE'));
+    const schema = third!.messages[0]!.schema as { properties: Record<string, unknown> };
+    expect(schema.properties._sdc_deleted_at).to.deep.equal({ type: ['null', 'string'], format: 'date-time' });
+    expect(third!.logs.join('\n')).to.match(/stream leads: 1 record\(s\) deleted from the API/);
+  });
+
+  it('an id listed again after one miss is not gone; a state of the previous version (no ids) starts remembering, no tombstone', async () => {
+    const [, , third] = await runs([
+      [1, 2, 3],
+      [1, 3],
+      [1, 2, 3],
+    ]);
+    expect(third!.state.bookmarks.leads).to.deep.include({ known_ids: '1.2', missed_ids: '' });
+    const old = { bookmarks: { leads: { replication_key: 'updated_at', replication_key_value: '2023-01-01T00:00:00.000Z' } } };
+    const [resumed, next] = await runs([[1], [1]], { state: old });
+    expect(tombstones(resumed!).concat(tombstones(next!))).to.deep.equal([]);
+    expect(resumed!.state.bookmarks.leads).to.deep.include({ known_ids: '1', missed_ids: '' });
+  });
+
+  it('a walk that misses more than deletions_max_percent of the known ids: a WARNING, no tombstone, the ids kept', async () => {
+    const all = Array.from({ length: 10 }, (_, i) => i + 1);
+    const [, second, third] = await runs([all, [1, 2, 3, 4], [1, 2, 3, 4]]);
+    for (const run of [second!, third!]) {
+      expect(tombstones(run)).to.deep.equal([]);
+      expect(run.state.bookmarks.leads).to.deep.include({ known_ids: '1.9', missed_ids: '' });
+      expect(run.logs.join('\n')).to.match(/WARNING stream leads: the walk did not list 6 of the 10 records it held before/);
+    }
+    // A higher bound lets the same walks through: first the miss, then the tombstones.
+    const [, , late] = await runs([all, [1, 2, 3, 4], [1, 2, 3, 4]], { settings: { deletions_max_percent: 100 } });
+    expect(tombstones(late!).map((r) => r.id)).to.deep.equal([5, 6, 7, 8, 9, 10]);
+  });
+
+  it('a walk cut short (a page that fails) finds nothing gone and forgets nothing', async () => {
+    const [first] = await runs([[1, 2, 3]]);
+    let state = first!.state;
+    for (let i = 0; i < 2; i++) {
+      const failing = {
+        '/leads': [{ leads: [lead(1, '2024-01-01T00:00:00Z')], meta: { total_pages: 2 } }, new ApiError('exhausted', 'HTTP 500')],
+      };
+      const run = await sync(failing, only('leads'), { state });
+      expect(tombstones(run)).to.deep.equal([]);
+      expect(run.state.bookmarks.leads).to.deep.include({ known_ids: '1.2', missed_ids: '' });
+      state = run.state;
+    }
+  });
+
+  it('Airbyte: the tombstone carries _ab_cdc_deleted_at and the cursor at the same time (a dedup ranks it last)', async () => {
+    const [, , third] = await runs([[1, 2], [1], [1]], { protocol: AIRBYTE });
+    const data = third!.messages
+      .filter((m) => m.type === 'RECORD')
+      .map((m) => (m.record as Body).data as Body)
+      .filter((d) => d._ab_cdc_deleted_at !== undefined);
+    expect(data).to.have.length(1);
+    expect(data[0]!.id).to.equal(2);
+    expect(data[0]!.updated_at).to.equal(data[0]!._ab_cdc_deleted_at);
+  });
+
+  it('deletions false: no id remembered (and those remembered are dropped), no tombstone', async () => {
+    const [first] = await runs([[1, 2]]);
+    const [off, later] = await runs([[1], [1]], { settings: { deletions: false }, state: first!.state });
+    for (const run of [off!, later!]) {
+      expect(tombstones(run)).to.deep.equal([]);
+      expect(run.state.bookmarks.leads).to.not.have.any.keys('known_ids', 'missed_ids');
+    }
   });
 });

@@ -53,6 +53,14 @@ export interface Settings {
    */
   sweep_interval_days?: number;
   /**
+   * Write a tombstone for each record deleted from the API, in the incremental streams: a record with its key and _sdc_deleted_at (Airbyte: _ab_cdc_deleted_at, and updated_at set to the same time), once two whole walks of the stream in a row no longer list its id. The ids each stream holds are remembered in its bookmark (a few bytes each); false remembers none and writes no tombstone. See the README's "Deleted records".
+   */
+  deletions?: boolean;
+  /**
+   * Largest share, in percent, of a stream's remembered ids that one walk may miss and still write tombstones: a walk that misses more (a token that lost a permission, an API listing less than it holds) writes a WARNING and no tombstone, and keeps remembering the ids. 100 lets any share through (after a real mass deletion).
+   */
+  deletions_max_percent?: number;
+  /**
    * Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).
    */
   log_level?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";

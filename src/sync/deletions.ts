@@ -1,0 +1,102 @@
+/**
+ * Deleted records (docs/behaviour.md#deleted-records). The API lists no deletions, but a whole walk of a
+ * stream lists every id the API still holds: the ids a stream held at its last whole walk are remembered in
+ * its bookmark (`known_ids`, id-ranges.ts), and an id two whole walks in a row did not list is gone. The
+ * first walk that misses an id only notes it (`missed_ids`): records move between pages while a walk reads
+ * them, so one miss proves nothing. A walk that misses more than `deletions_max_percent` of the known ids
+ * (a token that lost a permission, an API listing less than it holds) writes a WARNING and no tombstone.
+ *
+ * A gone id becomes a tombstone: a record of its key and the time it was found gone, in the protocol's
+ * column (messages.ts RECORD_RULES.deletedAt), through the stream maps as any record.
+ */
+import type { Bookmark } from '../protocol/state.js';
+import { RECORD_RULES, recordFraming } from '../protocol/messages.js';
+import { decodeIds, encodeIds, rangeId } from '../records/id-ranges.js';
+import { keyPropertiesOf } from '../streams.js';
+import { dumps, parseJson, RECORD_JSON } from '../maps/pyjson.js';
+import type { PyDict } from '../maps/values.js';
+import type { StreamOutput, SyncContext } from './context.js';
+
+/** The bookmark members that remember a stream's ids. */
+export const KNOWN_IDS = 'known_ids';
+export const MISSED_IDS = 'missed_ids';
+
+/** What one walk says of the ids a stream held. */
+export interface Reckoning {
+  /** The ids two whole walks in a row did not list: a tombstone each. */
+  gone: bigint[];
+  /** The bookmark's new members. */
+  remembered: { [KNOWN_IDS]: string; [MISSED_IDS]: string };
+  /** Set when the walk missed too many to be trusted: the ids missed, and the ids known. */
+  withheld?: { missed: number; known: number };
+}
+
+/**
+ * The ids a stream holds after a walk that listed `seen`. A walk that was not whole (`whole` false: the API
+ * filtered it) proves nothing missing: it only adds the ids it listed.
+ */
+export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, whole: boolean, maxPercent: number): Reckoning {
+  const listed = new Set<bigint>();
+  for (const id of seen) {
+    const exact = typeof id === 'number' || typeof id === 'string' ? rangeId(id) : undefined;
+    if (exact !== undefined) listed.add(exact);
+  }
+  const known = typeof bookmark?.[KNOWN_IDS] === 'string' ? decodeIds(bookmark[KNOWN_IDS]) : undefined;
+  const missedBefore = new Set(typeof bookmark?.[MISSED_IDS] === 'string' ? (decodeIds(bookmark[MISSED_IDS]) ?? []) : []);
+  const keep = (ids: Iterable<bigint>, missed: Iterable<bigint>): Reckoning['remembered'] => ({
+    [KNOWN_IDS]: encodeIds(ids),
+    [MISSED_IDS]: encodeIds(missed),
+  });
+  // A first walk, or one of a state from before ids were remembered: remember, find nothing.
+  if (known === undefined) return { gone: [], remembered: keep(listed, []) };
+  if (!whole) {
+    return {
+      gone: [],
+      remembered: keep(
+        [...known, ...listed],
+        [...missedBefore].filter((id) => !listed.has(id)),
+      ),
+    };
+  }
+  const missedNow = known.filter((id) => !listed.has(id));
+  if (missedNow.length > (known.length * maxPercent) / 100) {
+    return {
+      gone: [],
+      remembered: keep([...known, ...listed], missedBefore),
+      withheld: { missed: missedNow.length, known: known.length },
+    };
+  }
+  const gone = missedNow.filter((id) => missedBefore.has(id));
+  const missedOnce = missedNow.filter((id) => !missedBefore.has(id));
+  return { gone, remembered: keep([...listed, ...missedOnce], missedOnce) };
+}
+
+/**
+ * The RECORD lines of a stream's tombstones: per gone id, its key and the time it was found gone (Airbyte:
+ * the cursor too), through the stream's maps where it has some. A map's expression that cannot evaluate on a
+ * record of its key alone leaves its property null; a filter that cannot keeps the tombstone.
+ */
+export function tombstoneLines(sync: SyncContext, output: StreamOutput, gone: readonly bigint[], foundAtMs: number): string {
+  const { def, schema } = output.selected;
+  const rules = RECORD_RULES[sync.writer.protocol.name];
+  const at = JSON.stringify(new Date(foundAtMs).toISOString());
+  const key = JSON.stringify(keyPropertiesOf(def)[0]);
+  const cursor = rules.tombstoneCursor && def.replicationKey ? `,${JSON.stringify(def.replicationKey)}:${at}` : '';
+  // The id's digits as they are: exact past 2^53.
+  const texts = gone.map((id) => `{${key}:${id.toString()}${cursor},${JSON.stringify(rules.deletedAt)}:${at}}`);
+  const maps = sync.maps?.outputs(def, schema) ?? [{ alias: def.name, identity: true, transform: () => undefined }];
+  let lines = '';
+  for (const map of maps) {
+    const framing = recordFraming(sync.writer.protocol.name, map.alias, undefined);
+    const suffix = framing.suffix(foundAtMs);
+    gone.forEach((id, i) => {
+      if (map.identity) {
+        lines += framing.prefix + texts[i]! + suffix;
+        return;
+      }
+      const mapped = map.transform(parseJson(texts[i]!) as PyDict, id, true);
+      if (mapped) lines += framing.prefix + dumps(mapped, RECORD_JSON) + suffix;
+    });
+  }
+  return lines;
+}
