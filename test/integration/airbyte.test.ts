@@ -22,6 +22,8 @@ interface ReadResult {
   types?: Record<string, Record<string, string>>;
   rows?: Record<string, number>;
   states?: string[];
+  /** Ids of the rows with _ab_cdc_deleted_at set, by stream. */
+  deleted?: Record<string, number[]>;
   error?: string;
   message?: string;
 }
@@ -95,6 +97,23 @@ describe('PyAirbyte reads tap-crm into DuckDB', function () {
     }
     expect(second.ids!.tickets).to.include.members(tickets.inserted);
     expect(second.ids!.leads).to.include.members(leads.inserted);
+  });
+
+  it('receives tombstones: after a deletion, two reads set _ab_cdc_deleted_at on exactly the deleted rows', async () => {
+    const config = join(work, 'config.json');
+    const gone = {
+      leads: sim.mutate({ stream: 'leads', delete: 2 }).deleted,
+      customers: sim.mutate({ stream: 'customers', delete: 3 }).deleted,
+    };
+    const once = await read(config, DEFAULT_STREAMS);
+    expect(once.error, once.message).to.equal(undefined);
+    expect(once.deleted!.leads).to.deep.equal([]);
+    const twice = await read(config, DEFAULT_STREAMS);
+    expect(twice.error, twice.message).to.equal(undefined);
+    expect(twice.types!.leads).to.have.property('_ab_cdc_deleted_at');
+    expect({ leads: twice.deleted!.leads, customers: twice.deleted!.customers }).to.deep.equal(gone);
+    for (const stream of DEFAULT_STREAMS.filter((s) => s !== 'leads' && s !== 'customers'))
+      if (twice.deleted?.[stream]) expect(twice.deleted[stream], stream).to.deep.equal([]);
   });
 
   it('reads parents and the lists under their records as PyAirbyte asks (incremental everywhere); after changes, the cache equals the API', async () => {

@@ -56,6 +56,10 @@ with cache.get_sql_engine().connect() as connection:
             continue  # asset_patches: keyed by other columns
         ids = [row[0] for row in connection.execute(sa.text(f'select id from main."{name}" order by id'))]
         out["ids"][name] = ids
+        # Tombstones: the rows whose _ab_cdc_deleted_at is set (records deleted from the API).
+        if "_ab_cdc_deleted_at" in out["types"][name]:
+            query = f'select id from main."{name}" where _ab_cdc_deleted_at is not null order by id'
+            out.setdefault("deleted", {})[name] = [row[0] for row in connection.execute(sa.text(query))]
         out["duplicates"][name] = len(ids) - len(set(ids))
     # The streams whose state PyAirbyte kept for the next read (a STATE of a stream not in the catalog is not kept).
     out["states"] = sorted(row[0] for row in connection.execute(sa.text("select stream_name from main._airbyte_state")))

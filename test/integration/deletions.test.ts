@@ -1,0 +1,90 @@
+/**
+ * Tombstones into the real targets: records deleted on the simulator, then two runs, each piped as the
+ * README shows. MeltanoLabs target-postgres with add_record_metadata keeps the rows and sets their
+ * _sdc_deleted_at (its upsert nulls their other columns); pipelinewise-target-postgres with hard_delete
+ * removes them.
+ */
+import { expect } from 'chai';
+import { startSimulator, type Simulator, type StreamName } from '../../src/simulator/server.js';
+import { integrationEnv, type IntegrationEnv } from './env.js';
+import { binDir, explain, Pg, sh, TAP_BIN, targetPostgresConfig, tempDir, truthIds, uniqueSchema, writeJson } from './helpers.js';
+
+const RUN = [
+  'tap-crm --config c.json $STATE | target-postgres --config t.json > state-out.jsonl',
+  'tail -n 1 state-out.jsonl > state.json',
+].join('\n');
+
+const DELETED_FROM: readonly StreamName[] = ['leads', 'customers', 'contacts'];
+
+describe('tombstones into the targets', function () {
+  this.timeout(300_000);
+  let env: IntegrationEnv;
+  let pg: Pg;
+  const schemas: string[] = [];
+
+  before(() => {
+    env = integrationEnv();
+    pg = new Pg(env);
+  });
+  after(async () => {
+    for (const schema of schemas) await pg.dropSchema(schema);
+  });
+
+  /** Three runs into `target` (its config `targetConfig`), records deleted after the first; the ids deleted. */
+  async function threeRuns(sim: Simulator, target: string, targetConfig: Record<string, unknown>): Promise<Record<string, number[]>> {
+    const work = tempDir('tombstones');
+    const bin = binDir({ 'tap-crm': TAP_BIN, 'target-postgres': target });
+    writeJson(work, 'c.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000 });
+    writeJson(work, 't.json', targetConfig);
+    const run = async (state: boolean) => {
+      const result = await sh(RUN.replace('$STATE', state ? '--state state.json' : ''), { cwd: work, path: [bin] });
+      expect(result.code, explain(result)).to.equal(0);
+    };
+    await run(false);
+    const deleted = Object.fromEntries(DELETED_FROM.map((stream) => [stream, sim.mutate({ stream, delete: 2 }).deleted]));
+    await run(true);
+    await run(true);
+    return deleted;
+  }
+
+  it('MeltanoLabs target-postgres, add_record_metadata: true: the deleted rows kept with _sdc_deleted_at set', async () => {
+    const sim = await startSimulator({ records: 600, seed: 71, rpm: 0 });
+    try {
+      const schema = uniqueSchema('tomb_ml');
+      schemas.push(schema);
+      const deleted = await threeRuns(sim, env.targetPostgres, targetPostgresConfig(env, schema, { add_record_metadata: true }));
+      for (const stream of DELETED_FROM) {
+        const marked = await pg.rows<{ id: number; updated_at: string | null }>(
+          `select id, updated_at from "${schema}"."${stream}" where _sdc_deleted_at is not null order by id`,
+        );
+        expect(
+          marked.map((r) => r.id),
+          stream,
+        ).to.deep.equal(deleted[stream]);
+        // The target's upsert writes the tombstone's columns: the others become null.
+        expect(
+          marked.map((r) => r.updated_at),
+          stream,
+        ).to.deep.equal(deleted[stream]!.map(() => null));
+        const all = await pg.ids(schema, stream);
+        expect(all, stream).to.deep.equal([...truthIds(sim, stream), ...deleted[stream]!].sort((a, b) => a - b));
+      }
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('pipelinewise-target-postgres, hard_delete: true: the deleted rows removed', async () => {
+    const sim = await startSimulator({ records: 600, seed: 72, rpm: 0 });
+    try {
+      const schema = uniqueSchema('tomb_pw');
+      schemas.push(schema);
+      const { host, port, user, password, database } = env.pg;
+      const config = { host, port, user, password, dbname: database, default_target_schema: schema, hard_delete: true };
+      await threeRuns(sim, env.pipelinewiseTargetPostgres, config);
+      for (const stream of DELETED_FROM) expect(await pg.ids(schema, stream), stream).to.deep.equal(truthIds(sim, stream));
+    } finally {
+      await sim.close();
+    }
+  });
+});
