@@ -5,6 +5,8 @@
  * suite runs, never its figures. A full run exits 1 when a goal is missed.
  */
 import { account, graph, oversold, rate, shared, type Row } from './requests.js';
+import { STREAMS } from '../src/streams.js';
+import { decodeIds } from '../src/records/id-ranges.js';
 import {
   airbyteInstalled,
   peerCatalog,
@@ -212,6 +214,76 @@ async function incremental(): Promise<void> {
   }
 }
 
+/** The bytes the remembered ids (deletions) add to a STATE, per id: the state as JSON, less the same without them. */
+function idBytes(state: { bookmarks: Record<string, Record<string, unknown>> }): { bytes: number; ids: number } {
+  let bytes = 0;
+  let ids = 0;
+  for (const bookmark of Object.values(state.bookmarks)) {
+    if (typeof bookmark.known_ids !== 'string') continue;
+    const without = Object.fromEntries(Object.entries(bookmark).filter(([k]) => k !== 'known_ids' && k !== 'missed_ids'));
+    bytes += JSON.stringify(bookmark).length - JSON.stringify(without).length;
+    ids += decodeIds(bookmark.known_ids)!.length;
+  }
+  return { bytes, ids };
+}
+
+/**
+ * Deletions (docs/behaviour.md#deleted-records): the STATE bytes per remembered id on the 100k-record account,
+ * after a first sync (ids dense) and after 2% of every stream's records were deleted (holes), and the
+ * tombstones the run after next writes against the ids deleted.
+ */
+async function deletions(): Promise<void> {
+  const records = quick ? 5_000 : 100_000;
+  const sim = await startSimulatorProcess(['--records', String(records), '--seed', '5']);
+  try {
+    const config = tapConfig(sim, {});
+    type State = { bookmarks: Record<string, Record<string, unknown>> };
+    const sync = async (state: State | undefined): Promise<{ state: State; tombstones: number }> => {
+      const captured: { state?: unknown } = {};
+      let tombstones = 0;
+      await runTap(config, state ? ['--state', writeTemp('state.json', state)] : [], (stdout) => {
+        lastStateOf(stdout, captured);
+        stdout.on('data', (chunk: string) => (tombstones += chunk.split('"_sdc_deleted_at":"').length - 1));
+      });
+      return { state: captured.state as State, tombstones };
+    };
+    const first = await sync(undefined);
+    const dense = idBytes(first.state);
+    const truth = (await sim.admin('/__admin/truth', undefined)) as Record<string, unknown[]>;
+    let deleted = 0;
+    for (const def of STREAMS.filter((s) => s.selectedByDefault && s.replicationKey && !s.serverFilter)) {
+      const count = Math.floor(truth[def.name]!.length / 50);
+      if (count > 0)
+        deleted += ((await sim.admin('/__admin/mutate', { stream: def.name, delete: count })) as { deleted: number[] }).deleted.length;
+    }
+    const second = await sync(first.state);
+    const third = await sync(second.state);
+    const holes = idBytes(third.state);
+    for (const [when, measured] of [
+      ['first sync', dense],
+      ['2% deleted', holes],
+    ] as const)
+      report({
+        scenario: 'deletions',
+        figure: `STATE bytes per remembered id, ${when}`,
+        value: measured.bytes / measured.ids,
+        goal: '<= 8',
+        met: measured.bytes / measured.ids <= 8,
+        info: `${measured.bytes} bytes for ${measured.ids} ids`,
+      });
+    report({
+      scenario: 'deletions',
+      figure: 'tombstones / records deleted (run 2 + run 3)',
+      value: (second.tombstones + third.tombstones) / deleted,
+      goal: '= 1',
+      met: second.tombstones === 0 && third.tombstones === deleted,
+      info: `${second.tombstones} then ${third.tombstones} tombstones, ${deleted} records deleted`,
+    });
+  } finally {
+    await sim.stop();
+  }
+}
+
 /**
  * The peers users pick today, side by side with tap-crm on the same simulator: a Meltano-SDK tap and
  * Airbyte's low-code connector (bench/peers; `bash bench/peers/setup.sh` installs both), on the cpu
@@ -303,6 +375,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   graph: () => graph(report, quick),
   memory,
   incremental,
+  deletions,
   peers,
 };
 console.log(`tap-crm benchmarks${quick ? ' (--quick: small sizes, figures not judged)' : ''}`);

@@ -1,11 +1,13 @@
-/** The admin API under /__admin: ground truth (and the drifted values), statistics, mutations and runtime configuration (no auth). */
+/** The admin API under /__admin: ground truth (and the drifted values, the deleted ids), statistics, mutations and runtime configuration (no auth). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DriftTruth, Mutation, MutationResult, RuntimeOptions, SimulatorStats, Truth } from './types.js';
+import type { DriftTruth, Mutation, MutationResult, RuntimeOptions, SimulatorStats, StreamName, Truth } from './types.js';
 import { STREAM_NAMES } from './types.js';
 
 export interface AdminTarget {
   truth(): Truth;
   drifts(): DriftTruth;
+  /** The ids deleted by mutations since the start, by stream. */
+  deleted(): Partial<Record<StreamName, number[]>>;
   stats(): SimulatorStats;
   resetStats(): void;
   mutate(m: Mutation): MutationResult;
@@ -80,6 +82,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       }
       case 'GET /__admin/drifts': {
         send(res, 200, target.drifts());
+        return;
+      }
+      case 'GET /__admin/deleted': {
+        send(res, 200, target.deleted());
         return;
       }
       case 'GET /__admin/stats': {

@@ -68,6 +68,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   const target: AdminTarget = {
     truth: () => store.truth(),
     drifts: () => store.drifts(),
+    deleted: () => store.deletedIds(),
     stats: () => stats.snapshot(window.peak),
     resetStats: () => {
       stats.reset();

@@ -71,6 +71,8 @@ interface StreamState {
   /** Bumped on every change; keys the caches of derived lists and pages. */
   version: number;
   mutations: number;
+  /** The ids deleted by mutations, in the order deleted. */
+  deleted: number[];
 }
 
 const FILTER_CACHE_ENTRIES = 32;
@@ -105,6 +107,7 @@ export class Store {
         createdMs: new Map(),
         version: 0,
         mutations: 0,
+        deleted: [],
       });
     }
   }
@@ -217,6 +220,16 @@ export class Store {
     return out;
   }
 
+  /** The ids deleted since the start, by stream (those with none left out), ascending. */
+  deletedIds(): Partial<Record<StreamName, number[]>> {
+    const out: Partial<Record<StreamName, number[]>> = {};
+    for (const name of STREAM_NAMES) {
+      const deleted = this.streams.get(name)?.deleted ?? [];
+      if (deleted.length > 0) out[name] = [...deleted].sort((a, b) => a - b);
+    }
+    return out;
+  }
+
   /** The times of the comments a ticket's updates added. */
   commentsAdded(ticketId: number): readonly number[] {
     return this.addedComments.get(ticketId) ?? [];
@@ -248,6 +261,7 @@ export class Store {
     const now = m.update !== undefined || m.insert !== undefined ? this.stamp() : undefined;
     const deleted = this.pick(s, m.delete, g);
     if (deleted.length > 0) s.ids.removeAll(new Set(deleted));
+    s.deleted.push(...deleted);
     for (const id of deleted) {
       if (m.stream === 'tickets') this.addedComments.delete(id);
       s.revisions.delete(id);

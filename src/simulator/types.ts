@@ -158,6 +158,8 @@ export interface Simulator {
   truth(): Truth;
   /** The drifted value of every live record that has one (the `drift` option), by stream, id order. */
   drifts(): DriftTruth;
+  /** The ids deleted by mutations since the start, by stream (GET /__admin/deleted), ascending. */
+  deleted(): Partial<Record<StreamName, number[]>>;
   stats(): SimulatorStats;
   resetStats(): void;
   mutate(m: Mutation): MutationResult;

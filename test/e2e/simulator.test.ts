@@ -722,6 +722,10 @@ describe('crm-simulator', function () {
         assert.equal(delMany.deleted.length, 5);
         assert.equal(((await get(m, '/invoices')).body['meta'] as Obj)['total_pages'], Math.ceil(truthIds(m, 'invoices').length / 25));
         assert.deepEqual((await admin(m, 'GET', '/truth')).body, m.truth());
+        // The deleted ids, reported by stream.
+        const reported = { tickets: [...victims].sort((a, b) => a - b), invoices: [...delMany.deleted].sort((a, b) => a - b) };
+        assert.deepEqual(m.deleted(), reported);
+        assert.deepEqual((await admin(m, 'GET', '/deleted')).body, reported);
       });
     });
 
