@@ -1,8 +1,8 @@
 /**
  * Tombstones into the real targets: records deleted on the simulator, then two runs, each piped as the
- * README shows. MeltanoLabs target-postgres with add_record_metadata keeps the rows and sets their
- * _sdc_deleted_at (its upsert nulls their other columns); pipelinewise-target-postgres with hard_delete
- * removes them.
+ * README shows. MeltanoLabs target-postgres with add_record_metadata (its default) keeps the rows and sets
+ * their _sdc_deleted_at (its upsert nulls their other columns), and without it nulls them unmarked;
+ * pipelinewise-target-postgres with hard_delete removes them.
  */
 import { expect } from 'chai';
 import { startSimulator, type Simulator, type StreamName } from '../../src/simulator/server.js';
@@ -47,12 +47,12 @@ describe('tombstones into the targets', function () {
     return deleted;
   }
 
-  it('MeltanoLabs target-postgres, add_record_metadata: true: the deleted rows kept with _sdc_deleted_at set', async () => {
+  it('MeltanoLabs target-postgres (add_record_metadata, true by default in 0.8.1): the deleted rows kept with _sdc_deleted_at set', async () => {
     const sim = await startSimulator({ records: 600, seed: 71, rpm: 0 });
     try {
       const schema = uniqueSchema('tomb_ml');
       schemas.push(schema);
-      const deleted = await threeRuns(sim, env.targetPostgres, targetPostgresConfig(env, schema, { add_record_metadata: true }));
+      const deleted = await threeRuns(sim, env.targetPostgres, targetPostgresConfig(env, schema));
       for (const stream of DELETED_FROM) {
         const marked = await pg.rows<{ id: number; updated_at: string | null }>(
           `select id, updated_at from "${schema}"."${stream}" where _sdc_deleted_at is not null order by id`,
@@ -69,6 +69,28 @@ describe('tombstones into the targets', function () {
         const all = await pg.ids(schema, stream);
         expect(all, stream).to.deep.equal([...truthIds(sim, stream), ...deleted[stream]!].sort((a, b) => a - b));
       }
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('MeltanoLabs target-postgres, add_record_metadata: false (as the README warns): the deleted rows unmarked, their columns null', async () => {
+    const sim = await startSimulator({ records: 600, seed: 73, rpm: 0 });
+    try {
+      const schema = uniqueSchema('tomb_ml0');
+      schemas.push(schema);
+      const deleted = await threeRuns(
+        sim,
+        env.targetPostgres,
+        targetPostgresConfig(env, schema, { add_record_metadata: false, activate_version: false }),
+      );
+      const columns = await pg.rows<{ c: string }>(
+        `select column_name as c from information_schema.columns where table_schema = '${schema}' and table_name = 'leads'`,
+      );
+      // The SDK drops _sdc_ properties from the schema and the records: the tombstone is its key alone.
+      expect(columns.map((r) => r.c)).to.not.include('_sdc_deleted_at');
+      const nulled = await pg.rows<{ id: number }>(`select id from "${schema}"."leads" where updated_at is null order by id`);
+      expect(nulled.map((r) => r.id)).to.deep.equal(deleted.leads);
     } finally {
       await sim.close();
     }
