@@ -11,7 +11,8 @@
  */
 import type { Bookmark } from '../protocol/state.js';
 import { RECORD_RULES, recordFraming } from '../protocol/messages.js';
-import { decodeIds, encodeIds, rangeId } from '../records/id-ranges.js';
+import { decodeIds, encodeIds, rangeId, type RangeId } from '../records/id-ranges.js';
+import { IdSet } from '../records/idset.js';
 import { keyPropertiesOf } from '../streams.js';
 import { dumps, parseJson, RECORD_JSON } from '../maps/pyjson.js';
 import type { PyDict } from '../maps/values.js';
@@ -24,7 +25,7 @@ export const MISSED_IDS = 'missed_ids';
 /** What one walk says of the ids a stream held. */
 export interface Reckoning {
   /** The ids two whole walks in a row did not list: a tombstone each. */
-  gone: bigint[];
+  gone: RangeId[];
   /** The bookmark's new members. */
   remembered: { [KNOWN_IDS]: string; [MISSED_IDS]: string };
   /** Set when the walk missed too many to be trusted: the ids missed, and the ids known. */
@@ -33,42 +34,48 @@ export interface Reckoning {
 
 /**
  * The ids a stream holds after a walk that listed `seen`. A walk that was not whole (`whole` false: the API
- * filtered it) proves nothing missing: it only adds the ids it listed.
+ * filtered it, or it was cut short) proves nothing missing: it only adds the ids it listed.
  */
 export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, whole: boolean, maxPercent: number): Reckoning {
-  const listed = new Set<bigint>();
+  const listed = new IdSet();
+  const listedIds: RangeId[] = [];
   for (const id of seen) {
-    const exact = typeof id === 'number' || typeof id === 'string' ? rangeId(id) : undefined;
-    if (exact !== undefined) listed.add(exact);
+    const exact = rangeId(id);
+    if (exact !== undefined && listed.add(exact)) listedIds.push(exact);
   }
-  const known = typeof bookmark?.[KNOWN_IDS] === 'string' ? decodeIds(bookmark[KNOWN_IDS]) : undefined;
-  const missedBefore = new Set(typeof bookmark?.[MISSED_IDS] === 'string' ? (decodeIds(bookmark[MISSED_IDS]) ?? []) : []);
-  const keep = (ids: Iterable<bigint>, missed: Iterable<bigint>): Reckoning['remembered'] => ({
+  const idsOf = (member: string): RangeId[] | undefined => {
+    const text = bookmark?.[member];
+    return typeof text === 'string' ? decodeIds(text) : undefined;
+  };
+  const known = idsOf(KNOWN_IDS);
+  const missedBefore = idsOf(MISSED_IDS) ?? [];
+  const keep = (ids: Iterable<RangeId>, missed: Iterable<RangeId>): Reckoning['remembered'] => ({
     [KNOWN_IDS]: encodeIds(ids),
     [MISSED_IDS]: encodeIds(missed),
   });
   // A first walk, or one of a state from before ids were remembered: remember, find nothing.
-  if (known === undefined) return { gone: [], remembered: keep(listed, []) };
-  if (!whole) {
+  if (known === undefined) return { gone: [], remembered: keep(listedIds, []) };
+  if (!whole)
     return {
       gone: [],
       remembered: keep(
-        [...known, ...listed],
-        [...missedBefore].filter((id) => !listed.has(id)),
+        [...known, ...listedIds],
+        missedBefore.filter((id) => !listed.has(id)),
       ),
     };
-  }
   const missedNow = known.filter((id) => !listed.has(id));
   if (missedNow.length > (known.length * maxPercent) / 100) {
     return {
       gone: [],
-      remembered: keep([...known, ...listed], missedBefore),
+      remembered: keep([...known, ...listedIds], missedBefore),
       withheld: { missed: missedNow.length, known: known.length },
     };
   }
-  const gone = missedNow.filter((id) => missedBefore.has(id));
-  const missedOnce = missedNow.filter((id) => !missedBefore.has(id));
-  return { gone, remembered: keep([...listed, ...missedOnce], missedOnce) };
+  const wasMissed = new IdSet();
+  for (const id of missedBefore) wasMissed.add(id);
+  const gone = missedNow.filter((id) => wasMissed.has(id));
+  const missedOnce = missedNow.filter((id) => !wasMissed.has(id));
+  return { gone, remembered: keep([...listedIds, ...missedOnce], missedOnce) };
 }
 
 /**
@@ -76,14 +83,14 @@ export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, 
  * the cursor too), through the stream's maps where it has some. A map's expression that cannot evaluate on a
  * record of its key alone leaves its property null; a filter that cannot keeps the tombstone.
  */
-export function tombstoneLines(sync: SyncContext, output: StreamOutput, gone: readonly bigint[], foundAtMs: number): string {
+export function tombstoneLines(sync: SyncContext, output: StreamOutput, gone: readonly RangeId[], foundAtMs: number): string {
   const { def, schema } = output.selected;
   const rules = RECORD_RULES[sync.writer.protocol.name];
   const at = JSON.stringify(new Date(foundAtMs).toISOString());
   const key = JSON.stringify(keyPropertiesOf(def)[0]);
   const cursor = rules.tombstoneCursor && def.replicationKey ? `,${JSON.stringify(def.replicationKey)}:${at}` : '';
   // The id's digits as they are: exact past 2^53.
-  const texts = gone.map((id) => `{${key}:${id.toString()}${cursor},${JSON.stringify(rules.deletedAt)}:${at}}`);
+  const texts = gone.map((id) => `{${key}:${String(id)}${cursor},${JSON.stringify(rules.deletedAt)}:${at}}`);
   const maps = sync.maps?.outputs(def, schema) ?? [{ alias: def.name, identity: true, transform: () => undefined }];
   let lines = '';
   for (const map of maps) {
