@@ -69,10 +69,12 @@ export function parentKeyOf(def: StreamDef): string | undefined {
 }
 
 /**
- * Whether deletions can be found in a stream (docs/behaviour.md#deleted-records): a stream walked for itself
- * whose records carry a timestamp (read incrementally) and one id each. Its whole walks list every id the
- * API still holds; a child is read under its parents, and two of them are keyed by several properties.
+ * Whether deletions can be found in a stream (docs/behaviour.md#deleted-records): its records carry a
+ * timestamp (it is read incrementally) and one id each, and some of its reads list every record the API
+ * holds: a stream walked for itself, or a child swept under every parent (customer_phones,
+ * product_serials). ticket_comments is never swept; two children are keyed by several properties.
  */
 export function findsDeletions(def: StreamDef): boolean {
-  return childKind(def) === undefined && def.replicationKey !== undefined && keyPropertiesOf(def).length === 1;
+  const everyRecordRead = childKind(def) === undefined || sweeps(def);
+  return everyRecordRead && def.replicationKey !== undefined && keyPropertiesOf(def).length === 1;
 }

@@ -92,6 +92,8 @@ export type ChildReads = 'whole' | 'changed' | 'none';
 /** A child stream in one run of its parent. */
 export interface ChildRun {
   output: StreamOutput;
+  /** Deletions are found in it this run: its ids are remembered (deletions.ts). */
+  deletions: boolean;
   reads: ChildReads;
   /** This run reads it whole on the sweep schedule (its bookmark remembers when). */
   sweep: boolean;

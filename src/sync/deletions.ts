@@ -64,10 +64,12 @@ export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, 
       ),
     };
   const missedNow = known.filter((id) => !listed.has(id));
+  // Too many missed to trust: no tombstone, every id kept; the misses still count as one (a run that lets
+  // them through, deletions_max_percent 100, then finds gone those missed twice in a row).
   if (missedNow.length > (known.length * maxPercent) / 100) {
     return {
       gone: [],
-      remembered: keep([...known, ...listedIds], missedBefore),
+      remembered: keep([...known, ...listedIds], missedNow),
       withheld: { missed: missedNow.length, known: known.length },
     };
   }

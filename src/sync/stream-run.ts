@@ -17,7 +17,7 @@
 import { withDeletedAt, type SelectedStream } from '../protocol/catalog.js';
 import { childKind, findsDeletions, parentKeyOf } from '../graph.js';
 import { streamSeconds } from '../output/progress.js';
-import { bookmarkOf, laterOf, setBookmark } from '../protocol/state.js';
+import { bookmarkOf, laterOf, setBookmark, type Bookmark } from '../protocol/state.js';
 import { RECORD_RULES } from '../protocol/messages.js';
 import { IdSet } from '../records/idset.js';
 import { activateVersions, writeSchemas } from './emit.js';
@@ -59,15 +59,23 @@ function prepare(asked: SelectedStream, children: readonly SelectedStream[], syn
   const plans = children.map((child) => planChild(child, input));
   const walkPlan = planWalk(selected, root, plans);
   const spec = streamSpec(selected, protocol, root.version, walkPlan.stamps, sync.maps);
-  const childRun = (child: SelectedStream, plan: ChildPlan): ChildRun => ({
-    output: streamOutput(child, sync, streamSpec(child, protocol, plan.version, false, sync.maps)),
-    reads: plan.reads,
-    sweep: plan.sweep,
-    since: plan.since,
-    sinceMs: plan.since === undefined ? undefined : Date.parse(plan.since),
-    activates: plan.activates,
-    parentsRead: new IdSet(),
-  });
+  // A child's deletions, where table versions do not already carry them (a sweep's ACTIVATE_VERSION).
+  const childDeletions = (child: SelectedStream) =>
+    sync.settings.deletions && child.method === 'INCREMENTAL' && findsDeletions(child.def) && !input.versions;
+  const childRun = (asked: SelectedStream, plan: ChildPlan): ChildRun => {
+    const deletions = childDeletions(asked);
+    const child = deletions ? withDeletedAt(asked, RECORD_RULES[protocol].deletedAt) : asked;
+    return {
+      output: streamOutput(child, sync, streamSpec(child, protocol, plan.version, false, sync.maps)),
+      deletions,
+      reads: plan.reads,
+      sweep: plan.sweep,
+      since: plan.since,
+      sinceMs: plan.since === undefined ? undefined : Date.parse(plan.since),
+      activates: plan.activates,
+      parentsRead: new IdSet(),
+    };
+  };
   return {
     sync,
     stream: streamOutput(selected, sync, spec, rootKindOf(selected.def).extraSpecs(selected.def, spec)),
@@ -143,7 +151,8 @@ function sayWhatIsRead(run: StreamRun): void {
 async function finish(run: StreamRun): Promise<void> {
   const { mode, state } = run.sync;
   if (!mode.checkpoints) return;
-  const { name } = run.stream.selected.def;
+  const { def } = run.stream.selected;
+  const { name } = def;
   if (run.stream.selected.walkOnly) run.sync.progress.ended(name, 'walked');
   else {
     // Never past the sync's start: records changed during the walk are read again next time.
@@ -151,7 +160,9 @@ async function finish(run: StreamRun): Promise<void> {
       const next = laterOf(run.since, reached(run));
       if (next !== undefined) setBookmark(state, name, run.replicationKey, next);
     }
-    await rememberIds(run);
+    const whole = !run.cutShort && (def.serverFilter === undefined || run.walkSince === undefined);
+    const ids = await findDeletions(run.sync, run.stream, run.deletions, whole);
+    if (ids) state.value.bookmarks[name] = { ...ids, ...(run.sweep && whole ? { swept_at: run.sync.startedAt.toISOString() } : {}) };
     if (run.stream.version !== undefined && !run.cutShort) await newVersion(run, run.stream);
     await completed(run, run.stream);
   }
@@ -170,10 +181,13 @@ async function finishChild(run: StreamRun, child: ChildRun): Promise<void> {
   // ACTIVATE_VERSION first, then the bookmark in one assignment: a STATE written meanwhile (another stream's, or
   // the signal handler's) holds the old bookmark or the new one whole, never a sweep without its version.
   if (version !== undefined) await activateVersions(run.sync, child.output.selected, version);
+  // Under every parent (a sweep, a first read): every id the child holds was listed.
+  const listedAll = whole && (child.reads === 'whole' || child.since === undefined);
+  const ids = await findDeletions(run.sync, child.output, child.deletions, listedAll);
   const key = parentKeyOf(def);
   const next = laterOf(child.since, reached(run));
   state.value.bookmarks[def.name] = {
-    ...state.value.bookmarks[def.name],
+    ...ids,
     ...(key !== undefined && next !== undefined ? { replication_key: key, replication_key_value: next } : {}),
     ...(child.sweep && whole ? { swept_at: startedAt.toISOString() } : {}),
     ...(version !== undefined ? { version } : {}),
@@ -182,45 +196,36 @@ async function finishChild(run: StreamRun, child: ChildRun): Promise<void> {
 }
 
 /**
- * Deletions (deletions.ts): the ids the walk listed remembered in the stream's bookmark, and a tombstone for
- * each id gone, written before the STATE that forgets it. Only a whole walk can find an id gone: not one the
- * API filtered (between sweeps of tickets and invoices), nor one cut short. Without deletions, the bookmark
- * remembers no ids.
+ * Deletions (deletions.ts): the ids a stream's walk listed, remembered, and a tombstone for each id gone,
+ * written before the STATE that forgets it; returns the stream's bookmark with its ids as they are now
+ * (undefined: it has none, and finds no deletions).
+ * Only a walk that listed every record (`whole`) can find an id gone: not one the API filtered (between
+ * sweeps of tickets and invoices), one cut short, or a child's read under the parents that changed.
+ * Without deletions, the bookmark remembers no ids.
  */
-async function rememberIds(run: StreamRun): Promise<void> {
-  const { state, settings, log } = run.sync;
-  const { def } = run.stream.selected;
-  const bookmark = state.value.bookmarks[def.name];
-  if (!run.deletions) {
-    if (bookmark && (KNOWN_IDS in bookmark || MISSED_IDS in bookmark)) {
-      const members = Object.entries(bookmark).filter(([member]) => member !== KNOWN_IDS && member !== MISSED_IDS);
-      state.value.bookmarks[def.name] = Object.fromEntries(members);
-    }
-    return;
-  }
-  const whole = !run.cutShort && (def.serverFilter === undefined || run.walkSince === undefined);
-  const reckoning = reckon(bookmark, run.stream.seen, whole, settings.deletions_max_percent);
+async function findDeletions(sync: SyncContext, output: StreamOutput, deletions: boolean, whole: boolean): Promise<Bookmark | undefined> {
+  const { state, settings, log } = sync;
+  const { name } = output.selected.def;
+  const bookmark = state.value.bookmarks[name];
+  if (!deletions)
+    return bookmark && Object.fromEntries(Object.entries(bookmark).filter(([member]) => member !== KNOWN_IDS && member !== MISSED_IDS));
+  const reckoning = reckon(bookmark, output.seen, whole, settings.deletions_max_percent);
   if (reckoning.withheld) {
     const { missed, known } = reckoning.withheld;
     log.warning(
-      `stream ${def.name}: the walk did not list ${missed} of the ${known} records it held before (more than ` +
+      `stream ${name}: the walk did not list ${missed} of the ${known} records it held before (more than ` +
         `deletions_max_percent, ${settings.deletions_max_percent}%): no tombstone written, the ids kept. A token that lost a ` +
-        'permission lists less; if the records were deleted, set deletions_max_percent to 100 for one run.',
+        'permission lists less; if the records were deleted, set deletions_max_percent to 100 for the next run.',
     );
   }
   if (reckoning.gone.length > 0) {
-    const foundAtMs = run.sync.clock.now();
-    await run.sync.writer.lines(Buffer.from(tombstoneLines(run.sync, run.stream, reckoning.gone, foundAtMs), 'utf8'));
+    await sync.writer.lines(Buffer.from(tombstoneLines(sync, output, reckoning.gone, sync.clock.now()), 'utf8'));
     log.info(
-      `stream ${def.name}: ${reckoning.gone.length} record(s) deleted from the API (not listed by two whole walks in a row): tombstones written`,
+      `stream ${name}: ${reckoning.gone.length} record(s) deleted from the API (not listed by two whole walks in a row): tombstones written`,
     );
-    log.metric({ type: 'counter', metric: 'tombstone_count', value: reckoning.gone.length, tags: { stream: def.name } });
+    log.metric({ type: 'counter', metric: 'tombstone_count', value: reckoning.gone.length, tags: { stream: name } });
   }
-  state.value.bookmarks[def.name] = {
-    ...state.value.bookmarks[def.name],
-    ...reckoning.remembered,
-    ...(run.sweep && whole ? { swept_at: run.sync.startedAt.toISOString() } : {}),
-  };
+  return { ...bookmark, ...reckoning.remembered };
 }
 
 /** The newest replication-key value the walk saw, never past the sync's start. */
