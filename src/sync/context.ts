@@ -69,6 +69,8 @@ export interface StreamOutput {
   extraKeys: Record<string, number>;
   /** Its pages shrank (a heavy page), and a WARNING said so. */
   shrunk?: boolean;
+  /** A walk of its pages ended before the end they announced (walker.ts onTruncated): not a whole read. */
+  truncated?: boolean;
   /** Its one ledger (progress.ts): what it wrote, how far, how it ended. */
   ledger: StreamProgress;
   seen: IdSet;

@@ -94,6 +94,8 @@ export function planChild({ def, method }: SelectedStream, input: PlanInput): Ch
  * starts a little earlier than the last does not put a weekly sweep off by a day). 0 days: every run.
  */
 export function sweepDue(sweptAt: unknown, days: number, startedAt: Date): boolean {
+  // Every run, even one started within a second of the last (the signpost may lean back to the server's clock).
+  if (days === 0) return true;
   const last = typeof sweptAt === 'string' ? Date.parse(sweptAt) : NaN;
   if (Number.isNaN(last)) return true;
   return startedAt.getTime() - last >= days * 23 * HOUR;

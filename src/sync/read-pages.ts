@@ -58,6 +58,9 @@ export function readPages(
     onShrink: (shrink) => {
       reportShrink(sync.log, output, shrink);
     },
+    onTruncated: () => {
+      output.truncated = true;
+    },
     onRepeat: (page, announced) => {
       sync.log.warning(
         `stream ${def.name}, GET ${path} page ${page}: every record of the page came on an earlier page of this walk; ` +

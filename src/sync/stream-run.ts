@@ -17,7 +17,7 @@
 import { withDeletedAt, type SelectedStream } from '../protocol/catalog.js';
 import { childKind, findsDeletions, parentKeyOf } from '../graph.js';
 import { streamSeconds } from '../output/progress.js';
-import { bookmarkOf, laterOf, setBookmark, type Bookmark } from '../protocol/state.js';
+import { bookmarkOf, laterOf, setBookmark, type Bookmark, type TapState } from '../protocol/state.js';
 import { RECORD_RULES } from '../protocol/messages.js';
 import { IdSet } from '../records/idset.js';
 import { activateVersions, writeSchemas } from './emit.js';
@@ -53,7 +53,11 @@ function prepare(asked: SelectedStream, children: readonly SelectedStream[], syn
     deletions: sync.settings.deletions,
   };
   const root = planRoot(asked, input);
-  const deletions = sync.settings.deletions && root.replicationKey !== undefined && findsDeletions(asked.def);
+  // Airbyte: only where the configured catalog declares the column (one from before tombstones does not, and a
+  // destination typed from it would load a tombstone as a row of nulls, unmarked).
+  const declared = (stream: SelectedStream) =>
+    protocol !== 'airbyte' || (stream.schema.properties ?? {})[RECORD_RULES.airbyte.deletedAt] !== undefined;
+  const deletions = sync.settings.deletions && root.replicationKey !== undefined && findsDeletions(asked.def) && declared(asked);
   // A catalog written before tombstones lacks their column: declared here, so that SCHEMA and records agree.
   const selected = deletions ? withDeletedAt(asked, RECORD_RULES[protocol].deletedAt) : asked;
   const plans = children.map((child) => planChild(child, input));
@@ -61,7 +65,7 @@ function prepare(asked: SelectedStream, children: readonly SelectedStream[], syn
   const spec = streamSpec(selected, protocol, root.version, walkPlan.stamps, sync.maps);
   // A child's deletions, where table versions do not already carry them (a sweep's ACTIVATE_VERSION).
   const childDeletions = (child: SelectedStream) =>
-    sync.settings.deletions && child.method === 'INCREMENTAL' && findsDeletions(child.def) && !input.versions;
+    sync.settings.deletions && child.method === 'INCREMENTAL' && findsDeletions(child.def) && !input.versions && declared(child);
   const childRun = (asked: SelectedStream, plan: ChildPlan): ChildRun => {
     const deletions = childDeletions(asked);
     const child = deletions ? withDeletedAt(asked, RECORD_RULES[protocol].deletedAt) : asked;
@@ -176,7 +180,8 @@ async function finish(run: StreamRun): Promise<void> {
 async function finishChild(run: StreamRun, child: ChildRun): Promise<void> {
   const { state, startedAt } = run.sync;
   const { def } = child.output.selected;
-  const whole = !run.cutShort;
+  // A list under one parent cut off by its pages (walker.ts) makes the child's read not whole.
+  const whole = !run.cutShort && !child.output.truncated;
   const version = child.activates && whole ? child.output.version : undefined;
   // ACTIVATE_VERSION first, then the bookmark in one assignment: a STATE written meanwhile (another stream's, or
   // the signal handler's) holds the old bookmark or the new one whole, never a sweep without its version.
@@ -207,9 +212,17 @@ async function findDeletions(sync: SyncContext, output: StreamOutput, deletions:
   const { state, settings, log } = sync;
   const { name } = output.selected.def;
   const bookmark = state.value.bookmarks[name];
-  if (!deletions)
-    return bookmark && Object.fromEntries(Object.entries(bookmark).filter(([member]) => member !== KNOWN_IDS && member !== MISSED_IDS));
+  if (!deletions) return bookmark && withoutIds(bookmark);
   const reckoning = reckon(bookmark, output.seen, whole, settings.deletions_max_percent);
+  const size = reckoning.remembered[KNOWN_IDS].length + reckoning.remembered[MISSED_IDS].length;
+  if (idsBytesElsewhere(state.value, name) + size > IDS_STATE_BUDGET) {
+    log.warning(
+      `stream ${name}: its ids (${size} bytes) would take the ids in the state past ${IDS_STATE_BUDGET / MIB} MiB (half ` +
+        'of what a state file may hold): not remembered, so no tombstones for it; set deletions to false to silence this, ' +
+        'or deselect streams you do not need.',
+    );
+    return bookmark && withoutIds(bookmark);
+  }
   if (reckoning.withheld) {
     const { missed, known } = reckoning.withheld;
     log.warning(
@@ -226,6 +239,24 @@ async function findDeletions(sync: SyncContext, output: StreamOutput, deletions:
     log.metric({ type: 'counter', metric: 'tombstone_count', value: reckoning.gone.length, tags: { stream: name } });
   }
   return { ...bookmark, ...reckoning.remembered };
+}
+
+/** What the ids of all streams may take of a state: half of the 16 MiB a state file may hold (command/settings.ts FILE_LIMITS). */
+const MIB = 1024 * 1024;
+const IDS_STATE_BUDGET = 8 * MIB;
+
+function withoutIds(bookmark: Bookmark): Bookmark {
+  return Object.fromEntries(Object.entries(bookmark).filter(([member]) => member !== KNOWN_IDS && member !== MISSED_IDS));
+}
+
+/** The characters the other streams' remembered ids take in the state. */
+function idsBytesElsewhere(state: TapState, stream: string): number {
+  let bytes = 0;
+  for (const [name, bookmark] of Object.entries(state.bookmarks)) {
+    if (name === stream) continue;
+    for (const member of [KNOWN_IDS, MISSED_IDS]) if (typeof bookmark[member] === 'string') bytes += bookmark[member].length;
+  }
+  return bytes;
 }
 
 /** The newest replication-key value the walk saw, never past the sync's start. */

@@ -20,6 +20,8 @@ export async function walk(run: StreamRun): Promise<void> {
   const { log } = run.sync;
   const name = stream.ledger.stream;
   const announced = await walkOnce(run);
+  // A walk cut off by the API's pages (walker.ts onTruncated) is not whole: no ACTIVATE_VERSION, no deletions.
+  if (stream.truncated) run.cutShort = true;
   if (announced === undefined || stream.seen.size >= announced) return;
   log.warning(`stream ${name}: the API announced ${announced} records but the walk saw ${stream.seen.size}; walking once more`);
   log.metric({ type: 'counter', metric: 'records_missing', value: announced - stream.seen.size, tags: { stream: name, walk: 1 } });

@@ -56,6 +56,12 @@ export interface WalkOptions {
   onShrink?: (shrink: Shrink) => void;
   /** Called when a page held only records earlier pages of the walk had, which ends it (the caller logs it). */
   onRepeat?: (page: number, announced: number) => void;
+  /**
+   * Called when the walk ended before the end its pages announced (an empty or repeated page before
+   * total_pages; without total_pages, a page past the second that repeats): it may not have listed every
+   * record, so it proves no record gone (sync/deletions.ts).
+   */
+  onTruncated?: (page: number) => void;
   /** A walk longer than this is an API that never ends: fail instead of looping. */
   maxPages?: number;
   /** The endpoint has no pages: its first answer is the whole list. */
@@ -145,9 +151,14 @@ async function* walkCounted<P extends PageInfo>(
       if (parts++ === 0) total = part.totalPages;
       for (const id of part.identities) if (seen.add(id)) fresh = true;
     }
-    if (records === 0) return; // the data shrank during the walk
+    // The data shrank during the walk: records moved onto pages already read.
+    if (records === 0) {
+      options.onTruncated?.(number);
+      return;
+    }
     if (!fresh) {
       options.onRepeat?.(number, last);
+      options.onTruncated?.(number);
       return;
     }
     // Records inserted during the walk can add pages: follow the latest total_pages, within reason.
@@ -183,7 +194,11 @@ async function* walkUncounted<P extends PageInfo>(
     const parts = await pages.read(n);
     const identities = parts.flatMap((part) => part.identities);
     if (identities.length === 0) return;
-    if (identities.every((id) => seen.has(id))) return;
+    if (identities.every((id) => seen.has(id))) {
+      // Page 2 repeating page 1 is an endpoint that ignores `page`; a later repeat, a walk cut off.
+      if (n > 2) options.onTruncated?.(n);
+      return;
+    }
     for (const id of identities) seen.add(id);
     yield* parts;
   }

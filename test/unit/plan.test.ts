@@ -35,6 +35,8 @@ describe('plan: what a run reads of a parent and its children', () => {
     expect(sweepDue(new Date(startedAt.getTime() - 7 * DAY + 6 * 3_600_000).toISOString(), 7, startedAt)).to.equal(true);
     expect(sweepDue(new Date(startedAt.getTime() - 7 * DAY + 8 * 3_600_000).toISOString(), 7, startedAt)).to.equal(false);
     expect(sweepDue(startedAt.toISOString(), 0, startedAt)).to.equal(true);
+    // 0 days: every run, even one whose start leans before the last sweep (the signpost follows the server's clock).
+    expect(sweepDue(new Date(startedAt.getTime() + 800).toISOString(), 0, startedAt)).to.equal(true);
   });
 
   it('a child that moves its parent (ticket_comments) follows the parents updated since its own bookmark or start_date; never swept', () => {

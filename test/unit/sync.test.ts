@@ -441,11 +441,14 @@ describe('sync: deleted records, from the ids whole walks list', () => {
   const tombstones = (run: Run) => records(run).filter((r) => r._sdc_deleted_at !== undefined);
 
   /** Runs one sync after another, each from the last one's state. */
-  async function runs(walks: number[][], options: { settings?: Body; protocol?: Protocol; state?: TapState } = {}) {
+  async function runs(
+    walks: number[][],
+    options: { settings?: Body; protocol?: Protocol; state?: TapState; streams?: ReturnType<typeof only> } = {},
+  ) {
     const done: Run[] = [];
     let state: TapState = options.state ?? { bookmarks: {} };
     for (const ids of walks) {
-      const run = await sync(leads(...ids), only('leads'), { ...options, state });
+      const run = await sync(leads(...ids), options.streams ?? only('leads'), { ...options, state });
       expect(run.error).to.equal(undefined);
       done.push(run);
       state = run.state;
@@ -520,7 +523,12 @@ describe('sync: deleted records, from the ids whole walks list', () => {
   });
 
   it('Airbyte: the tombstone carries _ab_cdc_deleted_at and the cursor at the same time (a dedup ranks it last)', async () => {
-    const [, , third] = await runs([[1, 2], [1], [1]], { protocol: AIRBYTE });
+    // As Airbyte configures it: the catalog discover wrote, with _ab_cdc_deleted_at.
+    const declared = only('leads').map((s) => ({
+      ...s,
+      schema: { ...s.schema, properties: { ...s.schema.properties, _ab_cdc_deleted_at: { type: ['null', 'string'] } } },
+    }));
+    const [, , third] = await runs([[1, 2], [1], [1]], { protocol: AIRBYTE, streams: declared });
     const data = third!.messages
       .filter((m) => m.type === 'RECORD')
       .map((m) => (m.record as Body).data as Body)
@@ -528,6 +536,37 @@ describe('sync: deleted records, from the ids whole walks list', () => {
     expect(data).to.have.length(1);
     expect(data[0]!.id).to.equal(2);
     expect(data[0]!.updated_at).to.equal(data[0]!._ab_cdc_deleted_at);
+  });
+
+  it('Airbyte with a configured catalog from before tombstones (no _ab_cdc_deleted_at): no id remembered, no tombstone', async () => {
+    const [, , third] = await runs([[1, 2], [1], [1]], { protocol: AIRBYTE });
+    const data = third!.messages.filter((m) => m.type === 'RECORD').map((m) => (m.record as Body).data as Body);
+    expect(data.filter((d) => d._ab_cdc_deleted_at !== undefined)).to.deep.equal([]);
+    const states = third!.messages.filter((m) => m.type === 'STATE');
+    expect(JSON.stringify(states)).to.not.include('known_ids');
+  });
+
+  it('a walk cut off by its pages (a page repeating before total_pages) finds nothing gone and notes no miss', async () => {
+    const page = (ids: number[]) => ({ leads: ids.map((id) => lead(id, '2024-01-01T00:00:00Z')), meta: { total_pages: 3 } });
+    const whole = { '/leads': [page([1, 2]), page([3, 4]), page([5, 6])] };
+    const cut = { '/leads': [page([1, 2]), page([3, 4]), page([3, 4])] };
+    let state = (await sync(whole, only('leads'))).state;
+    for (let i = 0; i < 2; i++) {
+      const run = await sync(cut, only('leads'), { state });
+      expect(tombstones(run)).to.deep.equal([]);
+      expect(run.state.bookmarks.leads).to.deep.include({ known_ids: '1.5', missed_ids: '' });
+      state = run.state;
+    }
+  });
+
+  it('ids that would take the state past 8 MiB are not remembered, with a WARNING (the next run must read the state back)', async () => {
+    const big = Array.from({ length: 3_000_000 }, (_, i) => (i * 7).toString(36))
+      .join(',')
+      .slice(0, 8.5 * 1024 * 1024);
+    const state = { bookmarks: { customers: { known_ids: big.slice(0, big.lastIndexOf(',')), missed_ids: '' } } };
+    const [run] = await runs([[1, 2]], { state });
+    expect(run!.state.bookmarks.leads).to.not.have.any.keys('known_ids', 'missed_ids');
+    expect(run!.logs.join('\n')).to.match(/WARNING stream leads: its ids \(\d+ bytes\) would take the ids in the state past 8 MiB/);
   });
 
   it('deletions false: no id remembered (and those remembered are dropped), no tombstone', async () => {

@@ -20,6 +20,22 @@ async function collect(fetchBody: (page: number) => Promise<Body>, extra: Partia
 const records = (page: number, size = 2) => Array.from({ length: size }, (_, i) => ({ id: (page - 1) * size + i + 1 }));
 
 describe('walker: page walks and their stop rules', () => {
+  it('says when a walk ended before the end its pages announced (it proves no record gone); not for an endpoint that ignores page', async () => {
+    const truncated: number[] = [];
+    const onTruncated = (page: number) => truncated.push(page);
+    // total_pages 4, page 3 repeats page 2: ended at 3.
+    await collect(async (n) => ({ items: records(n === 3 ? 2 : n), meta: { total_pages: 4 } }), { onTruncated, prefetch: 1 });
+    // total_pages 4, page 3 empty: ended at 3.
+    await collect(async (n) => ({ items: n === 3 ? [] : records(n), meta: { total_pages: 4 } }), { onTruncated, prefetch: 1 });
+    expect(truncated).to.deep.equal([3, 3]);
+    // No total_pages: page 2 repeating page 1 is the endpoint ignoring page (whole); page 3 repeating page 2 is not.
+    await collect(async () => ({ items: records(1) }), { onTruncated });
+    await collect(async (n) => ({ items: n < 4 ? records(n) : [] }), { onTruncated });
+    expect(truncated).to.deep.equal([3, 3]);
+    await collect(async (n) => ({ items: records(Math.min(n, 2)) }), { onTruncated });
+    expect(truncated).to.deep.equal([3, 3, 3]);
+  });
+
   it('stops at meta.total_pages without asking for a page past it', async () => {
     const asked: number[] = [];
     const pages = await collect(async (n) => {
