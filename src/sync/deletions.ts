@@ -9,7 +9,7 @@
  * A gone id becomes a tombstone: a record of its key and the time it was found gone, in the protocol's
  * column (messages.ts RECORD_RULES.deletedAt), through the stream maps as any record.
  */
-import type { Bookmark } from '../protocol/state.js';
+import type { Bookmark, TapState } from '../protocol/state.js';
 import { RECORD_RULES, recordFraming } from '../protocol/messages.js';
 import { decodeIds, encodeIds, rangeId, type RangeId } from '../records/id-ranges.js';
 import { IdSet } from '../records/idset.js';
@@ -19,11 +19,11 @@ import type { PyDict } from '../maps/values.js';
 import type { StreamOutput, SyncContext } from './context.js';
 
 /** The bookmark members that remember a stream's ids. */
-export const KNOWN_IDS = 'known_ids';
-export const MISSED_IDS = 'missed_ids';
+const KNOWN_IDS = 'known_ids';
+const MISSED_IDS = 'missed_ids';
 
 /** What one walk says of the ids a stream held. */
-export interface Reckoning {
+interface Reckoning {
   /** The ids two whole walks in a row did not list: a tombstone each. */
   gone: RangeId[];
   /** The bookmark's new members. */
@@ -36,13 +36,14 @@ export interface Reckoning {
  * The ids a stream holds after a walk that listed `seen`. A walk that was not whole (`whole` false: the API
  * filtered it, or it was cut short) proves nothing missing: it only adds the ids it listed.
  */
-export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, whole: boolean, maxPercent: number): Reckoning {
+function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, whole: boolean, maxPercent: number): Reckoning {
+  // The ids listed, each in its one form (rangeId): iterated as listed (mostly in order), not copied.
   const listed = new IdSet();
-  const listedIds: RangeId[] = [];
   for (const id of seen) {
     const exact = rangeId(id);
-    if (exact !== undefined && listed.add(exact)) listedIds.push(exact);
+    if (exact !== undefined) listed.add(exact);
   }
+  const listedIds = () => rangeIds(listed);
   const idsOf = (member: string): RangeId[] | undefined => {
     const text = bookmark?.[member];
     return typeof text === 'string' ? decodeIds(text) : undefined;
@@ -54,12 +55,12 @@ export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, 
     [MISSED_IDS]: encodeIds(missed),
   });
   // A first walk, or one of a state from before ids were remembered: remember, find nothing.
-  if (known === undefined) return { gone: [], remembered: keep(listedIds, []) };
+  if (known === undefined) return { gone: [], remembered: keep(listedIds(), []) };
   if (!whole)
     return {
       gone: [],
       remembered: keep(
-        [...known, ...listedIds],
+        concat(known, listedIds()),
         missedBefore.filter((id) => !listed.has(id)),
       ),
     };
@@ -69,7 +70,7 @@ export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, 
   if (missedNow.length > (known.length * maxPercent) / 100) {
     return {
       gone: [],
-      remembered: keep([...known, ...listedIds], missedNow),
+      remembered: keep(concat(known, listedIds()), missedNow),
       withheld: { missed: missedNow.length, known: known.length },
     };
   }
@@ -77,7 +78,81 @@ export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, 
   for (const id of missedBefore) wasMissed.add(id);
   const gone = missedNow.filter((id) => wasMissed.has(id));
   const missedOnce = missedNow.filter((id) => !wasMissed.has(id));
-  return { gone, remembered: keep([...listedIds, ...missedOnce], missedOnce) };
+  return { gone, remembered: keep(concat(listedIds(), missedOnce), missedOnce) };
+}
+
+/** The ids of a set that holds only ids in their one form (rangeId). */
+function* rangeIds(set: IdSet): Iterable<RangeId> {
+  for (const id of set) yield id as RangeId;
+}
+
+function* concat<T>(first: Iterable<T>, second: Iterable<T>): Iterable<T> {
+  yield* first;
+  yield* second;
+}
+
+/**
+ * A stream's run's deletions: the ids its walk listed, remembered, and a tombstone for each id gone,
+ * written before the STATE that forgets it; returns the stream's bookmark with its ids as they are now
+ * (undefined: it has none, and finds no deletions).
+ * Only a walk that listed every record (`whole`) can find an id gone: not one the API filtered (between
+ * sweeps of tickets and invoices), one cut short, or a child's read under the parents that changed.
+ * Without deletions, the bookmark remembers no ids.
+ */
+export async function findDeletions(
+  sync: SyncContext,
+  output: StreamOutput,
+  deletions: boolean,
+  whole: boolean,
+): Promise<Bookmark | undefined> {
+  const { state, settings, log } = sync;
+  const { name } = output.selected.def;
+  const bookmark = state.value.bookmarks[name];
+  if (!deletions) return bookmark && withoutIds(bookmark);
+  const reckoning = reckon(bookmark, output.seen, whole, settings.deletions_max_percent);
+  const size = reckoning.remembered[KNOWN_IDS].length + reckoning.remembered[MISSED_IDS].length;
+  if (idsBytesElsewhere(state.value, name) + size > IDS_STATE_BUDGET) {
+    log.warning(
+      `stream ${name}: its ids (${size} bytes) would take the ids in the state past ${IDS_STATE_BUDGET / MIB} MiB (half ` +
+        'of what a state file may hold): not remembered, so no tombstones for it; set deletions to false to silence this, ' +
+        'or deselect streams you do not need.',
+    );
+    return bookmark && withoutIds(bookmark);
+  }
+  if (reckoning.withheld) {
+    const { missed, known } = reckoning.withheld;
+    log.warning(
+      `stream ${name}: the walk did not list ${missed} of the ${known} records it held before (more than ` +
+        `deletions_max_percent, ${settings.deletions_max_percent}%): no tombstone written, the ids kept. A token that lost a ` +
+        'permission lists less; if the records were deleted, set deletions_max_percent to 100 for the next run.',
+    );
+  }
+  if (reckoning.gone.length > 0) {
+    await sync.writer.lines(Buffer.from(tombstoneLines(sync, output, reckoning.gone, sync.clock.now()), 'utf8'));
+    log.info(
+      `stream ${name}: ${reckoning.gone.length} record(s) deleted from the API (not listed by two whole walks in a row): tombstones written`,
+    );
+    log.metric({ type: 'counter', metric: 'tombstone_count', value: reckoning.gone.length, tags: { stream: name } });
+  }
+  return { ...bookmark, ...reckoning.remembered };
+}
+
+/** What the ids of all streams may take of a state: half of the 16 MiB a state file may hold (command/settings.ts FILE_LIMITS). */
+const MIB = 1024 * 1024;
+const IDS_STATE_BUDGET = 8 * MIB;
+
+function withoutIds(bookmark: Bookmark): Bookmark {
+  return Object.fromEntries(Object.entries(bookmark).filter(([member]) => member !== KNOWN_IDS && member !== MISSED_IDS));
+}
+
+/** The characters the other streams' remembered ids take in the state. */
+function idsBytesElsewhere(state: TapState, stream: string): number {
+  let bytes = 0;
+  for (const [name, bookmark] of Object.entries(state.bookmarks)) {
+    if (name === stream) continue;
+    for (const member of [KNOWN_IDS, MISSED_IDS]) if (typeof bookmark[member] === 'string') bytes += bookmark[member].length;
+  }
+  return bytes;
 }
 
 /**
@@ -85,7 +160,7 @@ export function reckon(bookmark: Bookmark | undefined, seen: Iterable<unknown>, 
  * the cursor too), through the stream's maps where it has some. A map's expression that cannot evaluate on a
  * record of its key alone leaves its property null; a filter that cannot keeps the tombstone.
  */
-export function tombstoneLines(sync: SyncContext, output: StreamOutput, gone: readonly RangeId[], foundAtMs: number): string {
+function tombstoneLines(sync: SyncContext, output: StreamOutput, gone: readonly RangeId[], foundAtMs: number): string {
   const { def, schema } = output.selected;
   const rules = RECORD_RULES[sync.writer.protocol.name];
   const at = JSON.stringify(new Date(foundAtMs).toISOString());

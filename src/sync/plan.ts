@@ -5,7 +5,7 @@
  * failed child, a stream Airbyte cleared) makes the walk whole, and the parent still emits only what changed
  * since its own. docs/behaviour.md#lists-under-a-record says the same for users.
  */
-import { findsDeletions, followsChanges, parentKeyOf, sweeps } from '../graph.js';
+import { childKind, findsDeletions, followsChanges, parentKeyOf, sweeps } from '../graph.js';
 import type { SelectedStream } from '../protocol/catalog.js';
 import { bookmarkOf, laterOf, type TapState } from '../protocol/state.js';
 import type { ChildReads } from './context.js';
@@ -23,6 +23,11 @@ export interface PlanInput {
   versions: boolean;
   /** Deletions are found (setting deletions): a stream the API filters is walked whole on the sweep schedule. */
   deletions: boolean;
+  /**
+   * A column a stream's catalog must declare for its deletions to be found (Airbyte's `_ab_cdc_deleted_at`:
+   * it sends no SCHEMA, and a destination typed from a catalog without it would load a tombstone as nulls).
+   */
+  deletedAtDeclared?: string;
 }
 
 export interface RootPlan {
@@ -53,7 +58,8 @@ export interface WalkPlan {
  * Where the API filters the stream (tickets, invoices), an incremental walk does not list every id: to find
  * deletions it is walked whole on the sweep schedule, emitting still only what changed.
  */
-export function planRoot({ def, method, walkOnly }: SelectedStream, input: PlanInput): RootPlan {
+export function planRoot(selected: SelectedStream, input: PlanInput): RootPlan {
+  const { def, method, walkOnly } = selected;
   if (walkOnly) return {};
   const replicationKey = method === 'INCREMENTAL' ? def.replicationKey : undefined;
   const filtered = replicationKey !== undefined && def.serverFilter !== undefined;
@@ -62,11 +68,22 @@ export function planRoot({ def, method, walkOnly }: SelectedStream, input: PlanI
     since: replicationKey ? laterOf(bookmarkOf(input.state, def.name), input.startDate) : undefined,
     version: input.versions && method === 'FULL_TABLE' ? input.startedAt.getTime() : undefined,
     sweep:
-      input.deletions &&
       filtered &&
-      findsDeletions(def) &&
+      findsDeletionsIn(selected, input) &&
       sweepDue(input.state.bookmarks[def.name]?.swept_at, input.sweepIntervalDays, input.startedAt),
   };
+}
+
+/**
+ * Whether this run finds deletions in a stream (deletions.ts), the one place it is decided: the setting, a
+ * stream that can (graph.ts findsDeletions) read incrementally, a catalog that declares the tombstones'
+ * column where the protocol needs it, and for a child, no table version that already replaces its table
+ * at each sweep (activate_version).
+ */
+export function findsDeletionsIn({ def, method, schema, walkOnly }: SelectedStream, input: PlanInput): boolean {
+  if (!input.deletions || walkOnly || method !== 'INCREMENTAL' || !findsDeletions(def)) return false;
+  if (input.deletedAtDeclared !== undefined && schema.properties?.[input.deletedAtDeclared] === undefined) return false;
+  return childKind(def) === undefined || !input.versions;
 }
 
 /**

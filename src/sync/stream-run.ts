@@ -15,17 +15,17 @@
  * not read yet.
  */
 import { withDeletedAt, type SelectedStream } from '../protocol/catalog.js';
-import { childKind, findsDeletions, parentKeyOf } from '../graph.js';
+import { childKind, parentKeyOf } from '../graph.js';
 import { streamSeconds } from '../output/progress.js';
-import { bookmarkOf, laterOf, setBookmark, type Bookmark, type TapState } from '../protocol/state.js';
+import { bookmarkOf, laterOf, setBookmark } from '../protocol/state.js';
 import { RECORD_RULES } from '../protocol/messages.js';
 import { IdSet } from '../records/idset.js';
 import { activateVersions, writeSchemas } from './emit.js';
 import { streamOutput, streamSpec, type ChildRun, type StreamOutput, type StreamRun, type SyncContext } from './context.js';
-import { planChild, planRoot, planWalk, type ChildPlan, type PlanInput } from './plan.js';
+import { findsDeletionsIn, planChild, planRoot, planWalk, type ChildPlan, type PlanInput } from './plan.js';
 import { rootKindOf } from './kinds/registry.js';
 import { settleRun } from './settle.js';
-import { KNOWN_IDS, MISSED_IDS, reckon, tombstoneLines } from './deletions.js';
+import { findDeletions } from './deletions.js';
 import { walk } from './walk.js';
 
 /** Runs a stream and its selected children, each accounted for in its ledger (sync.progress). */
@@ -51,23 +51,18 @@ function prepare(asked: SelectedStream, children: readonly SelectedStream[], syn
     startedAt: sync.startedAt,
     versions: sync.settings.activate_version && RECORD_RULES[protocol].tableVersions,
     deletions: sync.settings.deletions,
+    // Singer declares the column in the SCHEMA it sends (withDeletedAt below); Airbyte's catalog must.
+    deletedAtDeclared: protocol === 'airbyte' ? RECORD_RULES.airbyte.deletedAt : undefined,
   };
   const root = planRoot(asked, input);
-  // Airbyte: only where the configured catalog declares the column (one from before tombstones does not, and a
-  // destination typed from it would load a tombstone as a row of nulls, unmarked).
-  const declared = (stream: SelectedStream) =>
-    protocol !== 'airbyte' || (stream.schema.properties ?? {})[RECORD_RULES.airbyte.deletedAt] !== undefined;
-  const deletions = sync.settings.deletions && root.replicationKey !== undefined && findsDeletions(asked.def) && declared(asked);
+  const deletions = findsDeletionsIn(asked, input);
   // A catalog written before tombstones lacks their column: declared here, so that SCHEMA and records agree.
   const selected = deletions ? withDeletedAt(asked, RECORD_RULES[protocol].deletedAt) : asked;
   const plans = children.map((child) => planChild(child, input));
   const walkPlan = planWalk(selected, root, plans);
   const spec = streamSpec(selected, protocol, root.version, walkPlan.stamps, sync.maps);
-  // A child's deletions, where table versions do not already carry them (a sweep's ACTIVATE_VERSION).
-  const childDeletions = (child: SelectedStream) =>
-    sync.settings.deletions && child.method === 'INCREMENTAL' && findsDeletions(child.def) && !input.versions && declared(child);
   const childRun = (asked: SelectedStream, plan: ChildPlan): ChildRun => {
-    const deletions = childDeletions(asked);
+    const deletions = findsDeletionsIn(asked, input);
     const child = deletions ? withDeletedAt(asked, RECORD_RULES[protocol].deletedAt) : asked;
     return {
       output: streamOutput(child, sync, streamSpec(child, protocol, plan.version, false, sync.maps)),
@@ -198,65 +193,6 @@ async function finishChild(run: StreamRun, child: ChildRun): Promise<void> {
     ...(version !== undefined ? { version } : {}),
   };
   await completed(run, child.output);
-}
-
-/**
- * Deletions (deletions.ts): the ids a stream's walk listed, remembered, and a tombstone for each id gone,
- * written before the STATE that forgets it; returns the stream's bookmark with its ids as they are now
- * (undefined: it has none, and finds no deletions).
- * Only a walk that listed every record (`whole`) can find an id gone: not one the API filtered (between
- * sweeps of tickets and invoices), one cut short, or a child's read under the parents that changed.
- * Without deletions, the bookmark remembers no ids.
- */
-async function findDeletions(sync: SyncContext, output: StreamOutput, deletions: boolean, whole: boolean): Promise<Bookmark | undefined> {
-  const { state, settings, log } = sync;
-  const { name } = output.selected.def;
-  const bookmark = state.value.bookmarks[name];
-  if (!deletions) return bookmark && withoutIds(bookmark);
-  const reckoning = reckon(bookmark, output.seen, whole, settings.deletions_max_percent);
-  const size = reckoning.remembered[KNOWN_IDS].length + reckoning.remembered[MISSED_IDS].length;
-  if (idsBytesElsewhere(state.value, name) + size > IDS_STATE_BUDGET) {
-    log.warning(
-      `stream ${name}: its ids (${size} bytes) would take the ids in the state past ${IDS_STATE_BUDGET / MIB} MiB (half ` +
-        'of what a state file may hold): not remembered, so no tombstones for it; set deletions to false to silence this, ' +
-        'or deselect streams you do not need.',
-    );
-    return bookmark && withoutIds(bookmark);
-  }
-  if (reckoning.withheld) {
-    const { missed, known } = reckoning.withheld;
-    log.warning(
-      `stream ${name}: the walk did not list ${missed} of the ${known} records it held before (more than ` +
-        `deletions_max_percent, ${settings.deletions_max_percent}%): no tombstone written, the ids kept. A token that lost a ` +
-        'permission lists less; if the records were deleted, set deletions_max_percent to 100 for the next run.',
-    );
-  }
-  if (reckoning.gone.length > 0) {
-    await sync.writer.lines(Buffer.from(tombstoneLines(sync, output, reckoning.gone, sync.clock.now()), 'utf8'));
-    log.info(
-      `stream ${name}: ${reckoning.gone.length} record(s) deleted from the API (not listed by two whole walks in a row): tombstones written`,
-    );
-    log.metric({ type: 'counter', metric: 'tombstone_count', value: reckoning.gone.length, tags: { stream: name } });
-  }
-  return { ...bookmark, ...reckoning.remembered };
-}
-
-/** What the ids of all streams may take of a state: half of the 16 MiB a state file may hold (command/settings.ts FILE_LIMITS). */
-const MIB = 1024 * 1024;
-const IDS_STATE_BUDGET = 8 * MIB;
-
-function withoutIds(bookmark: Bookmark): Bookmark {
-  return Object.fromEntries(Object.entries(bookmark).filter(([member]) => member !== KNOWN_IDS && member !== MISSED_IDS));
-}
-
-/** The characters the other streams' remembered ids take in the state. */
-function idsBytesElsewhere(state: TapState, stream: string): number {
-  let bytes = 0;
-  for (const [name, bookmark] of Object.entries(state.bookmarks)) {
-    if (name === stream) continue;
-    for (const member of [KNOWN_IDS, MISSED_IDS]) if (typeof bookmark[member] === 'string') bytes += bookmark[member].length;
-  }
-  return bytes;
 }
 
 /** The newest replication-key value the walk saw, never past the sync's start. */

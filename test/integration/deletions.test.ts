@@ -47,11 +47,20 @@ describe('tombstones into the targets', function () {
     return deleted;
   }
 
-  it('MeltanoLabs target-postgres (add_record_metadata, true by default in 0.8.1): the deleted rows kept with _sdc_deleted_at set', async () => {
-    const sim = await startSimulator({ records: 600, seed: 71, rpm: 0 });
+  /** Runs `check` against a simulated account of its own (`seed`), loading into a schema of its own. */
+  async function withAccount(seed: number, check: (sim: Simulator, schema: string) => Promise<void>): Promise<void> {
+    const sim = await startSimulator({ records: 600, seed, rpm: 0 });
     try {
-      const schema = uniqueSchema('tomb_ml');
+      const schema = uniqueSchema(`tomb${seed}`);
       schemas.push(schema);
+      await check(sim, schema);
+    } finally {
+      await sim.close();
+    }
+  }
+
+  it('MeltanoLabs target-postgres (add_record_metadata, true by default in 0.8.1): the deleted rows kept with _sdc_deleted_at set', async () => {
+    await withAccount(71, async (sim, schema) => {
       const deleted = await threeRuns(sim, env.targetPostgres, targetPostgresConfig(env, schema));
       for (const stream of DELETED_FROM) {
         const marked = await pg.rows<{ id: number; updated_at: string | null }>(
@@ -69,16 +78,11 @@ describe('tombstones into the targets', function () {
         const all = await pg.ids(schema, stream);
         expect(all, stream).to.deep.equal([...truthIds(sim, stream), ...deleted[stream]!].sort((a, b) => a - b));
       }
-    } finally {
-      await sim.close();
-    }
+    });
   });
 
   it('MeltanoLabs target-postgres, add_record_metadata: false (as the README warns): the deleted rows unmarked, their columns null', async () => {
-    const sim = await startSimulator({ records: 600, seed: 73, rpm: 0 });
-    try {
-      const schema = uniqueSchema('tomb_ml0');
-      schemas.push(schema);
+    await withAccount(73, async (sim, schema) => {
       const deleted = await threeRuns(
         sim,
         env.targetPostgres,
@@ -91,22 +95,15 @@ describe('tombstones into the targets', function () {
       expect(columns.map((r) => r.c)).to.not.include('_sdc_deleted_at');
       const nulled = await pg.rows<{ id: number }>(`select id from "${schema}"."leads" where updated_at is null order by id`);
       expect(nulled.map((r) => r.id)).to.deep.equal(deleted.leads);
-    } finally {
-      await sim.close();
-    }
+    });
   });
 
   it('pipelinewise-target-postgres, hard_delete: true: the deleted rows removed', async () => {
-    const sim = await startSimulator({ records: 600, seed: 72, rpm: 0 });
-    try {
-      const schema = uniqueSchema('tomb_pw');
-      schemas.push(schema);
+    await withAccount(72, async (sim, schema) => {
       const { host, port, user, password, database } = env.pg;
       const config = { host, port, user, password, dbname: database, default_target_schema: schema, hard_delete: true };
       await threeRuns(sim, env.pipelinewiseTargetPostgres, config);
       for (const stream of DELETED_FROM) expect(await pg.ids(schema, stream), stream).to.deep.equal(truthIds(sim, stream));
-    } finally {
-      await sim.close();
-    }
+    });
   });
 });

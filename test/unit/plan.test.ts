@@ -3,7 +3,7 @@
  * the state and the settings before any request.
  */
 import { expect } from 'chai';
-import { planChild, planRoot, planWalk, sweepDue, type PlanInput } from '../../src/sync/plan.js';
+import { findsDeletionsIn, planChild, planRoot, planWalk, sweepDue, type PlanInput } from '../../src/sync/plan.js';
 import type { SelectedStream } from '../../src/protocol/catalog.js';
 import { streamByName, type ReplicationMethod } from '../../src/streams.js';
 import type { TapState } from '../../src/protocol/state.js';
@@ -113,5 +113,23 @@ describe('plan: what a run reads of a parent and its children', () => {
     // Without deletions, or where every walk is whole (leads: no filter), no sweep.
     expect(planRoot(tickets, input(bookmark(), { deletions: false })).sweep).to.equal(false);
     expect(planRoot(selected('leads'), input({}, { deletions: true })).sweep).to.equal(false);
+  });
+
+  it('deletions are found where the setting, the stream, its method and its catalog allow, decided in one place', () => {
+    const on = { deletions: true };
+    expect(findsDeletionsIn(selected('leads'), input({}, on))).to.equal(true);
+    expect(findsDeletionsIn(selected('leads'), input({}, { deletions: false }))).to.equal(false);
+    expect(findsDeletionsIn(selected('leads', 'FULL_TABLE'), input({}, on))).to.equal(false);
+    expect(findsDeletionsIn(selected('customers', 'INCREMENTAL', true), input({}, on))).to.equal(false);
+    expect(findsDeletionsIn(selected('ticket_comments'), input({}, on))).to.equal(false);
+    // A swept child, unless table versions replace its table at each sweep.
+    expect(findsDeletionsIn(selected('customer_phones'), input({}, on))).to.equal(true);
+    expect(findsDeletionsIn(selected('customer_phones'), input({}, { ...on, versions: true }))).to.equal(false);
+    // Airbyte: only a catalog that declares the column; without it, no sweep of tickets for deletions either.
+    const airbyte = { ...on, deletedAtDeclared: '_ab_cdc_deleted_at' };
+    expect(findsDeletionsIn(selected('leads'), input({}, airbyte))).to.equal(false);
+    const declared = { ...selected('leads'), schema: { properties: { _ab_cdc_deleted_at: {} } } };
+    expect(findsDeletionsIn(declared, input({}, airbyte))).to.equal(true);
+    expect(planRoot(selected('tickets'), input({}, airbyte)).sweep).to.equal(false);
   });
 });
