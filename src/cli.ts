@@ -26,6 +26,7 @@ import { PACKAGE } from './paths.js';
 import { parseState } from './protocol/state.js';
 import { checkConnection, httpClient, readInput, readSettings, runTap, type RunHandle } from './command/tap.js';
 import { runMaps } from './maps/run-maps.js';
+import { discoveryColumns } from './command/discover.js';
 import { allWritten, MessageWriter } from './protocol/writer.js';
 
 interface Args {
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     const info = about();
     await writer.text(args.format === 'markdown' ? aboutMarkdown(info) : JSON.stringify(info, null, 2) + '\n');
   } else if (args.discover) {
-    await writer.text(JSON.stringify(discover(), null, 2) + '\n');
+    await writer.text(JSON.stringify(discover(await discoveryColumns(args.config, run.log, run.clock)), null, 2) + '\n');
   } else {
     const files = { config: args.config, catalog: args.catalog ?? args.properties, state: args.state };
     await runTap(await readInput({ ...files, parseCatalog, parseState, protocol: 'singer' }, run.log), writer, run, args.test);
@@ -109,7 +110,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
     writer.log(level, text.slice(level.length + 1).trimEnd());
   });
   if (command === 'spec') await writer.text(specMessage());
-  else if (command === 'discover') await writer.text(catalogMessage());
+  else if (command === 'discover') await writer.text(catalogMessage(await discoveryColumns(args.config, run.log, run.clock)));
   else if (command === 'check') await writer.text(airbyteConnectionStatus(await checkFailure(args.config)));
   else {
     const files = { config: args.config, catalog: args.catalog, state: args.state };

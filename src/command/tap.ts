@@ -19,6 +19,7 @@ import type { MessageWriter } from '../protocol/writer.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import { runMaps, type RunMaps } from '../maps/run-maps.js';
 import { writeSchemas } from '../sync/emit.js';
+import { definitionRequests, DEFINITIONS, readSources, withColumns } from './custom-columns.js';
 
 export interface TapInput {
   settings: ResolvedSettings;
@@ -105,16 +106,15 @@ export interface RunHandle {
 
 /** The connection check, then the sync (or, with `--test`, a connection test). */
 export async function runTap(
-  { settings, streams, state, maps }: TapInput,
+  { settings, streams: selected, state, maps }: TapInput,
   writer: MessageWriter,
   handle: RunHandle,
   test?: string,
 ): Promise<void> {
   const { clock, log } = handle;
-  const progress = new RunProgress(
-    streams.map((s) => s.def.name),
-    clock,
-  );
+  const written = new Set(selected.filter((s) => !s.walkOnly).map((s) => s.def.name));
+  const definitions = settings.custom_fields === 'columns' ? definitionRequests(written) : 0;
+  const progress = new RunProgress([...(definitions > 0 ? [DEFINITIONS] : []), ...selected.map((s) => s.def.name)], clock);
   // A person watches a terminal: the progress block instead of METRIC lines, which are for machines (a pipe).
   if (showProgress(settings, log) && onTerminal(writer)) log.setMetrics(false);
   const client = httpClient(settings, log, progress, clock);
@@ -127,11 +127,11 @@ export async function runTap(
     // The signpost, in the server's time (record timestamps are the server's): never later than the
     // server's now, whichever clock runs ahead.
     const startedAt = new Date(clock.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
+    const streams = definitions > 0 ? await customColumns(selected, client, progress, definitions, log) : selected;
     if (pool) {
       const keeper = stateKeeper(state);
-      const written = streams.filter((s) => !s.walkOnly).map((s) => s.def.name);
       // Interrupted: the state of each stream the run writes that has one (Airbyte: a message each).
-      const withState = () => written.filter((name) => name in keeper.value.bookmarks);
+      const withState = () => [...written].filter((name) => name in keeper.value.bookmarks);
       if (mode.checkpoints) handle.finalState = () => writer.finalState(keeper.value, withState());
       const stopDisplay = showProgress(settings, log)
         ? startDisplay({ progress, log, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
@@ -151,6 +151,25 @@ export async function runTap(
     client.close();
     await pool?.close();
   }
+}
+
+/**
+ * The streams told which custom field columns to fill, from the definitions read now (their requests on a
+ * row of the ledgers, counted in the ETA from the start); the streams as they are when they cannot be read.
+ */
+async function customColumns(
+  streams: SelectedStream[],
+  client: HttpClient,
+  progress: RunProgress,
+  requests: number,
+  log: Logger,
+): Promise<SelectedStream[]> {
+  progress.started(DEFINITIONS);
+  progress.page(DEFINITIONS, 0, { totalPages: requests });
+  const sources = await readSources(client, log, new Set(streams.filter((s) => !s.walkOnly).map((s) => s.def.name)));
+  progress.page(DEFINITIONS, requests, {});
+  progress.ended(DEFINITIONS, sources ? 'synced' : 'skipped', sources ? {} : { reason: 'the definitions could not be read' });
+  return sources ? withColumns(streams, sources, log) : streams;
 }
 
 /** Progress shows unless the settings turn it off, or the log level hides INFO lines. */

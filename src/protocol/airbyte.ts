@@ -3,7 +3,15 @@
  * catalog, and the reading of a configured catalog and of a state into what the sync takes. What
  * PyAirbyte (the reference client tested against) sends and expects is noted where it shapes the code.
  */
-import { discover, loadSchema, SINGER_DELETED_AT, type CatalogEntry, type JsonSchema, type UserCatalog } from './catalog.js';
+import {
+  discover,
+  loadSchema,
+  SINGER_DELETED_AT,
+  type CatalogEntry,
+  type ExtraColumns,
+  type JsonSchema,
+  type UserCatalog,
+} from './catalog.js';
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../records/json.js';
 import { airbyteCatalog, airbyteSpec, RECORD_RULES } from './messages.js';
@@ -29,8 +37,8 @@ export function specMessage(): string {
  * airbyteIncremental: a child's too, with a state of its own), the cursor defined by the source; the
  * primary key.
  */
-export function catalogMessage(): string {
-  const streams = discover().streams.map((entry) => {
+export function catalogMessage(columns?: ExtraColumns): string {
+  const streams = discover(columns).streams.map((entry) => {
     const def = streamByName(entry.stream)!;
     const incremental = airbyteIncremental(def);
     return {

@@ -11,6 +11,7 @@ import { SCHEMAS_DIR } from '../paths.js';
 import { keyPropertiesOf, STREAMS, streamByName, type ReplicationMethod, type StreamDef } from '../streams.js';
 import { childKind, findsDeletions, parentOf, replicationOf } from '../graph.js';
 import { RECORD_RULES } from './messages.js';
+import type { CustomFieldsSpec } from '../records/custom-values.js';
 
 export type { ReplicationMethod } from '../streams.js';
 
@@ -64,19 +65,22 @@ export function loadSchema(name: string): JsonSchema {
  * may choose FULL_TABLE); streams without a timestamp are forced to FULL_TABLE, but for the lists under a
  * record, INCREMENTAL by default (graph.ts), which are not selected by default.
  */
-export function discover(): Catalog {
-  return { streams: STREAMS.map(discoverStream) };
+export function discover(columns: ExtraColumns = {}): Catalog {
+  return { streams: STREAMS.map((def) => discoverStream(def, columns[def.name])) };
 }
+
+/** Columns a discovery adds to streams' schemas, by stream: the custom fields' (command/custom-columns.ts). */
+export type ExtraColumns = Readonly<Record<string, Record<string, JsonSchema>>>;
 
 /**
  * A stream's schema as discovered: its file's, with DRIFTED, where values that do not fit their type go
  * (conform.ts), and where the stream can find deletions, the column of its tombstones (Singer's name; the
  * Airbyte catalog renames it: airbyte.ts).
  */
-export function streamSchema(name: string): JsonSchema {
+export function streamSchema(name: string, columns: Record<string, JsonSchema> = {}): JsonSchema {
   const schema = loadSchema(name);
   const deletedAt = findsDeletions(streamByName(name)!) ? { [SINGER_DELETED_AT]: DELETED_AT_SCHEMA } : {};
-  return { ...schema, properties: { ...schema.properties, ...deletedAt, [DRIFTED]: DRIFTED_SCHEMA } };
+  return { ...schema, properties: { ...schema.properties, ...columns, ...deletedAt, [DRIFTED]: DRIFTED_SCHEMA } };
 }
 
 /** The column of a tombstone: when the record was found deleted (sync/deletions.ts). */
@@ -90,8 +94,8 @@ export function withDeletedAt(selected: SelectedStream, column: string): Selecte
   return { ...selected, schema, fields: selected.fields && new Set([...selected.fields, column]) };
 }
 
-function discoverStream(def: StreamDef): CatalogStream {
-  const schema = streamSchema(def.name);
+function discoverStream(def: StreamDef, columns?: Record<string, JsonSchema>): CatalogStream {
+  const schema = streamSchema(def.name, columns);
   const method = replicationOf(def)!;
   const streamMeta: Record<string, unknown> = {
     inclusion: 'available',
@@ -137,6 +141,8 @@ export interface SelectedStream {
   method: ReplicationMethod;
   /** Not emitted, only walked: the parent of a selected child stream that is itself deselected. */
   walkOnly?: boolean;
+  /** Its custom field columns to fill (setting custom_fields "columns"; command/custom-columns.ts). */
+  customFields?: CustomFieldsSpec;
 }
 
 /** Checks the shape of a user's catalog file (already parsed) and names the first problem found. */

@@ -3,8 +3,9 @@
  * catalog deselects, and make the rest conform to the schema (conform.ts). The shapes are those of
  * docs/api.md#record-shapes.
  */
-import { conformer, type ConformOptions, type Conformer, type Drift } from './conform.js';
-import { isPlainObject, type JsonSchema } from './json.js';
+import { conformer, DRIFTED, type ConformOptions, type Conformer, type Drift } from './conform.js';
+import { CustomValues, type CustomFieldsSpec } from './custom-values.js';
+import { isPlainObject, type JsonObject, type JsonSchema } from './json.js';
 
 /** A record's key: its id, or (a key of several properties) their values as JSON text. */
 export type RecordKey = number | string;
@@ -38,6 +39,8 @@ export interface RecordShaper {
 export interface ShapeOptions extends ConformOptions {
   /** A date-time with an offset written as the same instant in UTC ("…-05:00" → "…Z"). */
   utc?: boolean;
+  /** The custom field columns to fill (custom-values.ts), when the settings ask for them. */
+  customFields?: CustomFieldsSpec;
 }
 
 /**
@@ -48,7 +51,7 @@ export function recordShaper(
   schema: JsonSchema,
   wrapperKey: string | undefined,
   fields: ReadonlySet<string> | null,
-  { utc = false, ...conformOptions }: ShapeOptions = {},
+  { utc = false, customFields, ...conformOptions }: ShapeOptions = {},
 ): RecordShaper {
   const dateTimeProps = utc
     ? Object.entries(schema.properties ?? {})
@@ -61,6 +64,7 @@ export function recordShaper(
     fields ? [...fields] : null,
     dateTimeProps,
     conformOptions.keyProperties,
+    customFields && customFields.sources.length > 0 ? new CustomValues(customFields) : undefined,
   );
 }
 
@@ -77,6 +81,7 @@ class StreamShaper implements RecordShaper {
     /** Date-times written in UTC. */
     private readonly dateTimeProps: string[],
     private readonly keyProperties: readonly string[] | undefined,
+    private readonly custom: CustomValues | undefined,
   ) {}
 
   shape(element: unknown): Shaped | undefined {
@@ -86,13 +91,23 @@ class StreamShaper implements RecordShaper {
     if (id === undefined) return undefined;
     let record = unwrapped;
     let asIs = record === element;
+    let custom: { drifted?: JsonObject; drifts: Drift[] } | undefined;
+    if (this.custom) {
+      // Filled before the fields are cut: a column is read from properties (and the record's type) even where those are deselected.
+      custom = { drifts: [] };
+      custom.drifted = this.custom.fill(unwrapped, id, custom.drifts);
+      asIs = false;
+    }
     if (this.keep) {
       record = {};
       for (const name of this.keep) if (name in unwrapped) record[name] = unwrapped[name];
       asIs = false;
     }
-    const drifts = this.check.conform(record, id);
-    if (!drifts) return undefined;
+    const conformed = this.check.conform(record, id);
+    if (!conformed) return undefined;
+    // After conforming: a DRIFTED the record has before it is the API's own (conform.ts).
+    if (custom?.drifted) record[DRIFTED] = { ...(isPlainObject(record[DRIFTED]) ? record[DRIFTED] : {}), ...custom.drifted };
+    const drifts = custom && custom.drifts.length > 0 ? [...conformed, ...custom.drifts] : conformed;
     if (drifts.some((d) => d.action !== 'widened')) asIs = false;
     for (const name of this.dateTimeProps) {
       const value = record[name];

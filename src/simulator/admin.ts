@@ -1,5 +1,6 @@
-/** The admin API under /__admin: ground truth (and the drifted values, the deleted ids), statistics, mutations and runtime configuration (no auth). */
+/** The admin API under /__admin: ground truth (and the drifted values, the deleted ids, the custom fields' meanings), statistics, mutations and runtime configuration (no auth). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CustomFieldTruth } from './custom-fields.js';
 import type { DriftTruth, Mutation, MutationResult, RuntimeOptions, SimulatorStats, StreamName, Truth } from './types.js';
 import { STREAM_NAMES } from './types.js';
 
@@ -8,6 +9,8 @@ export interface AdminTarget {
   drifts(): DriftTruth;
   /** The ids deleted by mutations since the start, by stream. */
   deleted(): Partial<Record<StreamName, number[]>>;
+  /** What each record's custom field values mean (custom-fields.ts). */
+  customFields(): CustomFieldTruth;
   stats(): SimulatorStats;
   resetStats(): void;
   mutate(m: Mutation): MutationResult;
@@ -83,6 +86,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       case 'GET /__admin/drifts': {
         send(res, 200, target.drifts());
         return;
+      }
+      case 'GET /__admin/custom-fields': {
+        send(res, 200, target.customFields());
+        break;
       }
       case 'GET /__admin/deleted': {
         send(res, 200, target.deleted());

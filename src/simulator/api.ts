@@ -1,9 +1,10 @@
-/** The API proper: routes a request to a list page, ticket comments or /me, and renders the answer. */
+/** The API proper: routes a request to a list page, ticket comments, /me or the settings, and renders the answer. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { NOT_AUTHORIZED, NO_PERMISSION, classify, presentedKeys } from './auth.js';
 import type { PageCache } from './cache.js';
 import { endpoint, endpointAt } from './endpoints.js';
 import { assetPatches, CHILD_ENDPOINTS, customerPhones, productSerials, worksheetResults, type ChildStream } from './children.js';
+import { settingsAnswer, ticketSettingsAnswer } from './custom-fields.js';
 import { renderComments, renderListPage, renderMe } from './render.js';
 import type { Store } from './store.js';
 import type { StreamName } from './types.js';
@@ -36,6 +37,7 @@ export type Route =
   | { kind: 'child'; endpoint: ChildStream; parentId: number }
   | { kind: 'detail'; endpoint: StreamName; stream: StreamName; id: number }
   | { kind: 'me'; endpoint: 'me' }
+  | { kind: 'settings'; endpoint: 'settings'; tickets: boolean }
   | { kind: 'notfound'; endpoint: 'other' };
 
 /** The lists under a record (children.ts), each path with its `{id}` as a pattern. */
@@ -49,6 +51,7 @@ export function route(method: string, pathname: string): Route {
   if (!pathname.startsWith(API_PREFIX + '/')) return notFound;
   const p = pathname.slice(API_PREFIX.length).replace(/\/+$/, '');
   if (p === '/me') return { kind: 'me', endpoint: 'me' };
+  if (p === '/settings' || p === '/tickets/settings') return { kind: 'settings', endpoint: 'settings', tickets: p !== '/settings' };
   const m = /^\/tickets\/(\d+)\/comments$/.exec(p);
   if (m) return { kind: 'comments', endpoint: 'ticket_comments', ticketId: Number(m[1]) };
   for (const [endpoint, pattern] of CHILD_ROUTES) {
@@ -118,6 +121,11 @@ export class Api {
     const who = classify(presentedKeys(headers, query), this.config.apiKey, this.config.limitedApiKey);
     if (!who) return json(401, NOT_AUTHORIZED);
     if (r.kind === 'me') return { status: 200, contentType: JSON_TYPE, body: renderMe(who.key, who.kind === 'full') };
+    if (r.kind === 'settings') {
+      // The account's settings, custom field definitions among them: not for the limited key (no Global Admin).
+      if (who.kind === 'limited') return json(401, NO_PERMISSION);
+      return json(200, r.tickets ? ticketSettingsAnswer() : settingsAnswer());
+    }
     if (r.kind === 'comments') return this.comments(r.ticketId, query);
     if (r.kind === 'child') return this.child(r.endpoint, r.parentId, query);
     if (who.kind === 'limited' && endpoint(r.stream).permission === 'Global Admin') return json(401, NO_PERMISSION);

@@ -1,4 +1,5 @@
 /** Builders of the people-and-places streams: customers, contacts, leads, assets, appointments and their types. */
+import { withCustomFields } from './custom-fields.js';
 import { mix } from './prng.js';
 import { makeCtx, streamHash, type Ctx, type JsonObject } from './record-context.js';
 import type { Gen } from './gen.js';
@@ -37,52 +38,56 @@ export function customer(c: Ctx): JsonObject {
   const fullname = `${firstname} ${lastname}`;
   const business = g.chance(0.4) ? g.pick(W.BUSINESSES) : null;
   const thenName = business ?? fullname;
-  return {
-    id,
-    firstname,
-    lastname,
-    fullname,
-    business_name: business,
-    email: g.orNull(emailFor(g, firstname, id), 0.1),
-    phone: g.orNull(g.phone(), 0.15),
-    mobile: g.orNull(g.phone(), 0.5),
-    created_at: c.created_at,
-    updated_at: c.updated_at,
-    pdf_url: null,
-    address: g.orNull(`${g.between(1, 9999)} ${g.pick(W.STREETS)}`, 0.3),
-    address_2: g.chance(0.8) ? null : `Suite ${g.between(1, 500)}`,
-    city: g.orNull(g.pick(W.CITIES), 0.3),
-    state: g.pick(W.STATES),
-    zip: g.orNull(g.digits(5), 0.3),
-    latitude: g.chance(0.5) ? null : g.latitude(),
-    longitude: g.chance(0.5) ? null : g.longitude(),
-    notes: g.chance(0.5) ? null : g.pick(W.NOTES),
-    get_sms: g.chance(0.3),
-    opt_out: g.chance(0.1),
-    disabled: isDisabledCustomer(c.seed, id),
-    no_email: g.chance(0.2),
-    location_name: g.chance(0.7) ? null : g.pick(['Main Shop', 'Downtown', 'Filiale Nord']),
-    location_id: g.chance(0.7) ? null : g.between(1, 5),
-    properties: g.chance(0.5)
-      ? {}
-      : { Type: g.pick(['Residential', 'Business']), 'Contract #': g.between(1, 999), Notification: g.chance(0.5) ? '1' : null },
-    online_profile_url: `https://sim.example.com/my_profile/v2/index?portal_key=${g.digits(8)}`,
-    tax_rate_id: g.chance(0.8) ? null : g.between(1, 4),
-    notification_email: g.chance(0.8) ? null : emailFor(g, 'billing', id),
-    invoice_cc_emails: g.chance(0.9) ? null : emailFor(g, 'cc', id),
-    invoice_term_id: g.chance(0.7) ? null : g.between(1, 3),
-    referred_by: g.chance(0.8) ? null : g.pick(['Google', 'Yelp', 'A friend', 'Bouche-à-oreille']),
-    ref_customer_id: g.chance(0.9) ? null : g.between(1, 500),
-    business_and_full_name: business ? `${business} - ${fullname}` : fullname,
-    business_then_name: thenName,
-    contacts: g.chance(0.6)
-      ? []
-      : Array.from({ length: g.between(1, 3) }, (_, i) => ({
-          id: id * 10 + i,
-          name: `${g.pick(W.FIRST_NAMES)} ${g.pick(W.LAST_NAMES)}`,
-          email: emailFor(g, 'contact', id * 10 + i),
-        })),
-  };
+  const notify = (bit: number) => ((id >> bit) & 1 ? '1' : '0');
+  return withCustomFields(
+    c,
+    'customers',
+    {
+      id,
+      firstname,
+      lastname,
+      fullname,
+      business_name: business,
+      email: g.orNull(emailFor(g, firstname, id), 0.1),
+      phone: g.orNull(g.phone(), 0.15),
+      mobile: g.orNull(g.phone(), 0.5),
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+      pdf_url: null,
+      address: g.orNull(`${g.between(1, 9999)} ${g.pick(W.STREETS)}`, 0.3),
+      address_2: g.chance(0.8) ? null : `Suite ${g.between(1, 500)}`,
+      city: g.orNull(g.pick(W.CITIES), 0.3),
+      state: g.pick(W.STATES),
+      zip: g.orNull(g.digits(5), 0.3),
+      latitude: g.chance(0.5) ? null : g.latitude(),
+      longitude: g.chance(0.5) ? null : g.longitude(),
+      notes: g.chance(0.5) ? null : g.pick(W.NOTES),
+      get_sms: g.chance(0.3),
+      opt_out: g.chance(0.1),
+      disabled: isDisabledCustomer(c.seed, id),
+      no_email: g.chance(0.2),
+      location_name: g.chance(0.7) ? null : g.pick(['Main Shop', 'Downtown', 'Filiale Nord']),
+      location_id: g.chance(0.7) ? null : g.between(1, 5),
+      properties: {},
+      online_profile_url: `https://sim.example.com/my_profile/v2/index?portal_key=${g.digits(8)}`,
+      tax_rate_id: g.chance(0.8) ? null : g.between(1, 4),
+      notification_email: g.chance(0.8) ? null : emailFor(g, 'billing', id),
+      invoice_cc_emails: g.chance(0.9) ? null : emailFor(g, 'cc', id),
+      invoice_term_id: g.chance(0.7) ? null : g.between(1, 3),
+      referred_by: g.chance(0.8) ? null : g.pick(['Google', 'Yelp', 'A friend', 'Bouche-à-oreille']),
+      ref_customer_id: g.chance(0.9) ? null : g.between(1, 500),
+      business_and_full_name: business ? `${business} - ${fullname}` : fullname,
+      business_then_name: thenName,
+      contacts: g.chance(0.6)
+        ? []
+        : Array.from({ length: g.between(1, 3) }, (_, i) => ({
+            id: id * 10 + i,
+            name: `${g.pick(W.FIRST_NAMES)} ${g.pick(W.LAST_NAMES)}`,
+            email: emailFor(g, 'contact', id * 10 + i),
+          })),
+    },
+    { notification_billing: notify(0), notification_reports: notify(1), notification_marketing: notify(2) },
+  );
 }
 
 const nestedCache = new Map<string, JsonObject>();
@@ -209,22 +214,33 @@ export function customerAsset(c: Ctx): JsonObject {
         account_id: 1,
       }
     : null;
-  return {
-    id,
-    name: `${assetType}-${g.digits(4)}${g.chance(0.1) ? ' (Büro)' : ''}`,
-    customer_id: customerId,
-    contact_id: g.chance(0.7) ? null : g.between(1, 2000),
-    created_at: c.created_at,
-    updated_at: c.updated_at,
-    properties: g.chance(0.3) ? {} : { OS: g.between(1, 12), Size: g.pick(['Small', 'Medium', 'Large']), 'Warranty?': g.chance(0.5) },
-    asset_type: assetType,
-    asset_serial: g.orNull(`SN${g.digits(10)}`, 0.2),
-    external_rmm_link: g.chance(0.8) ? null : `https://rmm.example.com/devices/${id}`,
-    customer: nestedCustomer(seed, customerId),
-    rmm_links: g.chance(0.8) ? [] : [{ id: id * 2, url: `https://rmm.example.com/d/${id}`, kind: 'remote' }],
-    rmm_store: store,
-    address,
-  };
+  // An asset with an agent: its data among the custom fields (the real recording's kabuto_* keys).
+  const agent: JsonObject =
+    id % 4 === 0 ? { kabuto_live_uuid: `uuid-${id}`, kabuto_information: { general: { name: `PC-${id}` }, hdd: [] } } : {};
+  return withCustomFields(
+    c,
+    'customer_assets',
+    {
+      id,
+      name: `${assetType}-${g.digits(4)}${g.chance(0.1) ? ' (Büro)' : ''}`,
+      customer_id: customerId,
+      contact_id: g.chance(0.7) ? null : g.between(1, 2000),
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+      properties: {},
+      asset_type: assetType,
+      asset_serial: g.orNull(`SN${g.digits(10)}`, 0.2),
+      external_rmm_link: g.chance(0.8) ? null : `https://rmm.example.com/devices/${id}`,
+      customer: nestedCustomer(seed, customerId),
+      rmm_links: g.chance(0.8) ? [] : [{ id: id * 2, url: `https://rmm.example.com/d/${id}`, kind: 'remote' }],
+      rmm_store: store,
+      address,
+      has_live_chat: id % 3 === 0,
+      snmp_enabled: null,
+      device_info: id % 5 === 0 ? { snmp_config: { port: 161, enabled: false, version: 2, community: 'public' } } : {},
+    },
+    agent,
+  );
 }
 
 export function appointmentType(c: Ctx): JsonObject {

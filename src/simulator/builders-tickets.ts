@@ -1,4 +1,5 @@
 /** Builders of tickets and of their comments (GET /tickets/{id}/comments; the list carries the first one). */
+import { withCustomFields } from './custom-fields.js';
 import { Gen, formatTime } from './gen.js';
 import { mix } from './prng.js';
 import { customerRef } from './builders-people.js';
@@ -77,7 +78,7 @@ export function ticket(c: Ctx): JsonObject {
   const resolved = status === 'Resolved';
   const user = g.chance(0.3) ? null : techUser(g);
   const first = ticketComments(seed, id, c.createdMs, c.offsetMinutes, 1)[0];
-  return {
+  return withCustomFields(c, 'tickets', {
     id,
     number: 1000 + id,
     subject: g.pick(W.SUBJECTS),
@@ -94,7 +95,18 @@ export function ticket(c: Ctx): JsonObject {
     status,
     ticket_type_id: g.chance(0.3) ? null : g.between(1, 6),
     ticket_type_name: g.chance(0.3) ? null : g.pick(['Hardware', 'Software', 'Réseau']),
-    properties: g.chance(0.5) ? {} : { 'Model #': `M${g.digits(4)}`, Password: g.chance(0.5) ? 'hunter2' : null, Rush: g.chance(0.3) },
+    properties: {},
+    asset_ids: g.chance(0.7) ? [] : [g.between(1, 1000)],
+    // Members of the real recorded ticket that the vendor's list example lacks: mostly empty, as recorded.
+    address: null,
+    public_mentionables: [],
+    private_mentionables: [],
+    intake_form_html: id % 7 === 0 ? '<p><strong><u>Terms and Conditions</u></strong></p>\r\n' : null,
+    outtake_form_html: null,
+    outtake_form_name: null,
+    outtake_form_date: null,
+    signature_name: id % 11 === 0 ? 'Joe' : null,
+    signature_date: null,
     user_id: user ? (user['id'] as number) : null,
     updated_at: c.updated_at,
     pdf_url: g.chance(0.5) ? null : `https://sim.example.com/tickets/${id}.pdf`,
@@ -123,5 +135,5 @@ export function ticket(c: Ctx): JsonObject {
     customer_icons: g.chance(0.8) ? [] : [g.pick(['vip', 'warning', 'star'])],
     comments: first ? [first] : [],
     user,
-  };
+  });
 }

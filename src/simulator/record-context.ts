@@ -46,6 +46,8 @@ export function baseTimes(seed: number, stream: string, id: number): BaseTimes {
 export interface Ctx {
   seed: number;
   id: number;
+  /** How many times the record was updated (mutations): what else is drawn for it is drawn again. */
+  revision: number;
   g: Gen;
   createdMs: number;
   offsetMinutes: number;
@@ -69,6 +71,7 @@ export function makeCtx(
   return {
     seed,
     id,
+    revision,
     g: new Gen(mix(seed, streamHash(stream), id, 0x5eed + revision)),
     createdMs,
     offsetMinutes: t.offsetMinutes,

@@ -69,6 +69,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     truth: () => store.truth(),
     drifts: () => store.drifts(),
     deleted: () => store.deletedIds(),
+    customFields: () => store.customFields(),
     stats: () => stats.snapshot(window.peak),
     resetStats: () => {
       stats.reset();

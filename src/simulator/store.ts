@@ -2,6 +2,7 @@
  * The live data set: per stream a sorted Int32Array of live ids plus small maps of what mutations changed
  * (revision, updated_at, created_at). Records are built from these on demand, never stored.
  */
+import { CUSTOM_FIELD_STREAMS, customProperties, type CustomFieldTruth, type FieldTruth } from './custom-fields.js';
 import { baseTimes, initialIds, isDisabledCustomer, isResolvedAlert, recordFor, type JsonObject } from './data.js';
 import { driftOf, type AppliedDrift } from './drift.js';
 import type { ChildStream } from './children.js';
@@ -217,6 +218,21 @@ export class Store {
   truth(): Truth {
     const out = {} as Truth;
     for (const name of STREAM_NAMES) out[name] = Array.from(this.ids(name), (id) => ({ id, updated_at: this.updatedAt(name, id) }));
+    return out;
+  }
+
+  /** What every live record's custom field values mean, by stream and id (custom-fields.ts). */
+  customFields(): CustomFieldTruth {
+    const out = {} as CustomFieldTruth;
+    for (const stream of CUSTOM_FIELD_STREAMS) {
+      const byId: Record<number, FieldTruth[]> = {};
+      for (const id of this.ids(stream)) {
+        const record = this.record(stream, id);
+        const type = stream === 'tickets' ? record.ticket_type_id : record.asset_type;
+        byId[id] = customProperties(this.seed, stream, id, this.state(stream).revisions.get(id) ?? 0, type).truth;
+      }
+      out[stream] = byId;
+    }
     return out;
   }
 

@@ -1,4 +1,5 @@
 /** Public types of the simulator: its options, its handle, mutations and statistics. */
+import type { CustomFieldTruth } from './custom-fields.js';
 import type { ChildStream } from './children.js';
 import type { JsonObject } from './record-context.js';
 import type { StreamName } from './endpoints.js';
@@ -112,8 +113,8 @@ export type Truth = Record<StreamName, TruthRow[]>;
 
 export type DriftTruth = Partial<Record<StreamName, (AppliedDrift & { id: number })[]>>;
 
-/** Statistics key: a stream name, 'me', 'ticket_comments' or 'other' (unknown paths). */
-export type EndpointName = StreamName | 'me' | 'ticket_comments' | ChildStream | 'other';
+/** Statistics key: a stream name, 'me', 'settings' (GET /settings, /tickets/settings), 'ticket_comments' or 'other' (unknown paths). */
+export type EndpointName = StreamName | 'me' | 'settings' | 'ticket_comments' | ChildStream | 'other';
 
 export interface EndpointStats {
   requests: number;
@@ -160,6 +161,8 @@ export interface Simulator {
   drifts(): DriftTruth;
   /** The ids deleted by mutations since the start, by stream (GET /__admin/deleted), ascending. */
   deleted(): Partial<Record<StreamName, number[]>>;
+  /** What each record's custom field values mean, by stream and id (GET /__admin/custom-fields). */
+  customFields(): CustomFieldTruth;
   stats(): SimulatorStats;
   resetStats(): void;
   mutate(m: Mutation): MutationResult;

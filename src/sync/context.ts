@@ -164,6 +164,7 @@ export function streamSpec(
     parentField: childKind(def)?.parentField,
     stamps,
     maps: maps?.settings,
+    customFields: selected.customFields,
   };
 }
 

@@ -62,6 +62,7 @@ export class PageProcessor {
         utc: rules.utcTimes,
         widenInPlace: rules.widenSchema,
         keyProperties: spec.keyProperties,
+        customFields: spec.customFields,
       }),
       framing,
       prefixBytes: Buffer.from(framing.prefix, 'utf8'),

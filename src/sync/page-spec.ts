@@ -9,6 +9,7 @@ import type { Drift } from '../records/conform.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import type { MapSettings } from '../maps/mapper.js';
 import type { Body } from '../streams.js';
+import type { CustomFieldsSpec } from '../records/custom-values.js';
 
 /** What holds a page's records: a list's body (streams.ts), or a detail's one record under `key` ({"user": {...}}). */
 export type PageBody = Body | { readonly type: 'object'; readonly key: string };
@@ -36,6 +37,8 @@ export interface StreamSpec {
   parentField?: string;
   /** Each record's timestamp goes back in `stamps`: a parent whose children follow the parents that changed. */
   stamps: boolean;
+  /** The custom field columns its records fill (custom-values.ts). */
+  customFields?: CustomFieldsSpec;
 }
 
 export interface PageJob {
@@ -120,6 +123,7 @@ export function everyMember(spec: StreamSpec): StreamSpec {
     keyProperties: spec.keyProperties,
     parentField: spec.parentField,
     stamps: spec.stamps,
+    customFields: spec.customFields,
   };
   return every;
 }

@@ -61,6 +61,10 @@ export interface Settings {
    */
   deletions_max_percent?: number;
   /**
+   * How custom fields arrive: object (each record's properties object, as the API sends it) or columns (also one typed column per field the account defines, on tickets, customers and customer_assets: a drop-down's answer label, a check box's true or false, the text; discovery given this config reads the definitions, and each run reads them again: 2 requests). See the README's "Custom fields as columns".
+   */
+  custom_fields?: "object" | "columns";
+  /**
    * Least severe log level printed on stderr. DEBUG adds one line per request and stack traces of failures (never the API key).
    */
   log_level?: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";

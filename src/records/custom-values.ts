@@ -1,0 +1,125 @@
+/**
+ * A record's custom field columns (custom-fields.ts): each field's meaning, from the value its `properties`
+ * holds: a drop-down's answer label, a check box's boolean, the text; null when unset or empty. A value
+ * that does not fit its definition (an answer id the drop-down does not list, a check box "yes", an object)
+ * goes to the record's DRIFTED object as the API sent it, under the column's name, and is reported once a
+ * run as any drift is (drift.ts). `properties` itself is left as the API sent it.
+ */
+import type { CustomColumn, CustomSource } from './custom-fields.js';
+import type { Drift } from './conform.js';
+import { isPlainObject, type JsonObject } from './json.js';
+
+/** What a stream's records need to fill their columns: the sources the catalog declares, and the member naming a record's type. */
+export interface CustomFieldsSpec {
+  sources: CustomSource[];
+  typeMember?: string;
+  /** Whether the stream's schema declares DRIFTED (a catalog may lack it: then the drift widens it). */
+  declaresDrifted: boolean;
+}
+
+/** A value's meaning, or why it has none (a drift). */
+type Meaning = { value: unknown; coerced?: boolean } | { drift: string };
+
+export class CustomValues {
+  constructor(private readonly spec: CustomFieldsSpec) {}
+
+  /**
+   * Writes the columns into `record` (in place), read from its `properties` (and its type). Returns the
+   * values that go to DRIFTED; adds the drifts to report to `drifts`.
+   */
+  fill(record: JsonObject, id: number | string, drifts: Drift[]): JsonObject | undefined {
+    const properties = isPlainObject(record.properties) ? record.properties : undefined;
+    const type = this.spec.typeMember === undefined ? undefined : typeKey(record[this.spec.typeMember]);
+    let drifted: JsonObject | undefined;
+    for (const source of this.spec.sources) {
+      const target = targetOf(source, type);
+      for (let i = 0; i < source.columns.length; i++) {
+        const column = source.columns[i]!;
+        if (column.unwritten) continue;
+        if (i !== target || properties === undefined) {
+          record[column.column] = null;
+          continue;
+        }
+        const served = valueOf(properties, source.name);
+        const meaning = meaningOf(served, column);
+        if ('drift' in meaning) {
+          record[column.column] = null;
+          (drifted ??= {})[column.column] = served;
+          drifts.push({
+            path: [column.column],
+            declared: declaredText(column, source.name),
+            seen: meaning.drift,
+            action: 'moved',
+            widening: this.spec.declaresDrifted ? undefined : { declareDrifted: true },
+            id,
+          });
+          continue;
+        }
+        record[column.column] = meaning.value;
+        if (meaning.coerced)
+          drifts.push({
+            path: [column.column],
+            declared: declaredText(column, source.name),
+            seen: `a ${typeof served}`,
+            action: 'coerced',
+            to: 'string',
+            id,
+          });
+      }
+    }
+    return drifted;
+  }
+}
+
+/** The column of a source that a record of `type` fills (null: none, the field is hidden for that type). */
+function targetOf(source: CustomSource, type: string | undefined): number | null {
+  if (source.byType === undefined || type === undefined || !(type in source.byType)) return 0;
+  return source.byType[type] ?? null;
+}
+
+function typeKey(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/** A field's value: under its name verbatim, else under a key that reads the same but for spaces around it. */
+function valueOf(properties: JsonObject, name: string): unknown {
+  if (Object.hasOwn(properties, name)) return properties[name];
+  const trimmed = name.trim();
+  for (const key of Object.keys(properties)) if (key.trim() === trimmed) return properties[key];
+  return undefined;
+}
+
+const CHECKED = new Set<unknown>(['1', 1, true, 'true']);
+const UNCHECKED = new Set<unknown>(['0', 0, false, 'false']);
+
+function meaningOf(served: unknown, column: CustomColumn): Meaning {
+  if (served === undefined || served === null || served === '') return { value: null };
+  if (column.type === 'boolean') {
+    if (CHECKED.has(served)) return { value: true };
+    if (UNCHECKED.has(served)) return { value: false };
+    return { drift: `${kindOf(served)}, not a check box's "1" or "0"` };
+  }
+  if (typeof served !== 'string' && typeof served !== 'number' && typeof served !== 'boolean') return { drift: kindOf(served) };
+  if (column.answers !== undefined) {
+    const key = String(served).trim();
+    const label = column.answers[key];
+    if (label !== undefined && Object.hasOwn(column.answers, key)) return { value: label };
+    // Free text written where a drop-down is defined: its meaning, when it is one of the answers' labels.
+    if (typeof served === 'string' && Object.values(column.answers).includes(served)) return { value: served };
+    return { drift: `${kindOf(served)} that is none of the drop-down's answers` };
+  }
+  return typeof served === 'string' ? { value: served } : { value: String(served), coerced: true };
+}
+
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function declaredText(column: CustomColumn, name: string): string {
+  const what = column.type === 'boolean' ? 'a check box' : column.answers ? 'a drop-down' : 'text';
+  return `${column.type} or null (custom field ${JSON.stringify(name)}, ${what})`;
+}
