@@ -6,7 +6,7 @@ import { MORE_BUILDERS } from './builders-more.js';
 import { PEOPLE_BUILDERS } from './builders-people.js';
 import { MONEY_BUILDERS } from './builders-money.js';
 import { ticket } from './builders-tickets.js';
-import { makeCtx, streamHash, withCustomField, type Ctx, type JsonObject } from './record-context.js';
+import { makeCtx, streamHash, withUnlistedMember, type Ctx, type JsonObject } from './record-context.js';
 import { mix } from './prng.js';
 import { STREAM_NAMES, type StreamName } from './types.js';
 
@@ -31,7 +31,7 @@ export function recordFor(
   createdAtOverride?: string,
 ): JsonObject {
   const ctx = makeCtx(seed, stream, id, revision, updatedAtOverride, createdAtOverride);
-  return withCustomField(ctx.g, BUILDERS[stream](ctx));
+  return withUnlistedMember(ctx.g, BUILDERS[stream](ctx));
 }
 
 /**

@@ -81,18 +81,18 @@ export function makeCtx(
   };
 }
 
-/** About 1 record in 20 carries a custom field that no schema lists, as accounts add them over time. */
-export function withCustomField(g: Gen, rec: JsonObject): JsonObject {
+/** About 1 record in 20 carries a member that no schema lists, as the API adds them over time. */
+export function withUnlistedMember(g: Gen, rec: JsonObject): JsonObject {
   if (!g.chance(0.05)) return rec;
   switch (g.int(3)) {
     case 0:
-      rec['cf_rating'] = g.between(1, 5);
+      rec['rating'] = g.between(1, 5);
       break;
     case 1:
-      rec['cf_legacy_code'] = `L-${g.digits(5)}`;
+      rec['legacy_code'] = `L-${g.digits(5)}`;
       break;
     default:
-      rec['cf_flags'] = { audited: g.chance(0.5), region: g.pick(['north', 'sud', '東']) };
+      rec['flags'] = { audited: g.chance(0.5), region: g.pick(['north', 'sud', '東']) };
   }
   return rec;
 }

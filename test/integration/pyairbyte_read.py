@@ -2,7 +2,8 @@
 test/integration/airbyte.test.ts (twice on the same cache for an incremental read). It prints, as JSON on
 its last line, the ids in the cache per stream and their duplicates, or the exception a failed read raised.
 
-Usage: python pyairbyte_read.py WORK_DIR EXECUTABLE CONFIG_JSON STREAM[,STREAM...]
+Usage: python pyairbyte_read.py WORK_DIR EXECUTABLE CONFIG_JSON STREAM[,STREAM...] [COLUMN_PREFIX]
+With COLUMN_PREFIX, the values of each stream's columns whose names start with it are printed too, by id.
 EXECUTABLE `docker_image=IMAGE` runs the container image instead (image.test.ts), with `docker` on the PATH.
 PyAirbyte's folders (logs, temp files, cache) all go under WORK_DIR; nothing goes to the network.
 """
@@ -12,6 +13,7 @@ import pathlib
 import sys
 
 work, executable, config_file, streams = sys.argv[1:5]
+column_prefix = sys.argv[5] if len(sys.argv) > 5 else None
 work = pathlib.Path(work)
 (work / "tmp").mkdir(parents=True, exist_ok=True)
 # Read by PyAirbyte at import: offline (no registry look-up), no telemetry, every folder in WORK_DIR.
@@ -61,6 +63,11 @@ with cache.get_sql_engine().connect() as connection:
             query = f'select id from main."{name}" where _ab_cdc_deleted_at is not null order by id'
             out.setdefault("deleted", {})[name] = [row[0] for row in connection.execute(sa.text(query))]
         out["duplicates"][name] = len(ids) - len(set(ids))
+        if column_prefix:
+            wanted = sorted(c for c in out["types"][name] if c.startswith(column_prefix)) + ["_drifted"]
+            query = f'select id, {", ".join(chr(34) + c + chr(34) for c in wanted)} from main."{name}" order by id'
+            rows = connection.execute(sa.text(query))
+            out.setdefault("values", {})[name] = {str(row[0]): dict(zip(wanted, row[1:])) for row in rows}
     # The streams whose state PyAirbyte kept for the next read (a STATE of a stream not in the catalog is not kept).
     out["states"] = sorted(row[0] for row in connection.execute(sa.text("select stream_name from main._airbyte_state")))
 print(json.dumps(out))

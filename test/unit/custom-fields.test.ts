@@ -67,7 +67,10 @@ describe('custom fields: definitions to columns', () => {
       {
         customers: {
           customer_fields: [{ id: 9, name: 'Tier', field_type: 'select_box', hidden: false }],
-          customer_field_answers: [{ id: 90, customer_field_id: 9, content: 'Gold' }, { id: 91, customer_field_id: 8, content: 'Other field' }],
+          customer_field_answers: [
+            { id: 90, customer_field_id: 9, content: 'Gold' },
+            { id: 91, customer_field_id: 8, content: 'Other field' },
+          ],
         },
         assets: {
           asset_types: [{ id: 3, name: 'Laptop' }],
@@ -75,7 +78,11 @@ describe('custom fields: definitions to columns', () => {
         },
         ticket: { ticket_type_fields: [RECORDED_FIELD] },
       },
-      { ticket_types: [{ id: 21878, name: 'Out of Warranty', ticket_fields: [RECORDED_FIELD, { id: 7, name: 'IMEI', field_type: 'text_field' }] }] },
+      {
+        ticket_types: [
+          { id: 21878, name: 'Out of Warranty', ticket_fields: [RECORDED_FIELD, { id: 7, name: 'IMEI', field_type: 'text_field' }] },
+        ],
+      },
     );
     expect(definitions.tickets).to.deep.equal([
       {
@@ -95,7 +102,9 @@ describe('custom fields: definitions to columns', () => {
 
   it('reads no definition from answers without them (the vendor examples: empty lists, or none at all)', () => {
     expect(readDefinitions(undefined, undefined)).to.deep.equal(none);
-    expect(readDefinitions({ customers: { customer_fields: [] }, ticket: 'x' }, { ticket_types: [{ id: 1, ticket_fields: [{ id: 2 }] }] })).to.deep.equal(none);
+    expect(
+      readDefinitions({ customers: { customer_fields: [] }, ticket: 'x' }, { ticket_types: [{ id: 1, ticket_fields: [{ id: 2 }] }] }),
+    ).to.deep.equal(none);
   });
 
   it('gives one column per name and kind; hidden fields none; ticket types share a name', () => {
@@ -112,7 +121,12 @@ describe('custom fields: definitions to columns', () => {
       ],
     }).tickets;
     const columns = sources.flatMap((s) => s.columns.map((c) => `${s.name}→${c.column}:${c.type}`));
-    expect(columns).to.deep.equal(['Warranty →cf_warranty:string', 'Rush→cf_rush:boolean', 'Rush→cf_rush_2:string', 'Confidential→cf_confidential:string']);
+    expect(columns).to.deep.equal([
+      'Warranty →cf_warranty:string',
+      'Rush→cf_rush:boolean',
+      'Rush→cf_rush_2:string',
+      'Confidential→cf_confidential:string',
+    ]);
     expect(sources[0]!.columns[0]!.answers).to.deep.equal({ '10': 'Yes', '20': 'Expired' });
     expect(sources[1]!.byType).to.deep.equal({ '1': 0, '2': 1 });
     expect(sources[2]!.byType).to.deep.equal({ '1': null, '2': 0 });
@@ -120,7 +134,10 @@ describe('custom fields: definitions to columns', () => {
 
   it('tells apart names that read the same by first definition, so a field added later renames no column', () => {
     const before = customSources({ ...none, customers: [def({ id: '20', name: 'notes' })] }).customers;
-    const after = customSources({ ...none, customers: [def({ id: '31', name: 'Notes' }), def({ id: '20', name: 'notes' }), def({ id: '32', name: 'NOTES ' })] }).customers;
+    const after = customSources({
+      ...none,
+      customers: [def({ id: '31', name: 'Notes' }), def({ id: '20', name: 'notes' }), def({ id: '32', name: 'NOTES ' })],
+    }).customers;
     expect(before.map((s) => s.columns[0]!.column)).to.deep.equal(['cf_notes']);
     expect(after.map((s) => [s.name, s.columns[0]!.column])).to.deep.equal([
       ['notes', 'cf_notes'],
@@ -134,7 +151,13 @@ describe('custom fields: a record’s values', () => {
   const tickets = customSources({
     ...none,
     tickets: [
-      def({ id: '1', name: 'Warranty ', fieldType: 'select_box', recordType: '1', answers: { '69476': 'In Warranty ', '69477': 'Out of Warranty' } }),
+      def({
+        id: '1',
+        name: 'Warranty ',
+        fieldType: 'select_box',
+        recordType: '1',
+        answers: { '69476': 'In Warranty ', '69477': 'Out of Warranty' },
+      }),
       def({ id: '2', name: 'Rush', fieldType: 'check_box', recordType: '1' }),
       def({ id: '3', name: 'Rush', fieldType: 'text_field', recordType: '2' }),
       def({ id: '4', name: 'IMEI', recordType: '1' }),
@@ -169,7 +192,11 @@ describe('custom fields: a record’s values', () => {
   });
 
   it('a value that fits no definition goes to DRIFTED as sent, under the column, with a drift naming the column', () => {
-    const { record, drifted, drifts } = fill({ id: 7, ticket_type_id: 1, properties: { 'Warranty ': '90001', Rush: 'yes', IMEI: { a: 1 } } });
+    const { record, drifted, drifts } = fill({
+      id: 7,
+      ticket_type_id: 1,
+      properties: { 'Warranty ': '90001', Rush: 'yes', IMEI: { a: 1 } },
+    });
     expect([record.cf_warranty, record.cf_rush, record.cf_imei]).to.deep.equal([null, null, null]);
     expect(drifted).to.deep.equal({ cf_warranty: '90001', cf_rush: 'yes', cf_imei: { a: 1 } });
     expect(drifts.map((d) => [d.path[0], d.action])).to.deep.equal([
