@@ -53,13 +53,17 @@ describe('custom fields as columns into the targets', function () {
         Object.fromEntries(Object.values(EXPECTED[stream]).map(([c, type]) => [c, type === 'boolean' ? 'boolean' : 'text'])),
       );
       const columns = Object.values(EXPECTED[stream]).map(([c]) => `"${c}"`);
-      const rows = await pg.rows<Record<string, unknown>>(`select id, ${columns.join(', ')}, _drifted from "${schema}"."${stream}" order by id`);
+      const rows = await pg.rows<Record<string, unknown>>(
+        `select id, ${columns.join(', ')}, _drifted from "${schema}"."${stream}" order by id`,
+      );
       expect(rows.length, stream).to.equal(Object.keys(truth[stream]).length);
       for (const row of rows) {
         const expected = expectedOf(stream, truth[stream][row.id as number]!);
         const { id, _drifted: drifted, ...values } = row;
         expect(values, `${stream} ${String(id)}`).to.deep.equal(expected.columns);
-        const own = Object.fromEntries(Object.entries((drifted as Record<string, unknown> | null) ?? {}).filter(([k]) => k.startsWith('cf_')));
+        const own = Object.fromEntries(
+          Object.entries((drifted as Record<string, unknown> | null) ?? {}).filter(([k]) => k.startsWith('cf_')),
+        );
         expect(own, `${stream} ${String(id)} _drifted`).to.deep.equal(expected.drifted);
       }
     }

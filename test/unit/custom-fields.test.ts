@@ -254,3 +254,48 @@ describe('custom fields: a record’s values', () => {
     expect(shaped.drifts.map((d) => d.path.join('.'))).to.include('cf_rush');
   });
 });
+
+describe('custom fields: the README’s example', () => {
+  it('a ticket of type "Out of Warranty" (the recorded answers’ ids and labels) gets the README’s columns', () => {
+    // The recorded ticket's type 21878 and its "Warranty " answers; Rush and Model No.: as the README adds them.
+    const definitions = readDefinitions(undefined, {
+      ticket_types: [
+        {
+          id: 21878,
+          name: 'Out of Warranty',
+          ticket_fields: [
+            {
+              id: 116500,
+              name: 'Warranty ',
+              field_type: 'select_box',
+              hidden: false,
+              answers: [
+                { id: 69476, ticket_field_id: 116500, content: 'In Warranty ' },
+                { id: 69477, ticket_field_id: 116500, content: 'Out of Warranty' },
+                { id: 69478, ticket_field_id: 116500, content: 'ADH' },
+              ],
+            },
+            { id: 116501, name: 'Rush', field_type: 'check_box', hidden: false },
+            { id: 116502, name: 'Model No.:', field_type: 'text_field', hidden: false },
+            { id: 116503, name: 'Password', field_type: 'text_field', hidden: true },
+          ],
+        },
+      ],
+    });
+    const properties = { 'Warranty ': '69477', Rush: '1', 'Model No.:': 'SM-A705X', Password: '1234' };
+    const record: Record<string, unknown> = { id: 1, ticket_type_id: 21878, properties };
+    new CustomValues({ sources: customSources(definitions).tickets, typeMember: 'ticket_type_id', declaresDrifted: true }).fill(
+      record,
+      1,
+      [],
+    );
+    expect(record).to.deep.equal({
+      id: 1,
+      ticket_type_id: 21878,
+      properties: { 'Warranty ': '69477', Rush: '1', 'Model No.:': 'SM-A705X', Password: '1234' },
+      cf_warranty: 'Out of Warranty',
+      cf_rush: true,
+      cf_model_no: 'SM-A705X',
+    });
+  });
+});
