@@ -21,7 +21,36 @@ export interface CustomFieldsSpec {
 type Meaning = { value: unknown; coerced?: boolean } | { drift: string };
 
 export class CustomValues {
-  constructor(private readonly spec: CustomFieldsSpec) {}
+  /** The columns written, in the order `fill` adds them to a record. */
+  readonly columns: string[];
+
+  constructor(private readonly spec: CustomFieldsSpec) {
+    this.columns = spec.sources.flatMap((s) => s.columns.filter((c) => !c.unwritten).map((c) => c.column));
+    this.asciiDefinitions = spec.sources.every(
+      (s) => !beyondAscii(s.name) && s.columns.every((c) => Object.values(c.answers ?? {}).every((label) => !beyondAscii(label))),
+    );
+  }
+
+  private readonly asciiDefinitions: boolean;
+
+  /**
+   * Whether a record whose strings were read as Latin-1 (page-processor.ts, copying) may have filled its
+   * columns wrong: a field name or an answer label beyond ASCII (then any such record), or a value or a type
+   * beyond ASCII in this one.
+   */
+  misreadIn(record: JsonObject, appended: JsonObject): boolean {
+    if (!this.asciiDefinitions) return true;
+    if (this.spec.typeMember !== undefined && beyondAscii(record[this.spec.typeMember])) return true;
+    for (const column of this.columns) if (beyondAscii(appended[column])) return true;
+    return false;
+  }
+
+  /** The columns' values in a filled record, in their order. */
+  valuesOf(record: JsonObject): JsonObject {
+    const values: JsonObject = {};
+    for (const column of this.columns) values[column] = record[column];
+    return values;
+  }
 
   /**
    * Writes the columns into `record` (in place), read from its `properties` (and its type). Returns the
@@ -122,4 +151,8 @@ function kindOf(value: unknown): string {
 function declaredText(column: CustomColumn, name: string): string {
   const what = column.type === 'boolean' ? 'a check box' : column.answers ? 'a drop-down' : 'text';
   return `${column.type} or null (custom field ${JSON.stringify(name)}, ${what})`;
+}
+
+function beyondAscii(value: unknown): boolean {
+  return typeof value === 'string' && /[^\x00-\x7f]/.test(value);
 }

@@ -21,8 +21,15 @@ export function unwrap(element: unknown, wrapperKey: string | undefined): Record
 export interface Shaped {
   record: Record<string, unknown>;
   key: RecordKey;
-  /** The record is the element itself, unchanged: the element's JSON text is the record's. */
+  /**
+   * The record is the element itself, unchanged: the element's JSON text is the record's (with `appended`'s
+   * members after its last, where it has them).
+   */
   asIs: boolean;
+  /** Members added at the record's end (its custom field columns) to an element otherwise as it was. */
+  appended?: JsonObject;
+  /** Whether the appended members may be wrong where the record's strings were read as Latin-1 (custom-values.ts). */
+  appendedMisread?: boolean;
   /** What did not conform to the schema, coerced or to be admitted by a widened schema (conform.ts). */
   drifts: Drift[];
 }
@@ -91,12 +98,14 @@ class StreamShaper implements RecordShaper {
     if (id === undefined) return undefined;
     let record = unwrapped;
     let asIs = record === element;
-    let custom: { drifted?: JsonObject; drifts: Drift[] } | undefined;
+    let custom: { drifted?: JsonObject; drifts: Drift[]; appended?: JsonObject } | undefined;
     if (this.custom) {
       // Filled before the fields are cut: a column is read from properties (and the record's type) even where those are deselected.
       custom = { drifts: [] };
+      // Members the API sent under a column's name are overwritten in place: the element's text no longer serves.
+      if (asIs && this.custom.columns.some((c) => Object.hasOwn(unwrapped, c))) asIs = false;
       custom.drifted = this.custom.fill(unwrapped, id, custom.drifts);
-      asIs = false;
+      if (custom.drifted) asIs = false;
     }
     if (this.keep) {
       record = {};
@@ -117,7 +126,9 @@ class StreamShaper implements RecordShaper {
       record[name] = new Date(ms).toISOString();
       asIs = false;
     }
-    return { record, key: id, asIs, drifts };
+    if (!asIs || !custom) return { record, key: id, asIs, drifts };
+    const appended = this.custom!.valuesOf(record);
+    return { record, key: id, asIs, drifts, appended, appendedMisread: this.custom!.misreadIn(record, appended) };
   }
 }
 

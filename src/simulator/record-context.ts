@@ -86,13 +86,13 @@ export function withUnlistedMember(g: Gen, rec: JsonObject): JsonObject {
   if (!g.chance(0.05)) return rec;
   switch (g.int(3)) {
     case 0:
-      rec['rating'] = g.between(1, 5);
+      rec['extra_rating'] = g.between(1, 5);
       break;
     case 1:
-      rec['legacy_code'] = `L-${g.digits(5)}`;
+      rec['extra_legacy_code'] = `L-${g.digits(5)}`;
       break;
     default:
-      rec['flags'] = { audited: g.chance(0.5), region: g.pick(['north', 'sud', '東']) };
+      rec['extra_flags'] = { audited: g.chance(0.5), region: g.pick(['north', 'sud', '東']) };
   }
   return rec;
 }

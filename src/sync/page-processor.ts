@@ -120,8 +120,12 @@ export class PageProcessor {
       bigSlices ??= arraySlices(bytes.toString('latin1'), body.key);
       return bigSlices ? bytes.toString('utf8', bigSlices.starts[position], bigSlices.ends[position]) : '';
     };
-    const misread = ({ asIs, record, key }: Shaped, { starts, ends }: Slices, position: number) =>
-      (!asIs || beyondAscii(key) || (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]))) &&
+    // Columns computed from a record's strings (custom fields) need them read right, as a changed record does.
+    const misread = ({ asIs, appended, record, key }: Shaped, { starts, ends }: Slices, position: number) =>
+      (!asIs ||
+        appended !== undefined ||
+        beyondAscii(key) ||
+        (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]))) &&
       !isAscii(bytes.subarray(starts[position], ends[position]));
     for (let position = 0; position < elements.length; position++) {
       let element: unknown = fromPair(elements[position], body.pairs);
@@ -148,11 +152,12 @@ export class PageProcessor {
         if (!drifts.has(kind)) drifts.set(kind, drift);
       }
       if (state.outputs) {
-        const copy = slices && shaped.asIs ? ([slices.starts[position]!, slices.ends[position]!] as const) : undefined;
+        const copy = slices && shaped.asIs && !shaped.appended ? ([slices.starts[position]!, slices.ends[position]!] as const) : undefined;
         const lines = mapRecord(out, state.outputs, shaped, copy, result);
         if (lines === undefined) return Object.assign(emptyResult(job.page), { failure: result.failure });
         (result.lines ??= []).push(lines);
-      } else if (slices && shaped.asIs) out.copy(slices.starts[position]!, slices.ends[position]!);
+      } else if (slices && shaped.asIs && !shaped.appended) out.copy(slices.starts[position]!, slices.ends[position]!);
+      else if (slices && shaped.asIs && out.copyAppending(slices.starts[position]!, slices.ends[position]!, shaped.appended!)) continue;
       else if (exact) out.serialiseExact(withMarks(shaped.record, exact), changesOf(shaped.drifts));
       else out.serialise(shaped.record, changesOf(shaped.drifts));
     }

@@ -34,6 +34,21 @@ export class RecordLines {
     this.pieces.push(prefix, this.page.subarray(start, end), this.suffixBytes);
   }
 
+  /**
+   * A record written as the page's own bytes from `start` to `end`, with `members` added after its last
+   * (custom field columns); false, writing nothing, where the bytes do not end an object with a member.
+   */
+  copyAppending(start: number, end: number, members: Record<string, unknown>): boolean {
+    const text = JSON.stringify(members);
+    const close = lastNonSpace(this.page, start, end);
+    const before = close < 0 ? -1 : lastNonSpace(this.page, start, close);
+    // `{…}` with a member before the brace (never `{}`), and members to add.
+    if (close < 0 || this.page[close] !== 0x7d || before < 0 || this.page[before] === 0x7b || text.length <= 2) return false;
+    this.flushSerialised();
+    this.pieces.push(this.stream.prefixBytes, this.page.subarray(start, close), Buffer.from(`,${text.slice(1)}`, 'utf8'), this.suffixBytes);
+    return true;
+  }
+
   /** The text of the page's bytes from `start` to `end`. */
   text(start: number, end: number): string {
     return this.page.toString('utf8', start, end);
@@ -68,6 +83,15 @@ export class RecordLines {
     if (this.serialised) this.pieces.push(Buffer.from(this.serialised, 'utf8'));
     this.serialised = '';
   }
+}
+
+/** The index of the last byte in [start, end) that is not JSON whitespace; -1 where there is none. */
+function lastNonSpace(bytes: Buffer, start: number, end: number): number {
+  for (let i = end - 1; i >= start; i--) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return i;
+  }
+  return -1;
 }
 
 /** A page of no bytes, a Buffer as pages are (the same field type: see PageProcessor.lastLines). */
