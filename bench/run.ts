@@ -15,7 +15,9 @@ import {
   runAirbyte,
   runFloor,
   runPeer,
+  runNode,
   runTap,
+  TAP,
   startSimulatorProcess,
   tapConfig,
   writeTemp,
@@ -104,6 +106,58 @@ async function maps(): Promise<void> {
       goal: '<= 4',
       met: m / p <= 4,
       info: `${Math.round(records / (m / 1000))} records/s with maps, plain ${(p / 1000).toFixed(2)} s, maps ${(m / 1000).toFixed(2)} s`,
+    });
+  } finally {
+    await sim.stop();
+  }
+}
+
+/**
+ * The cost of custom fields as columns: a sync of tickets, customers and customer_assets with a catalog
+ * discovered with `custom_fields: "columns"` (every record gets its columns, and leaves the byte-copy path
+ * where a value does not fit or reads a string beyond ASCII), against the same sync with "object", run
+ * alternately.
+ */
+async function customFields(): Promise<void> {
+  const records = quick ? 20_000 : 300_000;
+  const sim = await startSimulatorProcess(['--records', String(records), '--seed', '1', '--cache-mb', '2048']);
+  try {
+    const objectConfig = tapConfig(sim, { page_size: 100, max_concurrency: 4 });
+    const columnsConfig = tapConfig(sim, { page_size: 100, max_concurrency: 4, custom_fields: 'columns' });
+    let text = '';
+    await runNode(
+      TAP,
+      ['--discover', '--config', columnsConfig],
+      (stdout) => stdout.setEncoding('utf8').on('data', (c: string) => (text += c)),
+      true,
+    );
+    const catalog = JSON.parse(text) as { streams: { stream: string; metadata: { metadata: Record<string, unknown> }[] }[] };
+    for (const s of catalog.streams) s.metadata[0]!.metadata.selected = ['tickets', 'customers', 'customer_assets'].includes(s.stream);
+    const args = ['--catalog', writeTemp('catalog.json', catalog)];
+    await runTap(objectConfig, args); // warm-up: the pages rendered and cached by the simulator
+    const plain: number[] = [];
+    const columns: number[] = [];
+    let written = 0;
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      plain.push((await runTap(objectConfig, args)).ms);
+      columns.push(
+        (
+          await runTap(columnsConfig, args, (stdout) => {
+            written = 0;
+            stdout.setEncoding('utf8').on('data', (chunk: string) => (written += chunk.split('"type":"RECORD"').length - 1));
+          })
+        ).ms,
+      );
+    }
+    const [p, c] = [Math.min(...plain), Math.min(...columns)];
+    report({
+      scenario: 'custom',
+      figure: `columns time / object time (${written} records)`,
+      value: c / p,
+      // A budget, not a race: the API's rate limit delivers about 300 records a second.
+      goal: '<= 3',
+      met: c / p <= 3,
+      info: `${Math.round(written / (c / 1000))} records/s with columns, object ${(p / 1000).toFixed(2)} s, columns ${(c / 1000).toFixed(2)} s`,
     });
   } finally {
     await sim.stop();
@@ -367,6 +421,7 @@ async function peers(): Promise<void> {
 const scenarios: Record<string, () => Promise<void>> = {
   cpu,
   maps,
+  custom: customFields,
   latency,
   rate: () => rate(report, quick),
   shared: () => shared(report, quick),
