@@ -154,5 +154,5 @@ function declaredText(column: CustomColumn, name: string): string {
 }
 
 function beyondAscii(value: unknown): boolean {
-  return typeof value === 'string' && /[^\x00-\x7f]/.test(value);
+  return typeof value === 'string' && /[\u0080-\uffff]/.test(value);
 }

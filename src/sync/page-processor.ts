@@ -120,13 +120,8 @@ export class PageProcessor {
       bigSlices ??= arraySlices(bytes.toString('latin1'), body.key);
       return bigSlices ? bytes.toString('utf8', bigSlices.starts[position], bigSlices.ends[position]) : '';
     };
-    // Columns computed from a record's strings (custom fields) need them read right, as a changed record does.
-    const misread = ({ asIs, appended, record, key }: Shaped, { starts, ends }: Slices, position: number) =>
-      (!asIs ||
-        appended !== undefined ||
-        beyondAscii(key) ||
-        (spec.replicationKey !== undefined && beyondAscii(record[spec.replicationKey]))) &&
-      !isAscii(bytes.subarray(starts[position], ends[position]));
+    const misread = (shaped: Shaped, { starts, ends }: Slices, position: number) =>
+      readWrong(shaped, spec.replicationKey) && !isAscii(bytes.subarray(starts[position], ends[position]));
     for (let position = 0; position < elements.length; position++) {
       let element: unknown = fromPair(elements[position], body.pairs);
       completeRecord(element, body, job);
@@ -268,6 +263,14 @@ function changesOf(drifts: readonly Drift[]): RecordChange[] {
   return drifts
     .filter((d) => d.action === 'moved' && d.path[0] !== DRIFTED)
     .map((d) => ({ field: pathText(d.path), change: 'NULLED' as const, reason: 'SOURCE_SERIALIZATION_ERROR' as const }));
+}
+
+/**
+ * Whether a record read as Latin-1 (copying) may be wrong where its bytes are not ASCII: it was changed, its
+ * key or replication key holds a string beyond ASCII, or its custom field columns read one (custom-values.ts).
+ */
+function readWrong({ asIs, appendedMisread, record, key }: Shaped, replicationKey: string | undefined): boolean {
+  return !asIs || appendedMisread === true || beyondAscii(key) || (replicationKey !== undefined && beyondAscii(record[replicationKey]));
 }
 
 /** A string with characters beyond ASCII, which a Latin-1 reading of UTF-8 gets wrong. */
