@@ -13,12 +13,12 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { about, aboutMarkdown } from './command/about.js';
+import { about, aboutMarkdown, aboutText } from './command/about.js';
 import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from './protocol/airbyte.js';
 import { discover, parseCatalog } from './protocol/catalog.js';
 import { REPORT } from './error-policy.js';
 import { TapError, UsageError } from './errors.js';
-import { Logger } from './output/log.js';
+import { Logger, wantsStructured } from './output/log.js';
 import { readingFiles } from './command/settings.js';
 import { systemClock } from './clock.js';
 import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from './protocol/messages.js';
@@ -37,7 +37,7 @@ interface Args {
   state?: string;
   discover?: boolean;
   about?: boolean;
-  format: 'json' | 'markdown';
+  format: 'json' | 'text' | 'markdown';
   test?: string;
 }
 
@@ -65,7 +65,7 @@ function parseArgs(argv: string[]): Args {
     .option('state', { type: 'string', describe: 'State file from a previous run' })
     .option('discover', { type: 'boolean', describe: 'Singer: print the catalog and exit' })
     .option('about', { type: 'boolean', describe: 'Print name, version, capabilities and settings, then exit' })
-    .option('format', { choices: ['json', 'markdown'] as const, default: 'json' as const, describe: 'Format of --about' })
+    .option('format', { choices: ['json', 'text', 'markdown'] as const, default: 'json' as const, describe: 'Format of --about' })
     .option('test', { type: 'string', describe: 'Singer connection test: one record per stream (or only schemas with --test=schema)' })
     .example('$0 --discover > catalog.json', 'Write the catalog (no config needed)')
     .example('$0 --config config.json --state state.json | target-postgres', 'Sync into a target')
@@ -85,13 +85,16 @@ let airbyteWriter: MessageWriter | undefined;
 
 async function main(argv: string[]): Promise<number> {
   run.log.levelFromEnvironment();
+  // Meltano's structured logging, from the first line (a usage error included); Airbyte's LOG messages are never structured.
+  run.log.setStructured(wantsStructured());
   const args = parseArgs(argv);
   const command = args._[0];
   if (command !== undefined) return airbyte(String(command), args);
   const writer = new MessageWriter(process.stdout, SINGER);
   if (args.about) {
     const info = about();
-    await writer.text(args.format === 'markdown' ? aboutMarkdown(info) : JSON.stringify(info, null, 2) + '\n');
+    const formats = { json: () => JSON.stringify(info, null, 2) + '\n', text: () => aboutText(info), markdown: () => aboutMarkdown(info) };
+    await writer.text(formats[args.format]());
   } else if (args.discover) {
     await writer.text(JSON.stringify(discover(await discoveryColumns(args.config, run.log, run.clock)), null, 2) + '\n');
   } else {
@@ -106,6 +109,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
   if (!AIRBYTE_COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"; see tap-crm --help.`);
   const writer = new MessageWriter(process.stdout, AIRBYTE);
   airbyteWriter = writer;
+  run.log.setStructured(false);
   run.log.setSink((text, level) => {
     writer.log(level, text.slice(level.length + 1).trimEnd());
   });

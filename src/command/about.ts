@@ -1,4 +1,4 @@
-/** `--about`: what the tap is and can do, as JSON (the Meltano SDK's shape) or Markdown. */
+/** `--about`: what the tap is and can do, as JSON, text (both in the Meltano SDK's shapes) or Markdown. */
 import { loadSchema, type JsonSchema } from '../protocol/catalog.js';
 import { PACKAGE } from '../paths.js';
 
@@ -11,12 +11,25 @@ export const CAPABILITIES = [
   'activate-version',
   'stream-maps',
   'schema-flattening',
+  'structured-logging',
 ] as const;
 
+/**
+ * The Python versions the Python package runs on (pyproject.toml requires-python ">=3.10"; the package is a
+ * launcher of the JavaScript tap, so any Python the SDK lists from there on), as the SDK's --about lists them.
+ */
+export const SUPPORTED_PYTHON_VERSIONS = ['3.10', '3.11', '3.12', '3.13', '3.14'];
+
+/** What `--config ENV` reads: TAP_CRM_<SETTING> variables (settings.ts). */
+export const ENV_VAR_PREFIX = 'TAP_CRM_';
+
+/** The Meltano SDK's fields, in its order; `sdk_version` says what tap-crm is built with instead (not the SDK). */
 export interface About {
   name: string;
   description: string;
   version: string;
+  sdk_version: string;
+  supported_python_versions: string[];
   capabilities: string[];
   settings: JsonSchema;
 }
@@ -26,9 +39,33 @@ export function about(): About {
     name: PACKAGE.name,
     description: PACKAGE.description,
     version: PACKAGE.version,
+    sdk_version: `none: tap-crm ${PACKAGE.version} is TypeScript, not built with the Meltano SDK`,
+    supported_python_versions: [...SUPPORTED_PYTHON_VERSIONS],
     capabilities: [...CAPABILITIES],
     settings: loadSchema('settings'),
   };
+}
+
+/** `--about --format text`, as the SDK's TextFormatter writes it. */
+export function aboutText(info: About = about()): string {
+  const settings = Object.entries(info.settings.properties ?? {}).flatMap(([name, s]) => [
+    `  - Name: ${name}`,
+    `    Type: ${String(s.type)}`,
+    `    Environment Variable: ${ENV_VAR_PREFIX}${name.toUpperCase()}`,
+  ]);
+  return [
+    `Name: ${info.name}`,
+    `Description: ${info.description}`,
+    `Version: ${info.version}`,
+    `SDK Version: ${info.sdk_version}`,
+    'Supported Python Versions:',
+    ...info.supported_python_versions.map((v) => `  - ${v}`),
+    'Capabilities:',
+    ...info.capabilities.map((c) => `  - ${c}`),
+    'Settings:',
+    ...settings,
+    '',
+  ].join('\n');
 }
 
 export function aboutMarkdown(info: About = about()): string {

@@ -5,6 +5,8 @@
  * and hands it down in the run handle; nothing here is module state.
  */
 
+import { readFileSync } from 'node:fs';
+
 export const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -75,6 +77,43 @@ export interface Metric {
   tags: Record<string, string | number>;
 }
 
+/**
+ * How Meltano asks for structured logging (its `structured-logging` capability): SINGER_SDK_LOG_CONFIG names
+ * a Python logging configuration whose formatter is the Meltano SDK's StructuredFormatter. Each line is then
+ * one JSON object with the fields Meltano's SingerSDKLogParser requires (docs/meltano.md).
+ */
+export const STRUCTURED_FORMATTER = 'singer_sdk.logging.StructuredFormatter';
+
+/** Whether the logging configuration at `SINGER_SDK_LOG_CONFIG` asks for structured lines (an unreadable one does not). */
+export function wantsStructured(
+  env: NodeJS.ProcessEnv = process.env,
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): boolean {
+  const path = env.SINGER_SDK_LOG_CONFIG;
+  if (!path) return false;
+  try {
+    const config = JSON.parse(read(path)) as { formatters?: Record<string, Record<string, unknown>> };
+    return Object.values(config.formatters ?? {}).some((f) => f['()'] === STRUCTURED_FORMATTER);
+  } catch {
+    return false;
+  }
+}
+
+/** The stream a line is about: the name after "stream " that opens it (every stream's lines are written so), else null. */
+function streamOf(message: string): string | null {
+  return /^stream ([a-z_]+)\b/.exec(message)?.[1] ?? null;
+}
+
+/** A value with the secrets masked in its JSON text: as a value again, or as that text where masking broke the JSON. */
+function redactedJson(value: unknown, redact: (text: string) => string): unknown {
+  const text = redact(JSON.stringify(value));
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 /** Where a log line goes: stderr, or (Airbyte) a LOG message on stdout; tests capture lines with one. */
 export type LogSink = (line: string, level: Level) => void;
 
@@ -94,6 +133,7 @@ export class Logger {
   private flushScheduled = false;
   private statusBlock: StatusBlock | undefined;
   private metrics = true;
+  private structured = false;
   private sink: LogSink;
 
   constructor(private readonly stderr: { write(text: string): unknown } = process.stderr) {
@@ -120,7 +160,14 @@ export class Logger {
 
   /** A Singer METRIC line (INFO), unless metrics are off. */
   metric(m: Metric): void {
-    if (this.metrics) this.emit('INFO', 'METRIC: ' + JSON.stringify(m));
+    if (!this.metrics) return;
+    if (this.structured) this.emit('INFO', 'METRIC', m);
+    else this.emit('INFO', 'METRIC: ' + JSON.stringify(m));
+  }
+
+  /** Lines as JSON objects (Meltano's structured logging: wantsStructured), or as `LEVEL message` text. */
+  setStructured(on: boolean): void {
+    this.structured = on;
   }
 
   /** METRIC lines on or off (off where a person watches a terminal: they are for machines, which read a pipe). */
@@ -185,9 +232,31 @@ export class Logger {
     this.stderr.write(this.statusBlock ? this.statusBlock.clear() + text + this.statusBlock.draw() : text);
   }
 
-  private emit(level: Level, message: string): void {
+  private emit(level: Level, message: string, metric?: Metric): void {
     if (LEVELS.indexOf(level) < this.threshold) return;
+    if (this.structured) {
+      this.sink(this.structuredLine(level, message, metric), level);
+      return;
+    }
     this.sink(this.redact(`${level} ${message}`).replace(/\r?\n/g, ' ') + '\n', level);
+  }
+
+  /** A line as the Meltano SDK's StructuredFormatter writes it; secrets masked in its message and metric. */
+  private structuredLine(level: Level, message: string, metric: Metric | undefined): string {
+    const text = this.redact(message);
+    const data: Record<string, unknown> = {
+      level: level.toLowerCase(),
+      pid: process.pid,
+      logger_name: 'tap-crm',
+      ts: Date.now() / 1000,
+      thread_name: 'MainThread',
+      app_name: 'tap-crm',
+      stream_name: metric ? (typeof metric.tags.stream === 'string' ? metric.tags.stream : null) : streamOf(text),
+      message: text,
+    };
+    if (metric) data.metric_info = redactedJson(metric, this.redact);
+    data.extra = {};
+    return JSON.stringify(data) + '\n';
   }
 
   private hold(line: string, level: Level): void {

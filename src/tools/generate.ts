@@ -5,6 +5,7 @@
  *                                       it at every start showed as a large part of the tap's start-up)
  *   catalog/catalog.json                exactly what `tap-crm --discover` prints
  *   README.md, between markers          the settings table and the streams table (reference.ts)
+ *   meltano-hub.yml                     the Meltano Hub plugin definition (meltano-hub.ts)
  * Records are not typed: the tap passes them through as JSON, and the stream schemas are checked against
  * the records themselves (the end-to-end tests validate every record a sync emits).
  * `npm run generate` rewrites them; `tsx src/tools/generate.ts --check` fails when they are stale (a test runs it).
@@ -19,6 +20,7 @@ import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { discover, loadSchema } from '../protocol/catalog.js';
 import { ROOT } from '../paths.js';
 import { replaceBetweenMarkers, settingsTable, streamsTable } from './reference.js';
+import { HUB_FILE, renderHubDefinition } from './meltano-hub.js';
 
 export const TYPES_FILE = 'src/command/generated/settings.ts';
 export const CATALOG_FILE = 'catalog/catalog.json';
@@ -71,6 +73,7 @@ async function main(check: boolean): Promise<void> {
     [CATALOG_FILE, renderCatalog()],
     [VALIDATOR_FILE, renderSettingsValidator()],
     [README_FILE, renderReadme()],
+    [HUB_FILE, renderHubDefinition()],
   ];
   let stale = 0;
   for (const [file, text] of outputs) {

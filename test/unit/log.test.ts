@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { Logger, Redactor } from '../../src/output/log.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../src/paths.js';
+import { Logger, Redactor, STRUCTURED_FORMATTER, wantsStructured } from '../../src/output/log.js';
+import { about, aboutText } from '../../src/command/about.js';
 
 /** What a Logger writes to its stderr, write by write, while `fn` runs. */
 async function stderrWrites(fn: (log: Logger, writes: readonly string[]) => Promise<void>): Promise<string[]> {
@@ -86,5 +90,83 @@ describe('log: secrets masked', () => {
     const key = 'sim-key-full-0123456789abcdef';
     redactor.add(key);
     expect(redactor.redact(`x${key}y`)).to.equal('x***y');
+  });
+});
+
+describe("log: structured lines (Meltano's structured-logging)", () => {
+  const REQUIRED = ['level', 'pid', 'logger_name', 'ts', 'thread_name', 'app_name', 'message'];
+
+  it("asks for structured lines only where SINGER_SDK_LOG_CONFIG names the SDK's StructuredFormatter", () => {
+    const files: Record<string, string> = {
+      structured: JSON.stringify({ formatters: { singer_formatter: { '()': STRUCTURED_FORMATTER } } }),
+      plain: JSON.stringify({ formatters: { singer_formatter: { format: '%(message)s' } } }),
+      broken: '{',
+    };
+    const read = (path: string) => {
+      if (!(path in files)) throw new Error('ENOENT');
+      return files[path]!;
+    };
+    expect(wantsStructured({ SINGER_SDK_LOG_CONFIG: 'structured' }, read)).to.equal(true);
+    for (const path of ['plain', 'broken', 'missing']) expect(wantsStructured({ SINGER_SDK_LOG_CONFIG: path }, read), path).to.equal(false);
+    expect(wantsStructured({}, read)).to.equal(false);
+  });
+
+  it("writes each line as one JSON object with the fields Meltano's parser requires, the stream named, metrics as metric_info, secrets masked", async () => {
+    const writes = await stderrWrites(async (log) => {
+      log.setStructured(true);
+      log.addSecret('sekrit-key-123');
+      log.info('stream tickets: page 3 holds sekrit-key-123');
+      log.metric({ type: 'counter', metric: 'record_count', value: 2, tags: { stream: 'leads', endpoint: '/leads?k=sekrit-key-123' } });
+      log.warning('no stream here');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    });
+    const lines = writes
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).to.have.length(3);
+    for (const line of lines) expect(Object.keys(line)).to.include.members([...REQUIRED, 'stream_name', 'extra']);
+    expect(lines.map((l) => [l.level, l.stream_name, l.message])).to.deep.equal([
+      ['info', 'tickets', 'stream tickets: page 3 holds ***'],
+      ['info', 'leads', 'METRIC'],
+      ['warning', null, 'no stream here'],
+    ]);
+    expect(lines[1]!.metric_info).to.deep.equal({
+      type: 'counter',
+      metric: 'record_count',
+      value: 2,
+      tags: { stream: 'leads', endpoint: '/leads?k=***' },
+    });
+    expect(writes.join('')).not.to.include('sekrit');
+  });
+});
+
+describe('--about', () => {
+  it("JSON in the SDK's shape: its fields in its order, structured-logging among the capabilities", () => {
+    const info = about();
+    expect(Object.keys(info)).to.deep.equal([
+      'name',
+      'description',
+      'version',
+      'sdk_version',
+      'supported_python_versions',
+      'capabilities',
+      'settings',
+    ]);
+    expect(info.capabilities).to.include('structured-logging');
+    // From pyproject.toml's requires-python on.
+    const requires = /requires-python = ">=3\.(\d+)"/.exec(readFileSync(join(ROOT, 'pyproject.toml'), 'utf8'))![1];
+    expect(info.supported_python_versions[0]).to.equal(`3.${requires}`);
+  });
+
+  it('text as the SDK writes it: name, versions, capabilities, each setting with its type and variable', () => {
+    const text = aboutText();
+    expect(text).to.match(
+      /^Name: tap-crm\nDescription: .+\nVersion: \d+\.\d+\.\d+\nSDK Version: .+\nSupported Python Versions:\n {2}- 3\.10\n/,
+    );
+    expect(text).to.include('Capabilities:\n  - catalog\n');
+    expect(text).to.include('  - Name: api_key\n    Type: string\n    Environment Variable: TAP_CRM_API_KEY\n');
+    expect(text).to.include('  - Name: request_timeout\n    Type: number\n    Environment Variable: TAP_CRM_REQUEST_TIMEOUT\n');
   });
 });
