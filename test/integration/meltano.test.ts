@@ -364,7 +364,7 @@ describe('Meltano: meltano.yml in a throwaway project', function () {
       expect(tapLines.length).to.be.greaterThan(10);
       expect(tapLines.some((e) => e.stream_name === 'tickets')).to.equal(true);
       expect(tapLines.some((e) => e.event === 'METRIC' && typeof e.metric_info === 'object')).to.equal(true);
-      expect(tapLines.every((e) => typeof e.event === 'string' && !(e.event).startsWith('{'))).to.equal(true);
+      expect(tapLines.every((e) => typeof e.event === 'string' && !e.event.startsWith('{'))).to.equal(true);
     });
 
     it("every stderr line of a sync with Meltano's logging configuration parses with Meltano's SingerSDKLogParser", async () => {
