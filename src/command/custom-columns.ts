@@ -44,20 +44,27 @@ export async function readSources(
 ): Promise<Record<CustomFieldStream, CustomSource[]> | undefined> {
   const context: RequestContext = { stream: DEFINITIONS };
   const answers: unknown[] = [];
+  const failures: string[] = [];
+  let refused = false;
   for (const path of endpointsFor(streams)) {
     try {
       answers.push(await client.getJson(path, {}, context));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      log.warning(
-        `custom_fields "columns": the custom field definitions could not be read (GET ${path}: ${error.message})` +
-          `${error.status === 401 || error.status === 403 ? ': the API key may not read the account settings (give it that permission)' : ''}; ` +
-          'tickets, customers and customer_assets keep their custom fields in their properties object only, as with custom_fields "object"',
-      );
-      return undefined;
+      // Each answer holds definitions of its own (/settings: customers' and assets', and tickets' too): one lost loses only its part.
+      answers.push(undefined);
+      failures.push(error.message);
+      refused ||= error.status === 401 || error.status === 403;
     }
   }
-  return customSources(readDefinitions(answers[0], answers[1]));
+  const read = answers.length - failures.length;
+  if (failures.length > 0)
+    log.warning(
+      `custom_fields "columns": custom field definitions could not be read (${failures.join('; ')})` +
+        `${refused ? ': the API key may not read the account settings (give it that permission)' : ''}; ` +
+        `${read === 0 ? 'every' : 'each'} field they define stays in the properties object only, as with custom_fields "object"`,
+    );
+  return read === 0 ? undefined : customSources(readDefinitions(answers[0], answers[1]));
 }
 
 /** The schema properties of each stream's columns, for discovery. */
@@ -99,7 +106,8 @@ export function withColumns(
       );
     if (kept.length === 0) return selected;
     const typeMember = RECORD_TYPE_MEMBER[name];
-    return { ...selected, customFields: { sources: kept, typeMember, declaresDrifted: properties[DRIFTED] !== undefined } };
+    const names = sources[name].map((s) => s.name);
+    return { ...selected, customFields: { sources: kept, names, typeMember, declaresDrifted: properties[DRIFTED] !== undefined } };
   });
 }
 

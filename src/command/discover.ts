@@ -17,7 +17,13 @@ import { httpClient } from './tap.js';
  */
 export async function discoveryColumns(config: string[] | undefined, log: Logger, clock: Clock): Promise<ExtraColumns> {
   if (!config?.length) return {};
-  const raw = await mergeConfig(config);
+  let raw: Record<string, unknown>;
+  try {
+    raw = await mergeConfig(config);
+  } catch {
+    // Discovery needs no config: one that cannot be read cannot ask for columns either, and fails nothing here.
+    return {};
+  }
   if (raw.custom_fields !== 'columns') return {};
   if (typeof raw.api_key === 'string') log.addSecret(raw.api_key);
   const settings = resolveSettings(raw);

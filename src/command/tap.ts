@@ -127,7 +127,8 @@ export async function runTap(
     // The signpost, in the server's time (record timestamps are the server's): never later than the
     // server's now, whichever clock runs ahead.
     const startedAt = new Date(clock.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
-    const streams = definitions > 0 ? await customColumns(selected, client, progress, definitions, log) : selected;
+    // --test=schema writes the catalog's schemas and reads nothing: no definitions either.
+    const streams = definitions > 0 && !schemaOnly ? await customColumns(selected, client, progress, definitions, log) : selected;
     if (pool) {
       const keeper = stateKeeper(state);
       // Interrupted: the state of each stream the run writes that has one (Airbyte: a message each).
@@ -167,7 +168,7 @@ async function customColumns(
   progress.started(DEFINITIONS);
   progress.page(DEFINITIONS, 0, { totalPages: requests });
   const sources = await readSources(client, log, new Set(streams.filter((s) => !s.walkOnly).map((s) => s.def.name)));
-  progress.page(DEFINITIONS, requests, {});
+  progress.page(DEFINITIONS, Math.min(requests, progress.stream(DEFINITIONS).requests), {});
   progress.ended(DEFINITIONS, sources ? 'synced' : 'skipped', sources ? {} : { reason: 'the definitions could not be read' });
   return sources ? withColumns(streams, sources, log) : streams;
 }

@@ -32,19 +32,27 @@ export interface FieldDefinition {
 
 export type Definitions = Record<CustomFieldStream, FieldDefinition[]>;
 
-/** The column a record type's value of a field goes to: an index in CustomSource.columns, or null (hidden there). */
-export type TypeTarget = number | null;
+/**
+ * Where a record puts a field's value: the column (an index in CustomSource.columns) and the answers its
+ * value is read with (those of its own type's drop-down; none for text); null where the field is hidden.
+ */
+export type TypeTarget = { column: number; answers?: Record<string, string> } | null;
 
 /** One field name of a stream (a key in its records' `properties`), and its column(s). */
 export interface CustomSource {
   name: string;
   /**
    * Its columns: one per kind of value (a name defined as a check box by one ticket type and as text by
-   * another has two); the first is where a record whose type is not known puts its value.
+   * another has two); none where every field of the name is hidden.
    */
   columns: CustomColumn[];
   /** For streams whose fields are defined per record type: where each type's value goes. */
   byType?: Record<string, TypeTarget>;
+  /**
+   * Where the value of a record whose type is not known (or defines no field of the name) goes: the first
+   * column, read with every answer of the name; nowhere where some type hides the field (it may be a secret).
+   */
+  otherwise: TypeTarget;
 }
 
 export interface CustomColumn {
@@ -103,11 +111,10 @@ interface Group {
 }
 
 function sourcesOf(stream: CustomFieldStream, fields: readonly FieldDefinition[]): CustomSource[] {
-  const perType = RECORD_TYPE_MEMBER[stream] !== undefined;
+  // Hidden fields take part in naming, so that hiding one renames no other column; they get none themselves.
   const groups = new Map<string, Group>();
   for (const field of fields) {
-    if (field.hidden) continue;
-    const type = isCheckBox(field.fieldType) ? 'boolean' : 'string';
+    const type = kindOf(field);
     const key = `${type}\u0000${field.name}`;
     const group = groups.get(key) ?? { name: field.name, type, fields: [], column: '' };
     group.fields.push(field);
@@ -126,22 +133,33 @@ function sourcesOf(stream: CustomFieldStream, fields: readonly FieldDefinition[]
   }
   const sources = new Map<string, CustomSource>();
   for (const group of ordered) {
-    const source = sources.get(group.name) ?? { name: group.name, columns: [] };
-    source.columns.push({ column: group.column, type: group.type, answers: answersOf(group.fields), description: describe(stream, group) });
+    const source = sources.get(group.name) ?? { name: group.name, columns: [], otherwise: null };
     sources.set(group.name, source);
+    const visible = group.fields.filter((f) => !f.hidden);
+    if (visible.length === 0) continue;
+    source.columns.push({
+      column: group.column,
+      type: group.type,
+      answers: answersOf(visible),
+      description: describe(stream, group.name, group.type, visible),
+    });
   }
-  if (perType) {
-    for (const source of sources.values()) {
-      const byType: Record<string, TypeTarget> = {};
-      for (const field of fields) {
-        if (field.name !== source.name || field.recordType === undefined) continue;
-        const type = isCheckBox(field.fieldType) ? 'boolean' : 'string';
-        byType[field.recordType] = field.hidden ? null : source.columns.findIndex((c) => c.type === type);
-      }
-      source.byType = byType;
-    }
+  const hiddenSomewhere = new Set(fields.filter((f) => f.hidden).map((f) => f.name));
+  for (const source of sources.values())
+    if (source.columns.length > 0 && !hiddenSomewhere.has(source.name))
+      source.otherwise = { column: 0, answers: source.columns[0]!.answers };
+  if (RECORD_TYPE_MEMBER[stream] === undefined) return [...sources.values()];
+  for (const field of fields) {
+    if (field.recordType === undefined) continue;
+    const source = sources.get(field.name)!;
+    const column = source.columns.findIndex((c) => c.type === kindOf(field));
+    (source.byType ??= {})[field.recordType] = field.hidden || column < 0 ? null : { column, answers: field.answers };
   }
   return [...sources.values()];
+}
+
+function kindOf(field: FieldDefinition): 'boolean' | 'string' {
+  return isCheckBox(field.fieldType) ? 'boolean' : 'string';
 }
 
 function firstId(group: Group): string | undefined {
@@ -167,10 +185,10 @@ function answersOf(fields: readonly FieldDefinition[]): Record<string, string> |
   return merged;
 }
 
-function describe(stream: CustomFieldStream, group: Group): string {
-  const kinds = [...new Set(group.fields.map((f) => f.fieldType || 'field'))].join(', ');
-  const meaning = group.type === 'boolean' ? 'true or false' : answersOf(group.fields) ? "the chosen answer's label" : 'its text';
-  return `Custom field ${JSON.stringify(group.name)} of ${stream} (${kinds}): ${meaning}. properties keeps the value as the API sent it.`;
+function describe(stream: CustomFieldStream, name: string, type: 'boolean' | 'string', fields: readonly FieldDefinition[]): string {
+  const kinds = [...new Set(fields.map((f) => f.fieldType || 'field'))].join(', ');
+  const meaning = type === 'boolean' ? 'true or false' : answersOf(fields) ? "the chosen answer's label" : 'its text';
+  return `Custom field ${JSON.stringify(name)} of ${stream} (${kinds}): ${meaning}. properties keeps the value as the API sent it.`;
 }
 
 /** A column's schema, as discovered. */
@@ -229,7 +247,15 @@ function definitionsOf(
   answerLists: unknown[],
   recordType: (field: JsonObject) => string | undefined,
 ): FieldDefinition[] {
-  const flatAnswers = answerLists.flatMap((list) => objects(list));
+  // An answer of the flat lists names its field in a member ending in field_id (ticket_field_id…): indexed once.
+  const flatAnswers = new Map<string, JsonObject[]>();
+  for (const answer of answerLists.flatMap((list) => objects(list)))
+    for (const [key, value] of Object.entries(answer))
+      if (key.endsWith('field_id') && value != null) {
+        const list = flatAnswers.get(text(value)) ?? [];
+        list.push(answer);
+        flatAnswers.set(text(value), list);
+      }
   const seen = new Set<string>();
   const out: FieldDefinition[] = [];
   for (const field of fields) {
@@ -240,9 +266,7 @@ function definitionsOf(
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
     const own = objects(field.answers);
-    // An answer of the flat lists names its field in a member ending in field_id (ticket_field_id…).
-    const listed =
-      id === undefined ? [] : flatAnswers.filter((a) => Object.entries(a).some(([k, v]) => k.endsWith('field_id') && text(v) === id));
+    const listed = id === undefined ? [] : (flatAnswers.get(id) ?? []);
     const answers = [...own, ...listed].filter((a) => a.id != null && typeof a.content === 'string');
     out.push({
       id,

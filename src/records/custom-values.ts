@@ -5,13 +5,15 @@
  * goes to the record's DRIFTED object as the API sent it, under the column's name, and is reported once a
  * run as any drift is (drift.ts). `properties` itself is left as the API sent it.
  */
-import type { CustomColumn, CustomSource } from './custom-fields.js';
+import type { CustomColumn, CustomSource, TypeTarget } from './custom-fields.js';
 import type { Drift } from './conform.js';
 import { isPlainObject, type JsonObject } from './json.js';
 
 /** What a stream's records need to fill their columns: the sources the catalog declares, and the member naming a record's type. */
 export interface CustomFieldsSpec {
   sources: CustomSource[];
+  /** Every field name the stream defines, hidden ones included: a key one of them names is never read as another's. */
+  names: string[];
   typeMember?: string;
   /** Whether the stream's schema declares DRIFTED (a catalog may lack it: then the drift widens it). */
   declaresDrifted: boolean;
@@ -26,10 +28,15 @@ export class CustomValues {
 
   constructor(private readonly spec: CustomFieldsSpec) {
     this.columns = spec.sources.flatMap((s) => s.columns.filter((c) => !c.unwritten).map((c) => c.column));
-    this.asciiDefinitions = spec.sources.every(
-      (s) => !beyondAscii(s.name) && s.columns.every((c) => Object.values(c.answers ?? {}).every((label) => !beyondAscii(label))),
-    );
+    const labels = spec.sources.flatMap((s) => [
+      ...s.columns.flatMap((c) => Object.values(c.answers ?? {})),
+      ...Object.values(s.byType ?? {}).flatMap((t) => Object.values(t?.answers ?? {})),
+    ]);
+    this.asciiDefinitions = [...spec.names, ...labels].every((text) => !beyondAscii(text));
+    this.names = new Set(spec.names);
   }
+
+  private readonly names: ReadonlySet<string>;
 
   private readonly asciiDefinitions: boolean;
 
@@ -65,45 +72,33 @@ export class CustomValues {
       for (let i = 0; i < source.columns.length; i++) {
         const column = source.columns[i]!;
         if (column.unwritten) continue;
-        if (i !== target || properties === undefined) {
+        if (target === null || i !== target.column || properties === undefined) {
           record[column.column] = null;
           continue;
         }
-        const served = valueOf(properties, source.name);
-        const meaning = meaningOf(served, column);
+        const served = valueOf(properties, source.name, this.names);
+        const meaning = meaningOf(served, column.type, target.answers);
+        const declared = declaredText(column.type, target.answers, source.name);
         if ('drift' in meaning) {
           record[column.column] = null;
           (drifted ??= {})[column.column] = served;
-          drifts.push({
-            path: [column.column],
-            declared: declaredText(column, source.name),
-            seen: meaning.drift,
-            action: 'moved',
-            widening: this.spec.declaresDrifted ? undefined : { declareDrifted: true },
-            id,
-          });
+          const widening = this.spec.declaresDrifted ? undefined : { declareDrifted: true };
+          drifts.push({ path: [column.column], declared, seen: meaning.drift, action: 'moved', widening, id });
           continue;
         }
         record[column.column] = meaning.value;
         if (meaning.coerced)
-          drifts.push({
-            path: [column.column],
-            declared: declaredText(column, source.name),
-            seen: `a ${typeof served}`,
-            action: 'coerced',
-            to: 'string',
-            id,
-          });
+          drifts.push({ path: [column.column], declared, seen: `a ${typeof served}`, action: 'coerced', to: 'string', id });
       }
     }
     return drifted;
   }
 }
 
-/** The column of a source that a record of `type` fills (null: none, the field is hidden for that type). */
-function targetOf(source: CustomSource, type: string | undefined): number | null {
-  if (source.byType === undefined || type === undefined || !(type in source.byType)) return 0;
-  return source.byType[type] ?? null;
+/** Where a record of `type` puts the source's value: its type's target, else the source's own (null: nowhere). */
+function targetOf(source: CustomSource, type: string | undefined): TypeTarget {
+  if (source.byType !== undefined && type !== undefined && Object.hasOwn(source.byType, type)) return source.byType[type]!;
+  return source.otherwise;
 }
 
 function typeKey(value: unknown): string | undefined {
@@ -112,31 +107,38 @@ function typeKey(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A field's value: under its name verbatim, else under a key that reads the same but for spaces around it. */
-function valueOf(properties: JsonObject, name: string): unknown {
+/**
+ * A field's value: under its name verbatim, else under a key that reads the same but for ASCII spaces around
+ * it and that no other field (a hidden one included) is named.
+ */
+function valueOf(properties: JsonObject, name: string, names: ReadonlySet<string>): unknown {
   if (Object.hasOwn(properties, name)) return properties[name];
-  const trimmed = name.trim();
-  for (const key of Object.keys(properties)) if (key.trim() === trimmed) return properties[key];
+  const trimmed = trimSpaces(name);
+  for (const key of Object.keys(properties)) if (!names.has(key) && trimSpaces(key) === trimmed) return properties[key];
   return undefined;
+}
+
+/** Without ASCII spaces and tabs at either end (not String#trim's Unicode ones: a Latin-1 reading would see those otherwise). */
+function trimSpaces(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 const CHECKED = new Set<unknown>(['1', 1, true, 'true']);
 const UNCHECKED = new Set<unknown>(['0', 0, false, 'false']);
 
-function meaningOf(served: unknown, column: CustomColumn): Meaning {
+function meaningOf(served: unknown, type: CustomColumn['type'], answers: Record<string, string> | undefined): Meaning {
   if (served === undefined || served === null || served === '') return { value: null };
-  if (column.type === 'boolean') {
+  if (type === 'boolean') {
     if (CHECKED.has(served)) return { value: true };
     if (UNCHECKED.has(served)) return { value: false };
     return { drift: `${kindOf(served)}, not a check box's "1" or "0"` };
   }
   if (typeof served !== 'string' && typeof served !== 'number' && typeof served !== 'boolean') return { drift: kindOf(served) };
-  if (column.answers !== undefined) {
-    const key = String(served).trim();
-    const label = column.answers[key];
-    if (label !== undefined && Object.hasOwn(column.answers, key)) return { value: label };
+  if (answers !== undefined) {
+    const key = trimSpaces(String(served));
+    if (Object.hasOwn(answers, key)) return { value: answers[key] };
     // Free text written where a drop-down is defined: its meaning, when it is one of the answers' labels.
-    if (typeof served === 'string' && Object.values(column.answers).includes(served)) return { value: served };
+    if (typeof served === 'string' && Object.values(answers).includes(served)) return { value: served };
     return { drift: `${kindOf(served)} that is none of the drop-down's answers` };
   }
   return typeof served === 'string' ? { value: served } : { value: String(served), coerced: true };
@@ -148,9 +150,9 @@ function kindOf(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function declaredText(column: CustomColumn, name: string): string {
-  const what = column.type === 'boolean' ? 'a check box' : column.answers ? 'a drop-down' : 'text';
-  return `${column.type} or null (custom field ${JSON.stringify(name)}, ${what})`;
+function declaredText(type: CustomColumn['type'], answers: Record<string, string> | undefined, name: string): string {
+  const what = type === 'boolean' ? 'a check box' : answers ? 'a drop-down' : 'text';
+  return `${type} or null (custom field ${JSON.stringify(name)}, ${what})`;
 }
 
 function beyondAscii(value: unknown): boolean {

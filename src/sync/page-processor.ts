@@ -121,7 +121,7 @@ export class PageProcessor {
       return bigSlices ? bytes.toString('utf8', bigSlices.starts[position], bigSlices.ends[position]) : '';
     };
     const misread = (shaped: Shaped, { starts, ends }: Slices, position: number) =>
-      readWrong(shaped, spec.replicationKey) && !isAscii(bytes.subarray(starts[position], ends[position]));
+      readWrong(shaped, spec.replicationKey, state.outputs !== undefined) && !isAscii(bytes.subarray(starts[position], ends[position]));
     for (let position = 0; position < elements.length; position++) {
       let element: unknown = fromPair(elements[position], body.pairs);
       completeRecord(element, body, job);
@@ -267,10 +267,13 @@ function changesOf(drifts: readonly Drift[]): RecordChange[] {
 
 /**
  * Whether a record read as Latin-1 (copying) may be wrong where its bytes are not ASCII: it was changed, its
- * key or replication key holds a string beyond ASCII, or its custom field columns read one (custom-values.ts).
+ * key or replication key holds a string beyond ASCII, or its custom field columns read one (custom-values.ts)
+ * or are to be mapped.
  */
-function readWrong({ asIs, appendedMisread, record, key }: Shaped, replicationKey: string | undefined): boolean {
-  return !asIs || appendedMisread === true || beyondAscii(key) || (replicationKey !== undefined && beyondAscii(record[replicationKey]));
+function readWrong({ asIs, appended, appendedMisread, record, key }: Shaped, replicationKey: string | undefined, mapped: boolean): boolean {
+  // Stream maps serialise a record with appended columns from its values, not from its bytes.
+  if (appended !== undefined && (mapped || appendedMisread === true)) return true;
+  return !asIs || beyondAscii(key) || (replicationKey !== undefined && beyondAscii(record[replicationKey]));
 }
 
 /** A string with characters beyond ASCII, which a Latin-1 reading of UTF-8 gets wrong. */

@@ -141,7 +141,7 @@ describe('custom fields as columns (end to end)', function () {
     const discovery = await runTap(['--discover', '--config', limited]);
     expect(discovery.code).to.equal(0);
     expect(discovery.stderr).to.match(
-      /WARNING custom_fields "columns": the custom field definitions could not be read \(GET \/settings: .*401/,
+      /WARNING custom_fields "columns": custom field definitions could not be read \(.*\/settings.*401.*\/tickets\/settings.*401.*give it that permission/,
     );
     expect((JSON.parse(discovery.stdout) as DiscoveredCatalog).streams).to.deep.equal(discoveredCatalog().streams);
     expect(discovery.stderr).not.to.include(sim.limitedApiKey);
@@ -152,6 +152,32 @@ describe('custom fields as columns (end to end)', function () {
     const synced = records(run);
     expect(synced.length).to.be.greaterThan(0);
     for (const { data } of synced) expect(Object.keys(data).filter((k) => k.startsWith('cf_'))).to.deep.equal([]);
+  });
+
+  it('with flattening, the records are those without the columns, the columns added (strings beyond ASCII read right)', async () => {
+    const catalog = only(await discover(config({ custom_fields: 'columns' })), STREAMS);
+    const flat = { flattening_enabled: true, flattening_max_depth: 1 };
+    const withColumns = records(await sync(config({ custom_fields: 'columns', ...flat }), catalog));
+    const without = records(await sync(config(flat), catalog));
+    expect(withColumns.length).to.equal(without.length);
+    const byKey = new Map(without.map((r) => [`${r.stream} ${String(r.data.id)}`, r.data]));
+    let beyondAscii = 0;
+    for (const { stream, data } of withColumns) {
+      const plain = Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith('cf_') && k !== '_drifted'));
+      const other = byKey.get(`${stream} ${String(data.id)}`)!;
+      expect(plain, `${stream} ${String(data.id)}`).to.deep.equal(
+        Object.fromEntries(Object.entries(other).filter(([k]) => k !== '_drifted')),
+      );
+      if (/[\u0080-\uffff]/.test(JSON.stringify(plain))) beyondAscii++;
+    }
+    expect(beyondAscii, 'records with text beyond ASCII').to.be.greaterThan(50);
+  });
+
+  it('discovery with a config it cannot read, custom_fields unknown: the catalog without columns, as without a config', async () => {
+    const broken = tempJson('config.json', '{"api_key": ');
+    const run = await runTap(['--discover', '--config', broken]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.deep.equal(discoveredCatalog());
   });
 
   it('Airbyte: discover --config declares the columns; read fills them with the meanings', async () => {

@@ -128,8 +128,42 @@ describe('custom fields: definitions to columns', () => {
       'Confidential→cf_confidential:string',
     ]);
     expect(sources[0]!.columns[0]!.answers).to.deep.equal({ '10': 'Yes', '20': 'Expired' });
-    expect(sources[1]!.byType).to.deep.equal({ '1': 0, '2': 1 });
-    expect(sources[2]!.byType).to.deep.equal({ '1': null, '2': 0 });
+    expect(sources.find((s) => s.name === 'Rush')!.byType).to.deep.equal({
+      '1': { column: 0, answers: undefined },
+      '2': { column: 1, answers: undefined },
+    });
+    // Password: hidden everywhere, a name and no column.
+    expect(customSources({ ...none, tickets: [def({ id: '3', name: 'Password', recordType: '1', hidden: true })] }).tickets).to.deep.equal([
+      { name: 'Password', columns: [], otherwise: null, byType: { '1': null } },
+    ]);
+    const confidential = sources.find((s) => s.name === 'Confidential')!;
+    expect(confidential.byType).to.deep.equal({ '1': null, '2': { column: 0, answers: undefined } });
+    // Hidden in one type: a record of no known type fills nothing (the value may be a secret).
+    expect(confidential.otherwise).to.equal(null);
+  });
+
+  it('hiding a field renames no column: hidden fields keep their names taken', () => {
+    const fields = [
+      def({ id: '1', name: 'Rush', fieldType: 'check_box', recordType: '1' }),
+      def({ id: '2', name: 'Rush', recordType: '2' }),
+    ];
+    const before = customSources({ ...none, tickets: fields }).tickets;
+    const after = customSources({ ...none, tickets: [{ ...fields[0]!, hidden: true }, fields[1]!] }).tickets;
+    expect(before[0]!.columns.map((c) => c.column)).to.deep.equal(['cf_rush', 'cf_rush_2']);
+    expect(after[0]!.columns.map((c) => [c.column, c.type])).to.deep.equal([['cf_rush_2', 'string']]);
+  });
+
+  it('reads a few thousand definitions in linear time', () => {
+    const fields = Array.from({ length: 8000 }, (_, i) => ({ id: i, name: `F${i}`, field_type: 'select_box', ticket_type_id: i % 50 }));
+    const answers = Array.from({ length: 40_000 }, (_, i) => ({ id: 100_000 + i, ticket_field_id: i % 8000, content: `A${i}` }));
+    const started = process.hrtime.bigint();
+    const sources = customSources(
+      readDefinitions({ ticket: { ticket_type_fields: fields, ticket_type_field_answers: answers } }, undefined),
+    ).tickets;
+    expect(sources).to.have.length(8000);
+    expect(Object.keys(sources[7]!.columns[0]!.answers!)).to.have.length(5);
+    // Not a duration assertion on the machine's speed: quadratic reading took over a minute here, linear well under one.
+    expect(Number(process.hrtime.bigint() - started) / 1e9).to.be.below(30);
   });
 
   it('tells apart names that read the same by first definition, so a field added later renames no column', () => {
@@ -167,7 +201,8 @@ describe('custom fields: a record’s values', () => {
   }).tickets;
   const fill = (record: Record<string, unknown>, declaresDrifted = true) => {
     const drifts: Drift[] = [];
-    const drifted = new CustomValues({ sources: tickets, typeMember: 'ticket_type_id', declaresDrifted }).fill(record, 7, drifts);
+    const names = tickets.map((t) => t.name);
+    const drifted = new CustomValues({ sources: tickets, names, typeMember: 'ticket_type_id', declaresDrifted }).fill(record, 7, drifts);
     return { record, drifted, drifts };
   };
 
@@ -214,11 +249,41 @@ describe('custom fields: a record’s values', () => {
     expect(drifts.map((d) => [d.path[0], d.action, d.to])).to.deep.equal([['cf_imei', 'coerced', 'string']]);
   });
 
-  it('a field goes to the column of the record’s type; a type that hides it fills none; an unknown type the first', () => {
+  it('a field goes to the column of the record’s type; a type that hides it fills none; an unknown type the first, unless a type hides it', () => {
     const type2 = fill({ id: 7, ticket_type_id: '2', properties: { Rush: 'today', Confidential: 'secret' } }).record;
     expect([type2.cf_rush, type2.cf_rush_2, type2.cf_confidential]).to.deep.equal([null, 'today', null]);
     const unknown = fill({ id: 7, ticket_type_id: null, properties: { Rush: '1', Confidential: 'open' } }).record;
-    expect([unknown.cf_rush, unknown.cf_rush_2, unknown.cf_confidential]).to.deep.equal([true, null, 'open']);
+    // Confidential is hidden in type 2: nothing for a record of no known type.
+    expect([unknown.cf_rush, unknown.cf_rush_2, unknown.cf_confidential]).to.deep.equal([true, null, null]);
+  });
+
+  it('a text field of one type that shares its name with another type’s drop-down is read as text', () => {
+    const sources = customSources({
+      ...none,
+      tickets: [
+        def({ id: '1', name: 'Warranty', fieldType: 'select_box', recordType: '1', answers: { '10': 'Yes' } }),
+        def({ id: '2', name: 'Warranty', recordType: '2' }),
+      ],
+    }).tickets;
+    const fill = (record: Record<string, unknown>) => {
+      new CustomValues({ sources, names: ['Warranty'], typeMember: 'ticket_type_id', declaresDrifted: true }).fill(record, 1, []);
+      return record.cf_warranty;
+    };
+    expect(fill({ ticket_type_id: 1, properties: { Warranty: '10' } })).to.equal('Yes');
+    expect(fill({ ticket_type_id: 2, properties: { Warranty: '10' } })).to.equal('10');
+    expect(fill({ ticket_type_id: 2, properties: { Warranty: '2 years' } })).to.equal('2 years');
+  });
+
+  it('never reads a hidden field’s value into a column: not by its trimmed key, not for a record of unknown type', () => {
+    const sources = customSources({
+      ...none,
+      customers: [def({ id: '1', name: 'PIN' }), def({ id: '2', name: 'PIN ', hidden: true })],
+    }).customers;
+    const record: Record<string, unknown> = { properties: { 'PIN ': 'secret-1234' } };
+    new CustomValues({ sources, names: sources.map((s) => s.name), declaresDrifted: true }).fill(record, 1, []);
+    expect(record.cf_pin).to.equal(null);
+    const unknown = fill({ id: 7, ticket_type_id: 99, properties: { Confidential: 'hunter2' } }).record;
+    expect(unknown.cf_confidential).to.equal(null);
   });
 
   it('finds a name whose key differs by spaces around it; properties that are no object leave every column null', () => {
@@ -241,7 +306,7 @@ describe('custom fields: a record’s values', () => {
       },
     };
     const shaper = recordShaper(schema, undefined, new Set(['id', 'cf_warranty', 'cf_rush', DRIFTED]), {
-      customFields: { sources: tickets.slice(0, 2), typeMember: 'ticket_type_id', declaresDrifted: true },
+      customFields: { sources: tickets.slice(0, 2), names: ['Warranty ', 'Rush'], typeMember: 'ticket_type_id', declaresDrifted: true },
     });
     const shaped = shaper.shape({ id: 7, ticket_type_id: 1, properties: { 'Warranty ': '69476', Rush: 'yes' }, [DRIFTED]: 'the API’s' })!;
     expect(shaped.asIs).to.equal(false);
@@ -284,7 +349,8 @@ describe('custom fields: the README’s example', () => {
     });
     const properties = { 'Warranty ': '69477', Rush: '1', 'Model No.:': 'SM-A705X', Password: '1234' };
     const record: Record<string, unknown> = { id: 1, ticket_type_id: 21878, properties };
-    new CustomValues({ sources: customSources(definitions).tickets, typeMember: 'ticket_type_id', declaresDrifted: true }).fill(
+    const sources = customSources(definitions).tickets;
+    new CustomValues({ sources, names: sources.map((t) => t.name), typeMember: 'ticket_type_id', declaresDrifted: true }).fill(
       record,
       1,
       [],
