@@ -23,6 +23,8 @@ export interface IntegrationEnv {
   pyairbyte: string;
   /** meltano-map-transform, the Meltano SDK's own stream mapper (stream-maps.test.ts compares tap-crm's maps with it). */
   meltanoMapTransform: string;
+  /** The Python of .venv/dlt, with dlt and DuckDB installed (dlt.test.ts adds tap-crm from the clone). */
+  dlt: string;
   /** The Python interpreter (a real one, not a shim) that made the virtual environments. */
   python: string;
 }
@@ -76,6 +78,7 @@ export function integrationEnv(): IntegrationEnv {
     pipelinewiseTargetPostgres: tool('PIPELINEWISE_TARGET_POSTGRES'),
     pyairbyte: tool('PYAIRBYTE'),
     meltanoMapTransform: tool('MELTANO_MAP_TRANSFORM'),
+    dlt: tool('DLT'),
     python: tool('PYTHON'),
   };
   return cached;

@@ -6,7 +6,7 @@
 #     $TAP_CRM_IT_PG_DIR (default /tmp/tap-crm-it-pg-<port>), on 127.0.0.1:$TAP_CRM_IT_PG_PORT (default
 #     55432) only, with password auth, independent of any system cluster; a role and a database for the tests.
 #   - Python virtual environments under .venv/ with the versions pinned in test/integration/requirements/:
-#     meltano, singer-tools (singer-check-tap), pipelinewise-target-postgres, PyAirbyte, meltano-map-transform; and the loaders of meltano.yml
+#     meltano, singer-tools (singer-check-tap), pipelinewise-target-postgres, PyAirbyte, meltano-map-transform, dlt; and the loaders of meltano.yml
 #     (MeltanoLabs target-postgres, target-jsonl), installed by `meltano install` itself, with those pins as
 #     constraints, in a copy of the project: .venv/meltano-project/.meltano/loaders/ (Meltano rewrites the
 #     meltano.yml it works on, so never the repository's own).
@@ -176,6 +176,7 @@ make_venv singer-tools "$REQ/singer-tools.txt"
 make_venv pipelinewise-target-postgres "$REQ/pipelinewise-target-postgres.txt"
 make_venv pyairbyte "$REQ/pyairbyte.txt"
 make_venv meltano-map-transform "$REQ/meltano-map-transform.txt"
+make_venv dlt "$REQ/dlt.txt"
 install_loaders
 
 cat > "$ENV_FILE.tmp" <<EOF
@@ -194,6 +195,7 @@ TAP_CRM_IT_SINGER_CHECK_TAP=$VENV/singer-tools/bin/singer-check-tap
 TAP_CRM_IT_PIPELINEWISE_TARGET_POSTGRES=$VENV/pipelinewise-target-postgres/bin/target-postgres
 TAP_CRM_IT_PYAIRBYTE=$VENV/pyairbyte/bin/python
 TAP_CRM_IT_MELTANO_MAP_TRANSFORM=$VENV/meltano-map-transform/bin/meltano-map-transform
+TAP_CRM_IT_DLT=$VENV/dlt/bin/python
 TAP_CRM_IT_PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
 EOF
 mv "$ENV_FILE.tmp" "$ENV_FILE"
