@@ -5,7 +5,7 @@
  *                   first line is src/cli.ts's shebang, whose node flags the Python launcher passes on
  *   page-worker.js  src/sync/page-worker.ts the same way: worker threads need a file, and src/sync/page-pool.ts
  *                   loads it from beside its own file (`new URL('./page-worker.js', import.meta.url)`)
- *   package.json    name, version, description and bugs of ./package.json, `"type": "module"`: src/paths.ts
+ *   package.json    name, version, description, bugs and repository of ./package.json, `"type": "module"`: src/paths.ts
  *                   finds the package root as the nearest folder with a package.json, reads the version
  *                   there (--version, --about, the User-Agent) ...
  *   schemas/        ... and the stream schemas beside it (SCHEMAS_DIR)
@@ -71,8 +71,10 @@ export async function bundle(outdir: string): Promise<void> {
     version: string;
     description: string;
     bugs?: { url: string };
+    repository?: { type: string; url: string };
   };
-  const manifest = { name: pkg.name, version: pkg.version, description: pkg.description, bugs: pkg.bugs, type: 'module', private: true };
+  const { name, version, description, bugs, repository } = pkg;
+  const manifest = { name, version, description, bugs, repository, type: 'module', private: true };
   writeFileSync(join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   cpSync(join(ROOT, 'schemas'), join(outdir, 'schemas'), { recursive: true });
   // The launcher's check that the flags made it: cli.js starts with src/cli.ts's shebang.

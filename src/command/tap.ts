@@ -15,6 +15,7 @@ import { syncMode, TEST_MODE } from '../sync/run-mode.js';
 import { mergeConfig, readJsonFile, resolveSettings, unknownSettings, type ResolvedSettings } from './settings.js';
 import { EMPTY_STATE, stateKeeper, type TapState } from '../protocol/state.js';
 import { runSync } from '../sync/sync.js';
+import { allObservers, Heartbeat, rateLimitReporter } from '../sync/signals.js';
 import type { MessageWriter } from '../protocol/writer.js';
 import type { ProtocolName } from '../protocol/messages.js';
 import { runMaps, type RunMaps } from '../maps/run-maps.js';
@@ -77,11 +78,18 @@ export async function readInput(files: InputFiles, log: Logger): Promise<TapInpu
   return { settings, streams, state, maps };
 }
 
-export function httpClient(settings: ResolvedSettings, log: Logger, observer?: RequestObserver, clock?: Clock): HttpClient {
+export function httpClient(
+  settings: ResolvedSettings,
+  log: Logger,
+  observer?: RequestObserver,
+  clock?: Clock,
+  rateWindowMs?: number,
+): HttpClient {
   return new HttpClient({
     log,
     observer,
     clock,
+    rateWindowMs,
     baseUrl: settings.base_url,
     apiKey: settings.api_key,
     authMethod: settings.auth_method,
@@ -102,6 +110,8 @@ export interface RunHandle {
   readonly clock: Clock;
   readonly log: Logger;
   finalState?: () => Promise<void>;
+  /** Times that tests shorten: the heartbeat's interval (an Airbyte read; signals.ts), the rate limit's window. */
+  timing?: { heartbeatMs?: number; rateWindowMs?: number };
 }
 
 /** The connection check, then the sync (or, with `--test`, a connection test). */
@@ -117,7 +127,9 @@ export async function runTap(
   const progress = new RunProgress([...(definitions > 0 ? [DEFINITIONS] : []), ...selected.map((s) => s.def.name)], clock);
   // A person watches a terminal: the progress block instead of METRIC lines, which are for machines (a pipe).
   if (showProgress(settings, log) && onTerminal(writer)) log.setMetrics(false);
-  const client = httpClient(settings, log, progress, clock);
+  // Airbyte: a RATE_LIMITED status for a stream the API answers 429 (the protocol writes none in Singer).
+  const observer = allObservers(progress, rateLimitReporter(writer, written, clock));
+  const client = httpClient(settings, log, observer, clock, handle.timing?.rateWindowMs);
   const schemaOnly = test === 'schema';
   const mode = test === undefined ? syncMode() : TEST_MODE;
   // Started now, the page workers load their code while GET /me is on its way.
@@ -137,9 +149,22 @@ export async function runTap(
       const stopDisplay = showProgress(settings, log)
         ? startDisplay({ progress, log, allowedPerMinute: () => client.allowedPerMinute, terminal: onTerminal(writer) })
         : undefined;
+      const stopHeartbeat =
+        mode.checkpoints && writer.protocol.name === 'airbyte'
+          ? new Heartbeat({
+              writer,
+              state: keeper,
+              initial: state,
+              streams: [...written],
+              progress,
+              clock,
+              intervalMs: handle.timing?.heartbeatMs,
+            }).start()
+          : undefined;
       try {
         await runSync({ client, writer, streams, settings, state: keeper, mode, startedAt, pool, progress, clock, maps, log });
       } finally {
+        stopHeartbeat?.();
         stopDisplay?.();
         summarise(progress, log);
       }

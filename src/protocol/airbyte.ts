@@ -17,19 +17,41 @@ import { isPlainObject } from '../records/json.js';
 import { airbyteCatalog, airbyteSpec, RECORD_RULES } from './messages.js';
 import { keyPropertiesOf, streamByName } from '../streams.js';
 import { airbyteIncremental, replicationOf } from '../graph.js';
+import { repositoryUrl } from '../paths.js';
 import { parseState, type TapState } from './state.js';
 
-/** SPEC: the settings schema as connectionSpecification, the secret marked `airbyte_secret`. */
+/** The cards of Airbyte's form, in order: settings.json's `group` names one. */
+export const SPEC_GROUPS = [
+  { id: 'connection', title: 'Connection' },
+  { id: 'records', title: 'Records' },
+  { id: 'requests', title: 'Requests and logs' },
+] as const;
+
+/**
+ * SPEC: the settings that Airbyte mode reads (not those settings.json marks `singerOnly`), in its order,
+ * each with its title, `order` and `group` for the form, the secret marked `airbyte_secret`; the
+ * documentation page of the repository's address.
+ */
 export function specMessage(): string {
-  const settings = loadSchema('settings');
+  const { properties: all = {}, required = [], ...settings } = loadSchema('settings');
+  const offered = Object.entries(all).filter(([, property]) => property.singerOnly !== true);
   const properties = Object.fromEntries(
-    Object.entries(settings.properties ?? {}).map(([name, property]) => {
-      const { secret, ...rest } = property;
-      return [name, secret === true ? { ...rest, airbyte_secret: true } : rest];
-    }),
+    offered.map(([name, { secret, ...rest }], order) => [name, { ...rest, order, ...(secret === true ? { airbyte_secret: true } : {}) }]),
   );
-  const connectionSpecification = { $schema: 'http://json-schema.org/draft-07/schema#', ...settings, properties };
-  return airbyteSpec(connectionSpecification);
+  const connectionSpecification = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    ...settings,
+    required,
+    groups: SPEC_GROUPS,
+    properties,
+  };
+  return airbyteSpec(connectionSpecification, documentationUrl());
+}
+
+/** The connector's page (metadata.yaml's documentationUrl is the same, a test holds them together). */
+export function documentationUrl(): string | undefined {
+  const repository = repositoryUrl();
+  return repository && `${repository}/blob/main/docs/airbyte-platform.md`;
 }
 
 /**

@@ -63,6 +63,10 @@ export interface Protocol {
   state(value: TapState, streams: readonly string[]): string;
   activateVersion(stream: string, version: number): string | undefined;
   streamStatus(stream: string, status: StreamStatus, emittedAtMs: number): string | undefined;
+  /** How many records a stream is about to emit (Airbyte's ESTIMATE, the platform's progress bar). */
+  estimate(stream: string, rows: number, emittedAtMs: number): string | undefined;
+  /** The API answered a request of the stream 429 (Airbyte: STREAM_STATUS RUNNING, reason RATE_LIMITED). */
+  rateLimited(stream: string, emittedAtMs: number): string | undefined;
   /** A log line carried on stdout (Airbyte); Singer logs go to stderr. */
   log(level: Level, message: string): string | undefined;
 }
@@ -81,6 +85,8 @@ export const SINGER: Protocol = {
   state: (value) => line({ type: 'STATE', value }),
   activateVersion: (stream, version) => line({ type: 'ACTIVATE_VERSION', stream, version }),
   streamStatus: () => undefined,
+  estimate: () => undefined,
+  rateLimited: () => undefined,
   log: () => undefined,
 };
 
@@ -100,6 +106,21 @@ export const AIRBYTE: Protocol = {
       type: 'TRACE',
       trace: { type: 'STREAM_STATUS', emitted_at: emittedAtMs, stream_status: { stream_descriptor: { name: stream }, status } },
     }),
+  estimate: (stream, rows, emittedAtMs) =>
+    line({
+      type: 'TRACE',
+      trace: { type: 'ESTIMATE', emitted_at: emittedAtMs, estimate: { name: stream, type: 'STREAM', row_estimate: rows } },
+    }),
+  // No quota_reset: the API does not say when its window frees a request (docs/api.md#rate-limit-and-failures).
+  rateLimited: (stream, emittedAtMs) =>
+    line({
+      type: 'TRACE',
+      trace: {
+        type: 'STREAM_STATUS',
+        emitted_at: emittedAtMs,
+        stream_status: { stream_descriptor: { name: stream }, status: 'RUNNING', reasons: [{ type: 'RATE_LIMITED', rate_limited: {} }] },
+      },
+    }),
   log: (level, message) => line({ type: 'LOG', log: { level: AIRBYTE_LEVELS[level], message } }),
 };
 
@@ -109,9 +130,9 @@ export function protocolNamed(name: ProtocolName): Protocol {
   return name === 'airbyte' ? AIRBYTE : SINGER;
 }
 
-/** Airbyte's SPEC: the connector's settings as a JSON Schema. */
-export function airbyteSpec(connectionSpecification: Record<string, unknown>): string {
-  return line({ type: 'SPEC', spec: { connectionSpecification } });
+/** Airbyte's SPEC: the connector's settings as a JSON Schema, and where its documentation is. */
+export function airbyteSpec(connectionSpecification: Record<string, unknown>, documentationUrl: string | undefined): string {
+  return line({ type: 'SPEC', spec: { ...(documentationUrl ? { documentationUrl } : {}), connectionSpecification } });
 }
 
 /** Airbyte's CATALOG: its streams as the source describes them (airbyte.ts). */

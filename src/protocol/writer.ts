@@ -17,6 +17,8 @@ export class MessageWriter {
   private failure: TapError | null = null;
   /** The run was interrupted and its last STATE written: nothing may follow it. */
   private sealed = false;
+  /** RECORD pages and STATE messages written so far: what the Airbyte platform counts as a sign of life (heartbeat.ts). */
+  private beats = 0;
 
   constructor(
     private readonly out: Writable,
@@ -40,8 +42,15 @@ export class MessageWriter {
 
   /** Lines already serialised (RECORDs made by a page worker), written as they are. */
   async lines(chunk: Uint8Array): Promise<void> {
-    if (chunk.byteLength > 0) await this.write(chunk);
-    else this.check();
+    if (chunk.byteLength > 0) {
+      this.beats++;
+      await this.write(chunk);
+    } else this.check();
+  }
+
+  /** How many RECORD pages and STATE messages have been written. */
+  get signsOfLife(): number {
+    return this.beats;
   }
 
   activateVersion(stream: string, version: number): Promise<void> {
@@ -52,12 +61,25 @@ export class MessageWriter {
     return this.writeIf(this.protocol.streamStatus(stream, status, emittedAtMs));
   }
 
+  /** How many records a stream is about to emit, where the protocol says so (Airbyte's ESTIMATE). */
+  estimate(stream: string, rows: number, emittedAtMs: number): Promise<void> {
+    return this.writeIf(this.protocol.estimate(stream, rows, emittedAtMs));
+  }
+
+  /** The API answered a request of `stream` 429, where the protocol says so; not waiting, as log(). */
+  rateLimited(stream: string, emittedAtMs: number): void {
+    this.writeNow(this.protocol.rateLimited(stream, emittedAtMs));
+  }
+
   /**
    * A log line on stdout where the protocol carries logs (Airbyte), without waiting for the consumer: log
    * lines are few and small. Nothing once stdout has failed.
    */
   log(level: Level, message: string): void {
-    const text = this.protocol.log(level, message);
+    this.writeNow(this.protocol.log(level, message));
+  }
+
+  private writeNow(text: string | undefined): void {
     if (text !== undefined && !this.failure && !this.sealed && !this.out.destroyed) this.out.write(text);
   }
 
@@ -68,6 +90,7 @@ export class MessageWriter {
 
   /** The state after `streams` finished, or at the end of the run (`streams`: those the run writes). */
   state(value: TapState, streams: readonly string[]): Promise<void> {
+    this.beats++;
     return this.write(this.protocol.state(value, streams));
   }
 

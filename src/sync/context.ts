@@ -140,6 +140,8 @@ export interface StreamRun {
   sweep: boolean;
   /** A detail was refused, and said so: the stream's later refusals go by without a WARNING. */
   detailRefused?: boolean;
+  /** Its first page was seen for an estimate of its records (walk.ts): one a run, whatever the walks. */
+  estimated?: boolean;
 }
 
 /** What the page processor must know of a stream (page-spec.ts). */

@@ -7,7 +7,7 @@ import type { Params } from '../api/http.js';
 import { limitReached } from './run-mode.js';
 import { noteNewest, recordsOf } from './emit.js';
 import { askedPageSize, readPages } from './read-pages.js';
-import type { StreamRun } from './context.js';
+import type { NumberedPage, StreamRun } from './context.js';
 import { kindOf, rootKindOf } from './kinds/registry.js';
 
 /**
@@ -41,7 +41,10 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
   const kind = rootKindOf(stream.selected.def);
   let announced: number | undefined;
   for await (const page of readPages(stream, stream.selected.def.path, listParams(run), sync, { sinceMs: run.sinceMs })) {
-    if (page.number === 1) announced = page.totalEntries;
+    if (page.number === 1) {
+      announced = page.totalEntries;
+      await estimate(run, page);
+    }
     noteNewest(run, page.newestMs);
     await kind.writePage(run, page);
     for (const child of run.children) {
@@ -54,6 +57,21 @@ async function walkOnce(run: StreamRun): Promise<number | undefined> {
     if (stream.selected.walkOnly && run.children.every((child) => child.ended !== undefined)) return undefined;
   }
   return announced;
+}
+
+/**
+ * Before the first record, how many the stream is about to emit (Airbyte's ESTIMATE), once a run: what its
+ * first page announced (total_entries, else total_pages times the page's size), where it emits every record
+ * it walks (a full refresh, or a walk the API filters at the stream's own bookmark).
+ */
+async function estimate(run: StreamRun, page: NumberedPage): Promise<void> {
+  const { selected } = run.stream;
+  const emitsWalk = run.since === undefined || (selected.def.serverFilter !== undefined && run.walkSince === run.since);
+  if (run.estimated || selected.walkOnly || !emitsWalk) return;
+  run.estimated = true;
+  const size = page.totalPages === 1 ? page.count : (page.perPage ?? page.count);
+  const rows = page.totalEntries ?? (page.totalPages === undefined ? undefined : page.totalPages * size);
+  if (rows !== undefined) await run.sync.writer.estimate(run.stream.ledger.stream, rows, run.sync.clock.now());
 }
 
 function listParams(run: StreamRun): Params {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { default as addFormats } from 'ajv-formats';
 import { ROOT } from '../../src/paths.js';
-import { runTap, type TapRun } from './run-tap.js';
+import { runTap, type TapRun, type TapRunOptions } from './run-tap.js';
 
 const ajv = new Ajv2020({ strict: true });
 addFormats.default(ajv);
@@ -19,8 +19,8 @@ export interface AirbyteRun {
 }
 
 /** Runs `tap-crm <args>`; every line it prints must be a valid Airbyte message. */
-export async function airbyte(args: string[]): Promise<AirbyteRun> {
-  const run = await runTap(args);
+export async function airbyte(args: string[], options?: TapRunOptions): Promise<AirbyteRun> {
+  const run = await runTap(args, options);
   const messages = run.stdout
     .split('\n')
     .filter(Boolean)

@@ -3,10 +3,11 @@
  * the simulator into its DuckDB cache, with the lines of the README's Airbyte section
  * (pyairbyte_read.py): every default-selected stream with exactly the simulator's ids; after changes, a
  * second read from the state PyAirbyte kept, incremental, merged without duplicates; a failing stream
- * fails the read. Also: the committed protocol schema is what the pinned models generate.
+ * fails the read; `get_source("source-tap-crm", pip_url=<the repository>)` installs the package and reads
+ * (about 17 s: uv builds the wheel). Also: the committed protocol schema is what the pinned models generate.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
@@ -35,9 +36,9 @@ describe('PyAirbyte reads tap-crm into DuckDB', function () {
   let work: string;
   let python: string;
 
-  const read = async (config: string, streams: string[], dir = work): Promise<ReadResult> => {
+  const read = async (config: string, streams: string[], dir = work, executable = TAP_BIN): Promise<ReadResult> => {
     const run = await sh(
-      `'${python}' '${join(ROOT, 'test', 'integration', 'pyairbyte_read.py')}' '${dir}' '${TAP_BIN}' '${config}' '${streams.join(',')}'`,
+      `'${python}' '${join(ROOT, 'test', 'integration', 'pyairbyte_read.py')}' '${dir}' '${executable}' '${config}' '${streams.join(',')}'`,
       {
         cwd: dir,
         timeoutMs: 240_000,
@@ -151,6 +152,17 @@ describe('PyAirbyte reads tap-crm into DuckDB', function () {
     } finally {
       await graph.close();
     }
+  });
+
+  it('installs the package from pip_url (the repository) and reads with the source-tap-crm command it finds there', async () => {
+    const dir = tempDir('pyairbyte-pip');
+    const config = writeJson(dir, 'config.json', { api_key: sim.apiKey, base_url: sim.baseUrl, requests_per_minute: 100_000 });
+    const result = await read(config, ['contacts', 'tickets'], dir, `pip_url=${ROOT}`);
+    expect(result.error, result.message).to.equal(undefined);
+    for (const stream of ['contacts', 'tickets']) expect(result.ids![stream], stream).to.deep.equal(truthIds(sim, stream as never));
+    // PyAirbyte's own virtual environment for the connector, with both commands of the package.
+    for (const command of ['source-tap-crm', 'tap-crm'])
+      expect(existsSync(join(dir, '.venv-source-tap-crm', 'bin', command)), command).to.equal(true);
   });
 
   it('fails the read when a stream fails', async () => {

@@ -4,7 +4,8 @@ its last line, the ids in the cache per stream and their duplicates, or the exce
 
 Usage: python pyairbyte_read.py WORK_DIR EXECUTABLE CONFIG_JSON STREAM[,STREAM...] [COLUMN_PREFIX]
 With COLUMN_PREFIX, the values of each stream's columns whose names start with it are printed too, by id.
-EXECUTABLE `docker_image=IMAGE` runs the container image instead (image.test.ts), with `docker` on the PATH.
+EXECUTABLE `docker_image=IMAGE` runs the container image instead (image.test.ts), with `docker` on the PATH;
+`pip_url=URL` has PyAirbyte install the package from URL (a folder: the repository) and run its source-tap-crm.
 PyAirbyte's folders (logs, temp files, cache) all go under WORK_DIR; nothing goes to the network.
 """
 import json
@@ -27,6 +28,9 @@ os.environ.update(
     AIRBYTE_CACHE_ROOT=str(work / "cache"),
 )
 
+# pip_url=: PyAirbyte installs with the uv beside its Python, found on the PATH as in an activated venv.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
 import airbyte as ab  # noqa: E402
 from airbyte.caches import DuckDBCache  # noqa: E402
 
@@ -34,6 +38,8 @@ from airbyte.caches import DuckDBCache  # noqa: E402
 config = json.loads(pathlib.Path(config_file).read_text())
 if executable.startswith("docker_image="):
     source = ab.get_source("source-tap-crm", docker_image=executable.removeprefix("docker_image="), config=config)
+elif executable.startswith("pip_url="):
+    source = ab.get_source("source-tap-crm", pip_url=executable.removeprefix("pip_url="), config=config)
 else:
     source = ab.get_source("source-tap-crm", local_executable=executable, config=config)
 source.check()

@@ -11,7 +11,7 @@ import { default as addFormats } from 'ajv-formats';
 import { catalogMessage, parseAirbyteState, parseConfiguredCatalog, specMessage } from '../../src/protocol/airbyte.js';
 import { loadSchema, selectStreams } from '../../src/protocol/catalog.js';
 import { UsageError } from '../../src/errors.js';
-import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError } from '../../src/protocol/messages.js';
+import { AIRBYTE, airbyteConnectionStatus, airbyteTraceError, SINGER } from '../../src/protocol/messages.js';
 import { PageProcessor } from '../../src/sync/page-processor.js';
 import { ROOT } from '../../src/paths.js';
 
@@ -51,7 +51,12 @@ describe('airbyte: the messages, valid against the protocol’s schema', () => {
     ).connectionSpecification;
     expect(connection.required).to.deep.equal(['api_key', 'base_url']);
     expect(connection.properties.api_key).to.include({ airbyte_secret: true }).and.not.have.property('secret');
-    expect(Object.keys(connection.properties)).to.deep.equal(Object.keys(loadSchema('settings').properties!));
+    const settings = Object.entries(loadSchema('settings').properties!);
+    expect(Object.keys(connection.properties)).to.deep.equal(settings.filter(([, s]) => s.singerOnly !== true).map(([name]) => name));
+    for (const [name, property] of Object.entries(connection.properties)) {
+      expect(property.title, name).to.equal(loadSchema('settings').properties![name]!.title);
+      expect(property, name).not.to.have.property('singerOnly');
+    }
   });
 
   it('CATALOG: every stream, incremental where it has a cursor, its primary key ([["id"]], or asset_patches’ three)', () => {
@@ -111,6 +116,24 @@ describe('airbyte: the messages, valid against the protocol’s schema', () => {
     });
     expect(AIRBYTE.schema({} as never)).to.equal(undefined);
     expect(AIRBYTE.activateVersion('products', 1)).to.equal(undefined);
+  });
+
+  it('TRACE ESTIMATE (a stream’s rows) and STREAM_STATUS RUNNING with a RATE_LIMITED reason; none in Singer', () => {
+    const [estimate, limited] = messages(
+      AIRBYTE.estimate('tickets', 1234, 1_700_000_000_000)! + AIRBYTE.rateLimited('leads', 1_700_000_000_001)!,
+    );
+    expect(estimate!.trace).to.deep.equal({
+      type: 'ESTIMATE',
+      emitted_at: 1_700_000_000_000,
+      estimate: { name: 'tickets', type: 'STREAM', row_estimate: 1234 },
+    });
+    expect(limited!.trace).to.deep.equal({
+      type: 'STREAM_STATUS',
+      emitted_at: 1_700_000_000_001,
+      stream_status: { stream_descriptor: { name: 'leads' }, status: 'RUNNING', reasons: [{ type: 'RATE_LIMITED', rate_limited: {} }] },
+    });
+    expect(SINGER.estimate('tickets', 1, 0)).to.equal(undefined);
+    expect(SINGER.rateLimited('tickets', 0)).to.equal(undefined);
   });
 
   it('RECORD: the data, an integer emitted_at, date-times in UTC (warehouses drop offsets)', () => {
