@@ -76,7 +76,7 @@ describe('progress and the run summary (end to end)', function () {
     const progress = run.stderrLines.filter((l) => l.startsWith('INFO progress: '));
     expect(progress.length, 'a line every 5 s').to.be.at.least(1);
     expect(progress[0]).to.match(
-      /^INFO progress: \d+ records, \d+ pages \(\d+ left known\), \d+ requests\/min \(limit 100000\), 0 retries, 0 × 429, ETA/,
+      /^INFO progress: \d+ records, \d+ pages \(\d+ left known\), \d+ requests in the last minute \(limit 100000\/min\), 0 retries, 0 × 429, ETA/,
     );
     const truth = sim.truth();
     const counts = summaryCounts(run.stderr);
