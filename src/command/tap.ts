@@ -168,9 +168,11 @@ export async function runTap(
         stopDisplay?.();
         summarise(progress, log);
       }
+      if (test !== undefined) log.info(testPassed(progress, written));
     } else {
       // --test=schema: the streams' SCHEMA messages only; no list endpoint is read.
       for (const selected of streams.filter((s) => !s.walkOnly)) await writeSchemas(writer, maps, selected, selected.schema);
+      log.info(`connection test passed: GET /me answered; the SCHEMA of ${written.size} stream(s) written, no list read`);
     }
     await writer.flush();
   } finally {
@@ -211,6 +213,20 @@ function onTerminal(writer: MessageWriter): boolean {
 /** The run summary at INFO: a table, a line per stream (each stream's METRIC lines came at its end, stream-run.ts). */
 function summarise(progress: RunProgress, log: Logger): void {
   for (const line of summaryTable(progress)) log.info(line);
+}
+
+/** The last line of a `--test` that did not fail: the streams read and their records, those skipped and why. */
+function testPassed(progress: RunProgress, written: ReadonlySet<string>): string {
+  const streams = progress.streams.filter((s) => written.has(s.stream));
+  const read = streams.filter((s) => s.phase === 'synced');
+  const records = read.reduce((sum, s) => sum + s.records, 0);
+  const empty = read.filter((s) => s.records === 0).map((s) => s.stream);
+  const skipped = streams.filter((s) => s.phase !== 'synced').map((s) => `${s.stream} (${s.reason ?? s.phase})`);
+  return (
+    `connection test passed: GET /me and ${read.length} stream(s) read, ${records} record(s) written (one per stream at most)` +
+    (empty.length > 0 ? `; no record in ${empty.join(', ')}` : '') +
+    (skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : '')
+  );
 }
 
 /** GET /me: proves the base URL and the token before any stream is read (docs/api.md#connection-check). */

@@ -250,6 +250,9 @@ describe('tap-crm end to end against the simulator', function () {
     expect(run.code, run.stderr).to.equal(0);
     const counts = Object.fromEntries(Object.entries(idsByStream(run.messages)).map(([s, ids]) => [s, ids.length]));
     expect(counts).to.deep.equal(Object.fromEntries(STREAM_NAMES.map((s) => [s, 1])));
+    expect(run.stderrLines.at(-1)).to.equal(
+      `INFO connection test passed: GET /me and ${STREAM_NAMES.length} stream(s) read, ${STREAM_NAMES.length} record(s) written (one per stream at most)`,
+    );
   });
 
   it('--test=schema checks the connection, emits one SCHEMA per stream and no record, and reads no list', async () => {
@@ -258,6 +261,9 @@ describe('tap-crm end to end against the simulator', function () {
     expect(run.code, run.stderr).to.equal(0);
     expect(run.messages.map((m) => `${m.type} ${(m as { stream?: string }).stream}`)).to.deep.equal(STREAM_NAMES.map((s) => `SCHEMA ${s}`));
     expect(Object.keys(sim.stats().endpoints).filter((e) => e !== 'me')).to.deep.equal([]);
+    expect(run.stderrLines.at(-1)).to.equal(
+      `INFO connection test passed: GET /me answered; the SCHEMA of ${STREAM_NAMES.length} stream(s) written, no list read`,
+    );
   });
 
   it('sends page_size as per_page', async () => {
