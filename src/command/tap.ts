@@ -45,13 +45,15 @@ export interface InputFiles {
 export async function readSettings(
   config: string[] | undefined,
   log: Pick<Logger, 'addSecret'>,
-): Promise<{ settings: ResolvedSettings; raw: Record<string, unknown> }> {
+): Promise<{ settings: ResolvedSettings; raw: Record<string, unknown>; unknown: string[] }> {
   if (!config?.length) {
     throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
   }
   const raw = await mergeConfig(config);
   if (typeof raw.api_key === 'string') log.addSecret(raw.api_key);
-  return { settings: resolveSettings(raw), raw };
+  // Only --config ENV reads TAP_CRM_ variables: without it they are not the run's config, and none is warned about.
+  const unknown = unknownSettings(raw, config);
+  return { settings: resolveSettings(raw, unknown), raw, unknown };
 }
 
 /**
@@ -62,13 +64,14 @@ const MAP_SECRET_LENGTH = 4;
 
 /** The run's settings, selected streams and state, every file checked before any request. */
 export async function readInput(files: InputFiles, log: Logger): Promise<TapInput> {
-  const { settings, raw } = await readSettings(files.config, log);
+  const { settings, raw, unknown } = await readSettings(files.config, log);
   log.levelFromSettings(raw.log_level !== undefined, settings.log_level);
   // Values that stream maps read as config['name'] may be secrets (a hash seed): never printed either.
   for (const value of Object.values(settings.stream_map_config ?? {}))
     if ((typeof value === 'string' || typeof value === 'number') && String(value).length >= MAP_SECRET_LENGTH) log.addSecret(String(value));
-  for (const name of unknownSettings(raw)) {
-    log.warning(`setting "${name}" is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
+  for (const name of unknown) {
+    const what = name.startsWith('"') ? `setting ${name}` : `environment variable ${name}`;
+    log.warning(`${what} is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
   }
   const catalog = files.catalog ? files.parseCatalog(await readJsonFile(files.catalog, 'catalog'), files.catalog) : undefined;
   const state = files.state ? files.parseState(await readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;

@@ -130,7 +130,8 @@ describe('type drift end to end: every record conforms to its SCHEMA, nothing lo
   it('says each drifted property once, naming stream, property, declared type, type seen and a record id: a conversion at INFO, the rest WARNING', () => {
     const warnings = run.stderrLines.filter((l) => /^(WARNING|INFO) stream /.test(l) && l.includes(' is declared '));
     expect(warnings.length).to.be.greaterThan(10);
-    for (const line of warnings) expect(line).to.match(/^(WARNING|INFO) stream \w+: property [\w.[\]]+ is declared .+ but record id \d+ has \w+/);
+    for (const line of warnings)
+      expect(line).to.match(/^(WARNING|INFO) stream \w+: property [\w.[\]]+ is declared .+ but record id \d+ has \w+/);
     const said = warnings.map((l) =>
       /^(?:WARNING|INFO) stream (\w+): property (\S+) .*(converted|widened|_drifted object)/.exec(l)!.slice(1).join(' '),
     );
@@ -146,7 +147,9 @@ describe('type drift end to end: every record conforms to its SCHEMA, nothing lo
   it('the run summary lists the drifted properties of each stream', () => {
     const drifted = run.stderrLines.filter((l) => /^INFO \w+ drifted: /.test(l));
     const streams = new Set(drifted.map((l) => /^INFO (\w+) drifted/.exec(l)![1]));
-    const warned = new Set(run.stderrLines.filter((l) => l.includes(' is declared ')).map((l) => /^(?:WARNING|INFO) stream (\w+):/.exec(l)![1]));
+    const warned = new Set(
+      run.stderrLines.filter((l) => l.includes(' is declared ')).map((l) => /^(?:WARNING|INFO) stream (\w+):/.exec(l)![1]),
+    );
     expect([...streams].sort()).to.deep.equal([...warned].sort());
   });
 });
