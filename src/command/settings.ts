@@ -175,7 +175,7 @@ function readDotEnv(path: string): Record<string, string> {
 
 /** Settings from TAP_CRM_<NAME> variables, cast to each setting's type. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, dotEnvPath = '.env'): Record<string, unknown> {
-  const merged: Record<string, string | undefined> = { ...readDotEnv(dotEnvPath), ...env };
+  const merged = environment(env, dotEnvPath);
   const settings: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(properties)) {
     const variable = ENV_PREFIX + name.toUpperCase();
@@ -184,6 +184,27 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, dotEnvPath = '.env'): Re
     settings[name] = castEnv(raw, schema, variable);
   }
   return settings;
+}
+
+/** The environment over the `.env` file. */
+function environment(env: NodeJS.ProcessEnv, dotEnvPath: string): Record<string, string | undefined> {
+  return { ...readDotEnv(dotEnvPath), ...env };
+}
+
+/**
+ * TAP_CRM_ variables that are no setting and yet not unknown: the tap's own for tests (cli.ts:
+ * TAP_CRM_HEARTBEAT_MS, TAP_CRM_RATE_WINDOW_MS), the test suites' and tools' (TAP_CRM_IT_*,
+ * TAP_CRM_MAPS_DIFF_*, TAP_CRM_IMAGE*, TAP_CRM_CONNECTOR_IMAGE, TAP_CRM_SDK_STREAMS), and Meltano's
+ * extras (TAP_CRM__SELECT…, two underscores).
+ */
+const OWN_VARIABLES = /^TAP_CRM_(?:HEARTBEAT_MS|RATE_WINDOW_MS|IT_\w*|MAPS_DIFF_\w*|IMAGE\w*|CONNECTOR_IMAGE|SDK_STREAMS|_\w*)$/;
+
+/** TAP_CRM_ variables of the environment and `.env` that name no setting, sorted. */
+export function unknownVariables(env: NodeJS.ProcessEnv, dotEnvPath = '.env'): string[] {
+  const settings = new Set(Object.keys(properties).map((name) => ENV_PREFIX + name.toUpperCase()));
+  return Object.keys(environment(env, dotEnvPath))
+    .filter((v) => v.startsWith(ENV_PREFIX) && !settings.has(v) && !OWN_VARIABLES.test(v))
+    .sort();
 }
 
 function castEnv(raw: string, schema: JsonSchema, variable: string): unknown {
@@ -224,11 +245,15 @@ export async function mergeConfig(configArgs: readonly string[], env: NodeJS.Pro
   return merged;
 }
 
-/** Validates merged settings, applies defaults and checks what a schema cannot (URL, https). */
-export function resolveSettings(raw: Record<string, unknown>): ResolvedSettings {
+/**
+ * Validates merged settings, applies defaults and checks what a schema cannot (URL, https). `unknown`: the
+ * names of the config that are no setting (unknownSettings), which a missing setting's message names when
+ * one looks like it.
+ */
+export function resolveSettings(raw: Record<string, unknown>, unknown: readonly string[] = unknownSettings(raw)): ResolvedSettings {
   if (raw.base_url === undefined && raw.subdomain !== undefined) throw new UsageError(subdomainAdvice(raw.subdomain));
   const settings = structuredClone(raw);
-  if (!validateSettings(settings)) throw new UsageError(describeError(validateSettings.errors?.[0]));
+  if (!validateSettings(settings)) throw new UsageError(describeError(validateSettings.errors?.[0], unknown));
   const s = settings;
   s.base_url = checkBaseUrl(s.base_url);
   if (s.start_date !== undefined) s.start_date = checkStartDate(s.start_date);
@@ -236,17 +261,62 @@ export function resolveSettings(raw: Record<string, unknown>): ResolvedSettings 
   return s as ResolvedSettings;
 }
 
-export function unknownSettings(raw: Record<string, unknown>): string[] {
-  return Object.keys(raw).filter((k) => !(k in properties));
+/**
+ * The names of the config that are no setting, as a person wrote them: a file's keys quoted ("api_kye"),
+ * and with --config ENV the unknown TAP_CRM_ variables (unknownVariables).
+ */
+export function unknownSettings(
+  raw: Record<string, unknown>,
+  configArgs: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const keys = Object.keys(raw)
+    .filter((k) => !(k in properties))
+    .map((k) => JSON.stringify(k));
+  return configArgs.includes('ENV') ? [...keys, ...unknownVariables(env)] : keys;
 }
 
-function describeError(error: ErrorObject | undefined): string {
+/** The setting an unknown name (a quoted key or a TAP_CRM_ variable) stands for, spelt as settings are. */
+function asSetting(unknown: string): string {
+  const name = unknown.startsWith('"') ? (JSON.parse(unknown) as string) : unknown.slice(ENV_PREFIX.length);
+  return name.toLowerCase().replace(/-/g, '_');
+}
+
+/**
+ * Whether an unknown name looks like a misspelling of `setting`: at most two letters typed, dropped,
+ * swapped or wrong (one for a name of five letters or fewer), or the same letters in another order.
+ */
+export function looksLike(unknown: string, setting: string): boolean {
+  const name = asSetting(unknown);
+  if (name === setting) return true;
+  const sameLetters = Array.from(name).sort().join('') === Array.from(setting).sort().join('');
+  return sameLetters || editDistance(name, setting) <= (setting.length <= 5 ? 1 : 2);
+}
+
+/** Edits (insertion, deletion, substitution, swap of neighbours) from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
+}
+
+function describeError(error: ErrorObject | undefined, unknown: readonly string[]): string {
   if (!error) return 'settings are invalid.';
   const where = error.instancePath.replace(/^\//, '');
   const hint = (name: string) => `add "${name}" to a --config file or set ${ENV_PREFIX}${name.toUpperCase()} with --config ENV.`;
   if (error.keyword === 'required') {
     const name = String(error.params.missingProperty);
-    return `setting "${name}" is missing: ${hint(name)}`;
+    const like = unknown.filter((u) => looksLike(u, name));
+    const where = (u: string) => (u.startsWith('"') ? `the config has ${u}` : `the environment has ${u}`);
+    const misspelt = like.length > 0 ? ` (${like.map(where).join(', ')}: a misspelling?)` : '';
+    return `setting "${name}" is missing${misspelt}: ${hint(name)}`;
   }
   const name = where || 'settings';
   const schema = properties[name];

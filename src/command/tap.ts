@@ -45,13 +45,15 @@ export interface InputFiles {
 export async function readSettings(
   config: string[] | undefined,
   log: Pick<Logger, 'addSecret'>,
-): Promise<{ settings: ResolvedSettings; raw: Record<string, unknown> }> {
+): Promise<{ settings: ResolvedSettings; raw: Record<string, unknown>; unknown: string[] }> {
   if (!config?.length) {
     throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
   }
   const raw = await mergeConfig(config);
   if (typeof raw.api_key === 'string') log.addSecret(raw.api_key);
-  return { settings: resolveSettings(raw), raw };
+  // Only --config ENV reads TAP_CRM_ variables: without it they are not the run's config, and none is warned about.
+  const unknown = unknownSettings(raw, config);
+  return { settings: resolveSettings(raw, unknown), raw, unknown };
 }
 
 /**
@@ -62,13 +64,14 @@ const MAP_SECRET_LENGTH = 4;
 
 /** The run's settings, selected streams and state, every file checked before any request. */
 export async function readInput(files: InputFiles, log: Logger): Promise<TapInput> {
-  const { settings, raw } = await readSettings(files.config, log);
+  const { settings, raw, unknown } = await readSettings(files.config, log);
   log.levelFromSettings(raw.log_level !== undefined, settings.log_level);
   // Values that stream maps read as config['name'] may be secrets (a hash seed): never printed either.
   for (const value of Object.values(settings.stream_map_config ?? {}))
     if ((typeof value === 'string' || typeof value === 'number') && String(value).length >= MAP_SECRET_LENGTH) log.addSecret(String(value));
-  for (const name of unknownSettings(raw)) {
-    log.warning(`setting "${name}" is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
+  for (const name of unknown) {
+    const what = name.startsWith('"') ? `setting ${name}` : `environment variable ${name}`;
+    log.warning(`${what} is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)`);
   }
   const catalog = files.catalog ? files.parseCatalog(await readJsonFile(files.catalog, 'catalog'), files.catalog) : undefined;
   const state = files.state ? files.parseState(await readJsonFile(files.state, 'state'), files.state) : EMPTY_STATE;
@@ -168,9 +171,11 @@ export async function runTap(
         stopDisplay?.();
         summarise(progress, log);
       }
+      if (test !== undefined) log.info(testPassed(progress, written));
     } else {
       // --test=schema: the streams' SCHEMA messages only; no list endpoint is read.
       for (const selected of streams.filter((s) => !s.walkOnly)) await writeSchemas(writer, maps, selected, selected.schema);
+      log.info(`connection test passed: GET /me answered; the SCHEMA of ${written.size} stream(s) written, no list read`);
     }
     await writer.flush();
   } finally {
@@ -211,6 +216,20 @@ function onTerminal(writer: MessageWriter): boolean {
 /** The run summary at INFO: a table, a line per stream (each stream's METRIC lines came at its end, stream-run.ts). */
 function summarise(progress: RunProgress, log: Logger): void {
   for (const line of summaryTable(progress)) log.info(line);
+}
+
+/** The last line of a `--test` that did not fail: the streams read and their records, those skipped and why. */
+function testPassed(progress: RunProgress, written: ReadonlySet<string>): string {
+  const streams = progress.streams.filter((s) => written.has(s.stream));
+  const read = streams.filter((s) => s.phase === 'synced');
+  const records = read.reduce((sum, s) => sum + s.records, 0);
+  const empty = read.filter((s) => s.records === 0).map((s) => s.stream);
+  const skipped = streams.filter((s) => s.phase !== 'synced').map((s) => `${s.stream} (${s.reason ?? s.phase})`);
+  return (
+    `connection test passed: GET /me and ${read.length} stream(s) read, ${records} record(s) written (one per stream at most)` +
+    (empty.length > 0 ? `; no record in ${empty.join(', ')}` : '') +
+    (skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : '')
+  );
 }
 
 /** GET /me: proves the base URL and the token before any stream is read (docs/api.md#connection-check). */

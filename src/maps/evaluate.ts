@@ -28,12 +28,62 @@ export class Expression {
     this.node = parseExpression(text);
   }
 
+  /** The names it reads from outside (a comprehension's own variables left out), each once, in order. */
+  names(): string[] {
+    const found = new Set<string>();
+    readNames(this.node, new Set(), found);
+    return [...found];
+  }
+
   /** The expression's value over `names`; `budget`: the record's, shared by the expressions of its map. */
   evaluate(names: (name: string) => PyValue | undefined, budget = new Budget()): PyValue {
     const value = new Evaluation(names, budget).eval(this.node);
     if (value instanceof PyFunction || value instanceof PyNamespace)
       throw new PyError('TypeError', `Object of type ${value.name} is not a value a record can hold`);
     return value;
+  }
+}
+
+/** Adds to `found` the names `node` reads that are not `bound` (a comprehension's variables, in its element, key and conditions). */
+function readNames(node: Node, bound: ReadonlySet<string>, found: Set<string>): void {
+  if (node.type === 'name') {
+    if (!bound.has(node.id)) found.add(node.id);
+  } else if (node.type === 'comp') {
+    // The iterable is read outside the comprehension; its variables are bound in the rest.
+    readNames(node.iter, bound, found);
+    const inner = new Set([...bound, ...node.targets]);
+    for (const child of [node.elt, ...(node.key ? [node.key] : []), ...node.conds]) readNames(child, inner, found);
+  } else for (const child of children(node)) readNames(child, bound, found);
+}
+
+/** A node's operands (a comprehension's and a name's are readNames' own). */
+function children(node: Node): Node[] {
+  switch (node.type) {
+    case 'attr':
+      return [node.obj];
+    case 'index':
+      return [node.obj, node.index];
+    case 'slice':
+      return [node.obj, ...node.parts.filter((part): part is Node => part !== undefined)];
+    case 'call':
+      return [node.fn, ...node.args, ...node.kwargs.map(([, arg]) => arg)];
+    case 'unary':
+      return [node.operand];
+    case 'binary':
+    case 'bool':
+      return [node.left, node.right];
+    case 'compare':
+      return [node.first, ...node.rest];
+    case 'ifexp':
+      return [node.test, node.body, node.orelse];
+    case 'list':
+    case 'tuple':
+    case 'set':
+      return node.items;
+    case 'dict':
+      return node.entries.flat();
+    default:
+      return [];
   }
 }
 

@@ -8,6 +8,7 @@
 import type { JsonSchema } from '../records/json.js';
 import { TapError, UsageError } from '../errors.js';
 import { Expression } from './evaluate.js';
+import { FUNCTIONS } from './builtins.js';
 import { flattenRecord, flattenSchema, type Flattening } from './flatten.js';
 import { MapSyntaxError } from './parser.js';
 import { Budget } from './limits.js';
@@ -118,6 +119,10 @@ export function customMap(
   }
   const rawSchema = structuredClone(raw.schema);
   const { schema, rules } = transformSchema(alias, def, rawSchema, includeByDefault, keyProperties);
+  checkNames(alias, sourceName, raw.schema, [
+    ...(filter ? [{ key: '__filter__', expression: filter }] : []),
+    ...rules.flatMap(({ key, expression }) => (expression ? [{ key, expression }] : [])),
+  ]);
   const objects = new Set<string>();
   const flat = context.flattening ? flattenSchema(schema, context.flattening, objects) : schema;
   const evaluate = evaluator(alias, sourceName, context);
@@ -150,6 +155,29 @@ export function customMap(
       return context.flattening ? flattenRecord(result, flat, context.flattening, objects) : result;
     },
   };
+}
+
+/** The names an expression may read besides the record's properties (evaluator below) and the functions of builtins.ts. */
+const SDK_NAMES = new Set(['_', 'record', 'config', 'self', '__stream_name__', '__original_stream_name__']);
+
+/**
+ * Every name an expression reads must be a property of the source stream's schema (a record may lack it:
+ * the expression then fails on that record, as in the SDK), one of the SDK's names or a function: a
+ * misspelt name fails the run before any request, not on every record.
+ */
+function checkNames(alias: string, sourceName: string, source: JsonSchema, rules: readonly Required<PropertyRule>[]): void {
+  const properties = source.properties ?? {};
+  for (const { key, expression } of rules) {
+    const unknown = expression.names().find((name) => !Object.hasOwn(properties, name) && !SDK_NAMES.has(name) && !FUNCTIONS.has(name));
+    if (unknown === undefined) continue;
+    throw mapConfigError(
+      alias,
+      key,
+      `the expression ${quoteSource(expression.text)} reads "${unknown}", which is not a property of stream ${sourceName} ` +
+        `(nor record, _, config, self, __stream_name__, __original_stream_name__ or a function): check its spelling ` +
+        `(a property the schema does not declare is read with record.get('${unknown}'))`,
+    );
+  }
 }
 
 function filterRule(alias: string, text: unknown): Expression | undefined {

@@ -90,7 +90,7 @@ function block(progress: RunProgress, allowed: number): string[] {
   return [`tap-crm  ${headline(progress, allowed)}`, ...shown, `  ${more}${done} stream(s) done, ${waiting} waiting`];
 }
 
-/** Records, pages (of the totals known), rate against the limit, retries, 429s, ETA. */
+/** Records, pages (of the totals known), requests of the last minute against the limit, retries, 429s, ETA. */
 function headline(progress: RunProgress, allowed: number): string {
   const t = progress.totals();
   const eta = progress.etaSeconds(allowed);
@@ -100,7 +100,7 @@ function headline(progress: RunProgress, allowed: number): string {
       : `ETA ${t.unknown > 0 ? '≥ ' : ''}${duration(eta)}${t.unknown > 0 ? ` (${t.unknown} stream(s) not counted yet)` : ''}`;
   return (
     `${t.records} records, ${t.pages} pages (${t.pagesLeft} left known), ` +
-    `${Math.round(progress.requestsPerMinute())} requests/min (limit ${Math.round(allowed)}), ${t.retries} retries, ${t.throttled} × 429, ${etaText}`
+    `${progress.requestsLastMinute()} requests in the last minute (limit ${Math.round(allowed)}/min), ${t.retries} retries, ${t.throttled} × 429, ${etaText}`
   );
 }
 

@@ -140,8 +140,18 @@ export class RunProgress {
     progress.reason = detail.reason;
   }
 
-  /** Requests a minute over the last minute (or since the start, when the run is younger). */
-  requestsPerMinute(now = this.clock.now()): number {
+  /**
+   * Requests of the last minute: what the display shows against the limit (a minute too). A count, not a
+   * rate extrapolated from the time elapsed: the limiter lets a whole minute's requests start at once, so
+   * a run's first second can hold 180 of them, which is not 10 800 a minute. In the first minute it is the
+   * requests so far.
+   */
+  requestsLastMinute(now = this.clock.now()): number {
+    return this.recent.count(now);
+  }
+
+  /** Requests a minute achieved over the last minute, or since the start when the run is younger (at least 1 s). */
+  private achievedPerMinute(now: number): number {
     const since = Math.max(this.startedMs, now - 60_000);
     const minutes = Math.max((now - since) / 60_000, 1 / 60);
     return this.recent.count(now) / minutes;
@@ -181,10 +191,11 @@ export class RunProgress {
 
   /**
    * Seconds left: the pages left at the rate requests are allowed (the limit in force, or the rate
-   * achieved when that is lower because answers are slow); undefined before any rate is known.
+   * achieved when that is lower because answers are slow: a first second's burst, extrapolated, exceeds
+   * the limit and so counts as the limit); undefined in the first second.
    */
   etaSeconds(allowedPerMinute: number, now = this.clock.now()): number | undefined {
-    const achieved = this.requestsPerMinute(now);
+    const achieved = this.achievedPerMinute(now);
     const rate = Math.min(allowedPerMinute, achieved > 0 ? achieved : allowedPerMinute);
     if (!(rate > 0) || now - this.startedMs < 1000) return undefined;
     return (this.totals().pagesLeft / rate) * 60;

@@ -2,8 +2,9 @@
  * A stream's schema as announced, kept in step with what its records bring (the main thread's half of
  * conform.ts). The page workers report each page's drifts; before that page is written, the schema is
  * widened where a drift needs it and announced again (Singer allows a SCHEMA mid-stream), so that every
- * RECORD conforms to the last SCHEMA of its stream. Each property's drift is said once a run, in a
- * WARNING that names the stream, the property, the declared type, the type seen and a record id.
+ * RECORD conforms to the last SCHEMA of its stream. Each property's drift is said once a run, in a line
+ * that names the stream, the property, the declared type, the type seen and a record id: a WARNING, or
+ * an INFO for a conversion that keeps the meaning.
  */
 import type { JsonSchema } from './json.js';
 import { DRIFTED, pathText, schemaAt, typeText, widen, widens, type Drift } from './conform.js';
@@ -41,7 +42,8 @@ export class AnnouncedSchema {
     this.said.add(kind);
     const where = `stream ${this.stream}: property ${property} is declared ${drift.declared} but record id ${String(drift.id)} has ${drift.seen}`;
     if (drift.action === 'coerced') {
-      this.log.warning(`${where}; such values are converted to ${drift.to ?? 'the declared type'}, with the same meaning`);
+      // No value lost, nothing to fix: INFO (a nightly run of an account that sends numbers as text says it every night).
+      this.log.info(`${where}; such values are converted to ${drift.to ?? 'the declared type'}, with the same meaning`);
       this.drifted.push(`${property}: ${drift.seen} converted to ${drift.to ?? drift.declared}`);
       return;
     }

@@ -149,9 +149,14 @@ function sayWhatIsRead(run: StreamRun): void {
 
 async function finish(run: StreamRun): Promise<void> {
   const { mode, state } = run.sync;
-  if (!mode.checkpoints) return;
   const { def } = run.stream.selected;
   const { name } = def;
+  if (!mode.checkpoints) {
+    // --test: no state, no deletions; the ledgers end (the summary and the test's last line read them).
+    run.sync.progress.ended(name, run.stream.selected.walkOnly ? 'walked' : 'synced');
+    for (const child of run.children) if (child.ended === undefined) run.sync.progress.ended(child.output.ledger.stream, 'synced');
+    return;
+  }
   if (run.stream.selected.walkOnly) run.sync.progress.ended(name, 'walked');
   else {
     // Never past the sync's start: records changed during the walk are read again next time.

@@ -62,7 +62,7 @@ describe('progress and the run summary (end to end)', function () {
     expect(redraws, 'redrawn in place').to.be.greaterThan(10);
     const etas = [...screen.matchAll(/ETA (?:≥ )?(\d+m\d\ds|\d+s)/g)].map((m) => m[1]);
     expect(new Set(etas).size, `a moving ETA: ${[...new Set(etas)].join(' ')}`).to.be.greaterThan(2);
-    expect(screen).to.match(/requests\/min \(limit 100000\)/);
+    expect(screen).to.match(/requests in the last minute \(limit 100000\/min\)/);
     expect(screen, 'METRIC lines stay off a terminal').not.to.include('METRIC:');
     const truth = sim.truth();
     const counts = summaryCounts(screen.replace(/\r/g, ''));
@@ -76,7 +76,7 @@ describe('progress and the run summary (end to end)', function () {
     const progress = run.stderrLines.filter((l) => l.startsWith('INFO progress: '));
     expect(progress.length, 'a line every 5 s').to.be.at.least(1);
     expect(progress[0]).to.match(
-      /^INFO progress: \d+ records, \d+ pages \(\d+ left known\), \d+ requests\/min \(limit 100000\), 0 retries, 0 × 429, ETA/,
+      /^INFO progress: \d+ records, \d+ pages \(\d+ left known\), \d+ requests in the last minute \(limit 100000\/min\), 0 retries, 0 × 429, ETA/,
     );
     const truth = sim.truth();
     const counts = summaryCounts(run.stderr);

@@ -176,6 +176,17 @@ describe('resilience (end to end)', function () {
         message: /setting "api_key" is missing/,
       },
       {
+        name: 'a misspelled api_key, named where the missing api_key is',
+        args: () => ['--config', tempJson('c.json', { base_url: sim.baseUrl, api_kye: 'k' })],
+        message: /setting "api_key" is missing \(the config has "api_kye": a misspelling\?\): add "api_key"/,
+      },
+      {
+        name: 'a misspelled api_key variable, named where the missing api_key is',
+        args: () => ['--config', 'ENV'],
+        env: { TAP_CRM_API_KYE: 'k', TAP_CRM_BASE_URL: 'http://127.0.0.1:1/api/v1' },
+        message: /setting "api_key" is missing \(the environment has TAP_CRM_API_KYE: a misspelling\?\)/,
+      },
+      {
         name: 'a missing base_url',
         args: () => ['--config', tempJson('c.json', { api_key: sim.apiKey })],
         message: /setting "base_url" is missing/,

@@ -118,6 +118,29 @@ describe('stream maps and flattening end to end', function () {
     expect(bookmark.stderr).to.match(/removes the replication key "updated_at"/);
   });
 
+  it('a misspelt name in an expression: exit 2 before any request, one CRITICAL line with the stream, the expression and the name', async () => {
+    const before = sim.stats().total;
+    const maps = { customers: { x: 'emial.upper()', y: "[e for e in [email, 'a'] if e]" }, leads: { __filter__: 'record and config' } };
+    const bad = await runTap(['--config', tempJson('c.json', { ...base, stream_maps: maps })]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderrLines).to.deep.equal([
+      `CRITICAL setting "stream_maps": stream map "customers", property "x": the expression "emial.upper()" reads "emial", which is not a ` +
+        'property of stream customers (nor record, _, config, self, __stream_name__, __original_stream_name__ or a function): check its ' +
+        "spelling (a property the schema does not declare is read with record.get('emial'))",
+    ]);
+    // The same in a filter, and a comprehension's variable read outside it.
+    const filter = await runTap([
+      '--config',
+      tempJson('c.json', { ...base, stream_maps: { leads: { __filter__: '[e for e in [1]] and e' } } }),
+    ]);
+    expect(filter.code).to.equal(2);
+    expect(filter.stderrLines).to.have.length(1);
+    expect(filter.stderrLines[0]).to.match(
+      /stream map "leads", property "__filter__": the expression .* reads "e", which is not a property of stream leads/,
+    );
+    expect(sim.stats().total).to.equal(before);
+  });
+
   it('an expression that fails on a record: the stream fails naming the record id, exit 1', async () => {
     const failing = await runTap(['--config', tempJson('c.json', { ...base, stream_maps: { customers: { n: "int('x' + str(id))" } } })]);
     expect(failing.code).to.equal(1);

@@ -250,6 +250,9 @@ describe('tap-crm end to end against the simulator', function () {
     expect(run.code, run.stderr).to.equal(0);
     const counts = Object.fromEntries(Object.entries(idsByStream(run.messages)).map(([s, ids]) => [s, ids.length]));
     expect(counts).to.deep.equal(Object.fromEntries(STREAM_NAMES.map((s) => [s, 1])));
+    expect(run.stderrLines.at(-1)).to.equal(
+      `INFO connection test passed: GET /me and ${STREAM_NAMES.length} stream(s) read, ${STREAM_NAMES.length} record(s) written (one per stream at most)`,
+    );
   });
 
   it('--test=schema checks the connection, emits one SCHEMA per stream and no record, and reads no list', async () => {
@@ -258,6 +261,32 @@ describe('tap-crm end to end against the simulator', function () {
     expect(run.code, run.stderr).to.equal(0);
     expect(run.messages.map((m) => `${m.type} ${(m as { stream?: string }).stream}`)).to.deep.equal(STREAM_NAMES.map((s) => `SCHEMA ${s}`));
     expect(Object.keys(sim.stats().endpoints).filter((e) => e !== 'me')).to.deep.equal([]);
+    expect(run.stderrLines.at(-1)).to.equal(
+      `INFO connection test passed: GET /me answered; the SCHEMA of ${STREAM_NAMES.length} stream(s) written, no list read`,
+    );
+  });
+
+  it('--config ENV warns once about each unknown TAP_CRM_ variable, not about its own, the test suites’ or Meltano’s', async () => {
+    const run = await runTap(['--config', 'ENV', '--test=schema'], {
+      env: {
+        TAP_CRM_API_KEY: sim.apiKey,
+        TAP_CRM_BASE_URL: sim.baseUrl,
+        TAP_CRM_PAGESIZE: '5',
+        TAP_CRM_LOG_LEVEL: 'INFO',
+        TAP_CRM_HEARTBEAT_MS: '1000',
+        TAP_CRM_RATE_WINDOW_MS: '60000',
+        TAP_CRM_IT_PYTHON: 'python3',
+        TAP_CRM_MAPS_DIFF_CASES: '5',
+        TAP_CRM__SELECT: '[]',
+      },
+    });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderrLines.filter((l) => l.startsWith('WARNING'))).to.deep.equal([
+      'WARNING environment variable TAP_CRM_PAGESIZE is not a tap-crm setting; ignored (check its spelling: tap-crm --about lists the settings)',
+    ]);
+    // A file config reads no variable: none is warned about.
+    const file = await runTap(['--config', config(sim), '--test=schema'], { env: { TAP_CRM_PAGESIZE: '5' } });
+    expect(file.stderrLines.filter((l) => l.startsWith('WARNING'))).to.deep.equal([]);
   });
 
   it('sends page_size as per_page', async () => {

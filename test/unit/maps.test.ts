@@ -180,6 +180,24 @@ describe('stream maps: schemas', () => {
     expect(withNull({ anyOf: [{ type: 'string' }] })).to.deep.equal({ anyOf: [{ type: 'string' }, 'null'] });
   });
 
+  it('names what an expression reads, a comprehension’s own variables left out; a name the schema lacks fails before any record', () => {
+    expect(new Expression("[x + y for x in l if x > n] + [x, md5(record.get('e'))]").names()).to.deep.equal([
+      'l',
+      'y',
+      'n',
+      'x',
+      'md5',
+      'record',
+    ]);
+    expect(() => new Mapper({ stream_maps: { customers: { x: 'emial.upper()' } } }).mapsFor('customers', raw, ['id'])).to.throw(
+      UsageError,
+      /property "x": the expression "emial.upper\(\)" reads "emial", which is not a property of stream customers/,
+    );
+    expect(() =>
+      new Mapper({ stream_maps: { customers: { __filter__: 'self and config and md5(email)' } } }).mapsFor('customers', raw, ['id']),
+    ).not.to.throw();
+  });
+
   it('builds the output streams: a map per stream, __source__ copies, null drops, patterns, __else__', () => {
     const mapper = new Mapper({
       stream_maps: {

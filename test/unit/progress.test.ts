@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { startDisplay } from '../../src/output/progress-display.js';
 import { RunProgress } from '../../src/output/progress.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 
@@ -41,5 +42,28 @@ describe('run progress: what is left, and when it ends', () => {
     clock.advance(2_500);
     progress.ended('leads', 'synced');
     expect(progress.stream('leads')).to.deep.include({ startedMs: 5_000, endedMs: 7_500 });
+  });
+
+  it('shows a first second’s burst as the requests of the last minute, never more than the limit, and an ETA at the limit', async () => {
+    const clock = fakeClock();
+    const progress = new RunProgress(['customers'], clock);
+    progress.started('customers');
+    progress.page('customers', 1, { totalPages: 721 });
+    // The limiter lets the minute's 180 requests start at once: all answered in the first 1.2 s.
+    for (let i = 0; i < 180; i++) {
+      progress.requested('customers', 200);
+      clock.advance(1_200 / 180);
+    }
+    const lines: string[] = [];
+    const log = { info: (m: string) => lines.push(m), flush: () => undefined, showBelowLog: () => undefined };
+    const stop = startDisplay({ progress, log, allowedPerMinute: () => 180, terminal: false, intervalMs: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    stop();
+    expect(lines[0]).to.contain('180 requests in the last minute (limit 180/min)');
+    // 720 pages left at 180 a minute: 4 minutes, not 720 / 9000.
+    expect(lines[0]).to.contain('ETA 4m00s');
+    // A minute later the first second's requests have aged out.
+    clock.advance(60_000);
+    expect(progress.requestsLastMinute()).to.equal(0);
   });
 });

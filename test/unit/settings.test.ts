@@ -2,7 +2,16 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FILE_LIMITS, jsonShape, mergeConfig, resolveSettings, settingsFromEnv } from '../../src/command/settings.js';
+import {
+  FILE_LIMITS,
+  jsonShape,
+  looksLike,
+  mergeConfig,
+  resolveSettings,
+  settingsFromEnv,
+  unknownSettings,
+  unknownVariables,
+} from '../../src/command/settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tap-crm-settings-'));
 function file(name: string, content: string): string {
@@ -45,6 +54,33 @@ describe('settings: merging, defaults and validation', () => {
     expect(errorOf(() => settingsFromEnv({ TAP_CRM_PAGE_SIZE: 'many' }, '/nonexistent'))).to.equal(
       'environment variable TAP_CRM_PAGE_SIZE must be an integer.',
     );
+  });
+
+  it('names the unknown TAP_CRM_ variables, not the settings’ or the tool’s and test suites’ own', () => {
+    const dotEnv = file('.env-unknown', 'TAP_CRM_USERAGENT=x\n');
+    const env = {
+      TAP_CRM_API_KEY: 'k',
+      TAP_CRM_PAGESIZE: '5',
+      TAP_CRM_HEARTBEAT_MS: '1',
+      TAP_CRM_IT_PG_PORT: '1',
+      TAP_CRM__SELECT: '[]',
+      OTHER: 'x',
+    };
+    expect(unknownVariables(env, dotEnv)).to.deep.equal(['TAP_CRM_PAGESIZE', 'TAP_CRM_USERAGENT']);
+    expect(unknownSettings({ api_kye: 'k', page_size: 5 }, ['c.json'], env)).to.deep.equal(['"api_kye"']);
+  });
+
+  it('names the unknown settings that look like a missing one: a misspelling, not any unknown name', () => {
+    expect(errorOf(() => resolveSettings({ base_url: valid.base_url, api_kye: 'k', colour: 'red' }))).to.equal(
+      'setting "api_key" is missing (the config has "api_kye": a misspelling?): add "api_key" to a --config file or set TAP_CRM_API_KEY with --config ENV.',
+    );
+    expect(errorOf(() => resolveSettings({ api_key: 'k' }, ['"baseurl"', 'TAP_CRM_BASE_ULR']))).to.match(
+      /^setting "base_url" is missing \(the config has "baseurl", the environment has TAP_CRM_BASE_ULR: a misspelling\?\)/,
+    );
+    expect(errorOf(() => resolveSettings({ base_url: valid.base_url, token: 'k' }))).to.match(/^setting "api_key" is missing: add/);
+    for (const name of ['"api_kye"', '"apikey"', '"API_KEY"', '"api-key"', '"pai_key"', 'TAP_CRM_APIKEY'])
+      expect(looksLike(name, 'api_key'), name).to.equal(true);
+    for (const name of ['"key"', '"api_url"', '"base_url"', '"token"']) expect(looksLike(name, 'api_key'), name).to.equal(false);
   });
 
   it('applies defaults and trims the base URL', () => {
