@@ -70,7 +70,7 @@ const MAPS: Record<string, Record<string, unknown>> = {
       customers: {},
       contacts: { __alias__: "__stream_name__ + '_v2'" },
       products: { __alias__: 'catalogue' },
-      ticket_comments: { __key_properties__: null, body_len: "str(len_) if False else 'x'" },
+      ticket_comments: { __key_properties__: null, body_len: "str(int('x')) if False else 'x'" },
       __else__: null,
     },
   },
