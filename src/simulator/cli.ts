@@ -23,7 +23,11 @@ async function main(): Promise<void> {
     .options({
       host: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
       port: { type: 'number', default: 8787, describe: 'Port (0 = any free port)' },
-      records: { type: 'number', default: 5000, describe: `Records over the ${STREAM_NAMES.length} list streams (the lists under a record come on top)` },
+      records: {
+        type: 'number',
+        default: 5000,
+        describe: `Records over the ${STREAM_NAMES.length} list streams (the lists under a record come on top)`,
+      },
       seed: { type: 'number', default: 1, describe: 'Seed of the generated data and faults' },
       rpm: { type: 'number', default: 180, describe: 'Requests per window (0 = no limit)' },
       'window-ms': { type: 'number', default: 60000, describe: 'Rate-limit window in ms' },

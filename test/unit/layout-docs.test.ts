@@ -29,7 +29,12 @@ function tableRows(text: string, heading: RegExp): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   }
   expect(rows.length, String(heading)).to.be.greaterThan(3);
   return rows;
@@ -56,7 +61,8 @@ function claims(rows: string[][], base: (first: string) => string): string[] {
   return out;
 }
 
-const missing = (paths: string[]) => paths.filter((p) => !existsSync(join(ROOT, p)) || (p.endsWith('/') && !statSync(join(ROOT, p)).isDirectory()));
+const missing = (paths: string[]) =>
+  paths.filter((p) => !existsSync(join(ROOT, p)) || (p.endsWith('/') && !statSync(join(ROOT, p)).isDirectory()));
 
 describe('the layout in CONTRIBUTING.md and docs/architecture.md is the tree’s', () => {
   const tap = modules().filter((m) => !m.startsWith('simulator/') && !m.startsWith('command/generated/'));
