@@ -4,7 +4,7 @@
  * the stream, or tolerate the error and go on), whose fault it is (Airbyte's failure_type), and the message
  * a person reads, which says what to do. Retrying a request and shrinking a heavy page come before: the
  * HTTP client (http.ts) and the walker (walker.ts) decide those, and an error reaches this policy only once
- * they have given up. The facts behind each answer are in docs/api.md#authentication and #rate-limit-and-failures.
+ * they have given up. The facts behind each answer are in docs/api.md#base-url-and-authentication and #rate-limit-and-failures.
  */
 import { ApiError, TapError, type FailureType } from './errors.js';
 
