@@ -69,7 +69,7 @@ async function cpu(): Promise<void> {
 }
 
 /**
- * The cost of stream maps and flattening: the cpu scenario's sync with the README's three examples on
+ * The cost of stream maps and flattening: the cpu scenario's sync with the three examples of docs/stream-maps.md on
  * (personal data hashed in customers and contacts, a tenant column on every stream, flattening at depth 1,
  * so that every record leaves the byte-copy path), against the same sync without them, run alternately.
  */

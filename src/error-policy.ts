@@ -4,10 +4,9 @@
  * the stream, or tolerate the error and go on), whose fault it is (Airbyte's failure_type), and the message
  * a person reads, which says what to do. Retrying a request and shrinking a heavy page come before: the
  * HTTP client (http.ts) and the walker (walker.ts) decide those, and an error reaches this policy only once
- * they have given up. The facts behind each answer are in docs/api.md#authentication and #rate-limit-and-failures.
+ * they have given up. The facts behind each answer are in docs/api.md#base-url-and-authentication and #rate-limit-and-failures.
  */
 import { ApiError, TapError, type FailureType } from './errors.js';
-import { PACKAGE } from './paths.js';
 
 /**
  * Where the error happened: the connection check (GET /me, before any stream), a stream's list pages, or
@@ -36,8 +35,12 @@ export interface Verdict {
   reason: string;
 }
 
-/** Where to report what only the project can fix. */
-export const REPORT = `report it at ${PACKAGE.bugs?.url ?? 'the project’s issue tracker'}`;
+/**
+ * Where to report what only the project can fix. It names no address: package.json's `bugs` is the one place
+ * the repository's address is written, and a message must not send anyone to an address that may be a
+ * placeholder; the README's "Troubleshooting" says what to send, and where.
+ */
+export const REPORT = 'report it with this line and a log_level DEBUG log (README: "Troubleshooting")';
 
 /**
  * The verdict on `error` at `place`; undefined for an error that is neither the API's nor the tap's (a bug,

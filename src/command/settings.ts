@@ -53,7 +53,7 @@ const MIB = 1024 * 1024;
  * The bounds of each file the tap reads before any request. A JSON text of many small objects takes some ten
  * times its size in memory once parsed: 800,000 empty objects (10 MB) outgrow the main thread's 128 MB heap
  * (cli.ts), so objects and arrays are counted before parsing. A state leaves room for what a stream may
- * remember (a compact string, not objects); a catalog of every stream holds some 3,200 objects and arrays.
+ * remember (a compact string, not objects); a catalog of every stream holds some 3,300 objects and arrays.
  */
 export const FILE_LIMITS: Readonly<Record<'config' | 'catalog' | 'state', FileLimits>> = {
   config: { maxBytes: MIB, maxContainers: 10_000, maxDepth: 32 },

@@ -18,9 +18,6 @@ const NO_KEYWORDS: ReadonlyMap<string, Argument> = new Map();
 /** What a name may be while evaluating: a value, or a function or module. */
 type Bound = PyValue | Callable;
 
-/** The names of one evaluation: the record's own, then the SDK's (names.ts builds them). */
-export type Names = ReadonlyMap<string, PyValue> | Record<string, PyValue>;
-
 /** An expression ready to evaluate: parsed once, when the maps are read (its length and nesting bounded there). */
 export class Expression {
   readonly node: Node;

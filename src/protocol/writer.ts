@@ -17,7 +17,7 @@ export class MessageWriter {
   private failure: TapError | null = null;
   /** The run was interrupted and its last STATE written: nothing may follow it. */
   private sealed = false;
-  /** RECORD pages and STATE messages written so far: what the Airbyte platform counts as a sign of life (heartbeat.ts). */
+  /** RECORD pages and STATE messages written so far: what the Airbyte platform counts as a sign of life (the heartbeat: signals.ts). */
   private beats = 0;
 
   constructor(

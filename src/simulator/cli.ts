@@ -3,7 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startSimulator } from './server.js';
-import type { FaultKind } from './types.js';
+import { STREAM_NAMES, type FaultKind } from './types.js';
 
 /** One line on stderr, then exit: 2 for bad flags or option values, 1 for anything else (a port in use). */
 function fail(message: string, code = 2): never {
@@ -23,7 +23,11 @@ async function main(): Promise<void> {
     .options({
       host: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' },
       port: { type: 'number', default: 8787, describe: 'Port (0 = any free port)' },
-      records: { type: 'number', default: 5000, describe: 'Records over the 14 streams' },
+      records: {
+        type: 'number',
+        default: 5000,
+        describe: `Records over the ${STREAM_NAMES.length} list streams (the lists under a record come on top)`,
+      },
       seed: { type: 'number', default: 1, describe: 'Seed of the generated data and faults' },
       rpm: { type: 'number', default: 180, describe: 'Requests per window (0 = no limit)' },
       'window-ms': { type: 'number', default: 60000, describe: 'Rate-limit window in ms' },

@@ -8,7 +8,8 @@
  *   meltano-hub.yml                     the Meltano Hub plugin definition (meltano-hub.ts)
  * Records are not typed: the tap passes them through as JSON, and the stream schemas are checked against
  * the records themselves (the end-to-end tests validate every record a sync emits).
- * `npm run generate` rewrites them; `tsx src/tools/generate.ts --check` fails when they are stale (a test runs it).
+ * `npm run generate` rewrites them; `tsx src/tools/generate.ts --check` fails when they are stale;
+ * test/unit/generated.test.ts compares each file with what it renders.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

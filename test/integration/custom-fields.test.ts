@@ -1,6 +1,6 @@
 /**
  * Custom fields as columns into the real consumers: a catalog discovered with `custom_fields: "columns"`,
- * then a sync piped into MeltanoLabs target-postgres, as the README shows it, and a PyAirbyte read into
+ * then a sync piped into MeltanoLabs target-postgres, as docs/custom-fields.md shows it, and a PyAirbyte read into
  * DuckDB; each table has the columns, typed, and each row's values are their meanings in the simulator's
  * truth (a misfit null, kept in _drifted).
  */
@@ -12,7 +12,7 @@ import { EXPECTED, expectedOf, STREAMS } from '../helpers/custom-fields.js';
 import { integrationEnv, type IntegrationEnv } from './env.js';
 import { binDir, explain, Pg, sh, TAP_BIN, targetPostgresConfig, tempDir, uniqueSchema, writeJson } from './helpers.js';
 
-/** The README's lines: a catalog discovered with the config, its three streams selected, then the sync. */
+/** docs/custom-fields.md's lines: a catalog discovered with the config, its three streams selected, then the sync. */
 const RUN = [
   'tap-crm --discover --config c.json > catalog.json',
   `node -e "const c=require('./catalog.json');for(const s of c.streams)s.metadata[0].metadata.selected=['tickets','customers','customer_assets'].includes(s.stream);require('fs').writeFileSync('catalog.json',JSON.stringify(c))"`,
