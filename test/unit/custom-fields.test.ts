@@ -320,8 +320,8 @@ describe('custom fields: a record’s values', () => {
   });
 });
 
-describe('custom fields: the example of docs/custom-fields.md', () => {
-  it('a ticket of type "Out of Warranty" (the recorded answers’ ids and labels) gets the columns docs/custom-fields.md shows', () => {
+describe('custom fields: the example of the README and docs/custom-fields.md', () => {
+  it('a ticket of type "Out of Warranty" (the recorded answers’ ids and labels) gets the columns the README and docs/custom-fields.md show', () => {
     // The recorded ticket's type 21878 and its "Warranty " answers; Rush and Model No.: as docs/custom-fields.md adds them.
     const definitions = readDefinitions(undefined, {
       ticket_types: [
