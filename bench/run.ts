@@ -68,6 +68,16 @@ async function cpu(): Promise<void> {
   }
 }
 
+/** Two runs measured alternately (3 times each, once with --quick): the fastest time of each, ms. */
+async function fastestAlternately(first: () => Promise<number>, second: () => Promise<number>): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    times[0].push(await first());
+    times[1].push(await second());
+  }
+  return [Math.min(...times[0]), Math.min(...times[1])];
+}
+
 /**
  * The cost of stream maps and flattening: the cpu scenario's sync with the three examples of docs/stream-maps.md on
  * (personal data hashed in customers and contacts, a tenant column on every stream, flattening at depth 1,
@@ -91,13 +101,10 @@ async function maps(): Promise<void> {
     const plainConfig = tapConfig(sim, { page_size: 100, max_concurrency: 4 });
     const mapsConfig = tapConfig(sim, { page_size: 100, max_concurrency: 4, ...BENCH_MAPS });
     await runFloor(sim, 100, 4); // warm-up: every page rendered and cached by the simulator
-    const plain: number[] = [];
-    const mapped: number[] = [];
-    for (let i = 0; i < (quick ? 1 : 3); i++) {
-      plain.push((await runTap(plainConfig)).ms);
-      mapped.push((await runTap(mapsConfig)).ms);
-    }
-    const [p, m] = [Math.min(...plain), Math.min(...mapped)];
+    const [p, m] = await fastestAlternately(
+      async () => (await runTap(plainConfig)).ms,
+      async () => (await runTap(mapsConfig)).ms,
+    );
     report({
       scenario: 'maps',
       figure: `maps+flattening time / plain time (${records})`,
@@ -135,21 +142,17 @@ async function customFields(): Promise<void> {
     for (const s of catalog.streams) s.metadata[0]!.metadata.selected = ['tickets', 'customers', 'customer_assets'].includes(s.stream);
     const args = ['--catalog', writeTemp('catalog.json', catalog)];
     await runTap(objectConfig, args); // warm-up: the pages rendered and cached by the simulator
-    const plain: number[] = [];
-    const columns: number[] = [];
     let written = 0;
-    for (let i = 0; i < (quick ? 1 : 3); i++) {
-      plain.push((await runTap(objectConfig, args)).ms);
-      columns.push(
+    const [p, c] = await fastestAlternately(
+      async () => (await runTap(objectConfig, args)).ms,
+      async () =>
         (
           await runTap(columnsConfig, args, (stdout) => {
             written = 0;
             stdout.setEncoding('utf8').on('data', (chunk: string) => (written += chunk.split('"type":"RECORD"').length - 1));
           })
         ).ms,
-      );
-    }
-    const [p, c] = [Math.min(...plain), Math.min(...columns)];
+    );
     report({
       scenario: 'custom',
       figure: `columns time / object time (${written} records)`,

@@ -8,8 +8,8 @@ import type { Logger } from '../output/log.js';
 import type { ExtraColumns } from '../protocol/catalog.js';
 import { CUSTOM_FIELD_STREAMS } from '../records/custom-fields.js';
 import { discoveredColumns, readSources } from './custom-columns.js';
-import { mergeConfig, resolveSettings } from './settings.js';
-import { httpClient } from './tap.js';
+import { mergeConfig } from './settings.js';
+import { httpClient, settingsOf } from './tap.js';
 
 /**
  * The custom field columns to declare: none without a config, or when its custom_fields is not
@@ -25,8 +25,7 @@ export async function discoveryColumns(config: string[] | undefined, log: Logger
     return {};
   }
   if (raw.custom_fields !== 'columns') return {};
-  if (typeof raw.api_key === 'string') log.addSecret(raw.api_key);
-  const settings = resolveSettings(raw);
+  const { settings } = settingsOf(raw, config, log);
   log.levelFromSettings(raw.log_level !== undefined, settings.log_level);
   const client = httpClient(settings, log, undefined, clock);
   try {

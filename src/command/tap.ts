@@ -49,7 +49,15 @@ export async function readSettings(
   if (!config?.length) {
     throw new UsageError('no --config given: pass a settings file (--config config.json) or --config ENV; see tap-crm --help.');
   }
-  const raw = await mergeConfig(config);
+  return settingsOf(await mergeConfig(config), config, log);
+}
+
+/** The settings of a merged config (`config`: the --config arguments it came from), the API key registered as a secret first. */
+export function settingsOf(
+  raw: Record<string, unknown>,
+  config: readonly string[],
+  log: Pick<Logger, 'addSecret'>,
+): { settings: ResolvedSettings; raw: Record<string, unknown>; unknown: string[] } {
   if (typeof raw.api_key === 'string') log.addSecret(raw.api_key);
   // Only --config ENV reads TAP_CRM_ variables: without it they are not the run's config, and none is warned about.
   const unknown = unknownSettings(raw, config);
@@ -143,7 +151,7 @@ export async function runTap(
     // server's now, whichever clock runs ahead.
     const startedAt = new Date(clock.now() + Math.min(0, client.serverClockOffsetMs ?? 0));
     // --test=schema writes the catalog's schemas and reads nothing: no definitions either.
-    const streams = definitions > 0 && !schemaOnly ? await customColumns(selected, client, progress, definitions, log) : selected;
+    const streams = definitions > 0 && !schemaOnly ? await customColumns(selected, written, client, progress, definitions, log) : selected;
     if (pool) {
       const keeper = stateKeeper(state);
       // Interrupted: the state of each stream the run writes that has one (Airbyte: a message each).
@@ -190,6 +198,7 @@ export async function runTap(
  */
 async function customColumns(
   streams: SelectedStream[],
+  written: ReadonlySet<string>,
   client: HttpClient,
   progress: RunProgress,
   requests: number,
@@ -197,7 +206,7 @@ async function customColumns(
 ): Promise<SelectedStream[]> {
   progress.started(DEFINITIONS);
   progress.page(DEFINITIONS, 0, { totalPages: requests });
-  const sources = await readSources(client, log, new Set(streams.filter((s) => !s.walkOnly).map((s) => s.def.name)));
+  const sources = await readSources(client, log, written);
   progress.page(DEFINITIONS, Math.min(requests, progress.stream(DEFINITIONS).requests), {});
   progress.ended(DEFINITIONS, sources ? 'synced' : 'skipped', sources ? {} : { reason: 'the definitions could not be read' });
   return sources ? withColumns(streams, sources, log) : streams;

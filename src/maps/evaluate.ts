@@ -10,7 +10,7 @@ import { type Argument, type Callable, distinct, FUNCTIONS, iterate, method, PyF
 import { dateAttribute } from './dates.js';
 import { Budget, MAX_COMPREHENSION, MAX_STEPS, PyError } from './limits.js';
 import { binaryOp, contains, equal, order, same, unaryOp } from './operators.js';
-import { parseExpression, type Node } from './parser.js';
+import { children, parseExpression, type Node } from './parser.js';
 import { isDict, PyDate, setItem, strRepr, truthy, typeName, type PyDict, type PyValue } from './values.js';
 
 const NO_KEYWORDS: ReadonlyMap<string, Argument> = new Map();
@@ -51,37 +51,6 @@ function readNames(node: Node, bound: ReadonlySet<string>, found: Set<string>): 
     const inner = new Set([...bound, ...node.targets]);
     for (const child of [node.elt, ...(node.key ? [node.key] : []), ...node.conds]) readNames(child, inner, found);
   } else for (const child of children(node)) readNames(child, bound, found);
-}
-
-/** A node's operands (a comprehension's and a name's are readNames' own). */
-function children(node: Node): Node[] {
-  switch (node.type) {
-    case 'attr':
-      return [node.obj];
-    case 'index':
-      return [node.obj, node.index];
-    case 'slice':
-      return [node.obj, ...node.parts.filter((part): part is Node => part !== undefined)];
-    case 'call':
-      return [node.fn, ...node.args, ...node.kwargs.map(([, arg]) => arg)];
-    case 'unary':
-      return [node.operand];
-    case 'binary':
-    case 'bool':
-      return [node.left, node.right];
-    case 'compare':
-      return [node.first, ...node.rest];
-    case 'ifexp':
-      return [node.test, node.body, node.orelse];
-    case 'list':
-    case 'tuple':
-    case 'set':
-      return node.items;
-    case 'dict':
-      return node.entries.flat();
-    default:
-      return [];
-  }
 }
 
 class Evaluation {

@@ -270,7 +270,8 @@ function treeDepth(root: Node): [number, Node] {
   return deepest;
 }
 
-function children(node: Node): Node[] {
+/** A node's operands, in source order (the depth check's walk; evaluate.ts's names walk). */
+export function children(node: Node): Node[] {
   switch (node.type) {
     case 'const':
     case 'name':

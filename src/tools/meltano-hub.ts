@@ -44,20 +44,11 @@ export function meltanoKind(s: JsonSchema): string {
   return kind;
 }
 
-/** Words as a label writes them: "api_key" → "API Key". */
-function labelOf(name: string): string {
-  const upper = new Set(['api', 'url', 'mb', 'id']);
-  return name
-    .split('_')
-    .map((w) => (upper.has(w) ? w.toUpperCase() : w[0]!.toUpperCase() + w.slice(1)))
-    .join(' ');
-}
-
 export function meltanoSettings(settings: JsonSchema = loadSchema('settings')): MeltanoSetting[] {
   return Object.entries(settings.properties ?? {}).map(([name, s]) => {
     const setting: MeltanoSetting = {
       name,
-      label: typeof s.title === 'string' ? s.title : labelOf(name),
+      label: titleOf(name, s),
       description: typeof s.description === 'string' ? s.description : '',
       kind: meltanoKind(s),
     };
@@ -65,6 +56,12 @@ export function meltanoSettings(settings: JsonSchema = loadSchema('settings')): 
     if (Array.isArray(s.enum)) setting.options = s.enum.map((v) => ({ label: String(v), value: String(v) }));
     return setting;
   });
+}
+
+/** A setting's label: its `title` in schemas/settings.json, which every setting has (the Airbyte form shows it too). */
+function titleOf(name: string, s: JsonSchema): string {
+  if (typeof s.title !== 'string') throw new Error(`setting ${name} has no title in schemas/settings.json`);
+  return s.title;
 }
 
 /** A YAML scalar: plain where YAML reads it back as the same string, else double-quoted (JSON's escapes are YAML's). */
